@@ -1,0 +1,1 @@
+"""The graph: model, taxonomy, the ``GraphStore`` protocol, its stores and graph algorithms."""

@@ -1,0 +1,164 @@
+"""The graph model: node labels, relationship types, and the two value types that carry them.
+
+Nodes and edges are plain frozen dataclasses; their properties are JSON-compatible mappings.
+An edge is identified by ``(source, type, target)``: writing it again updates its properties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "CLEARANCE_ORDER",
+    "EDGE_ENDPOINTS",
+    "Clearance",
+    "Edge",
+    "Label",
+    "Node",
+    "OrgKind",
+    "Rel",
+    "Subgraph",
+    "UpsertReport",
+    "clearance_allows",
+]
+
+
+class Label(StrEnum):
+    ORGANIZATION = "Organization"
+    EQUIPMENT = "Equipment"
+    PATENT = "Patent"
+    TECHNOLOGY = "Technology"
+    ALLIANCE = "Alliance"
+    PROJECT = "Project"
+    DEMAND = "Demand"
+    PITCH = "Pitch"
+    FIELD = "Field"
+    REGION = "Region"
+
+
+class Rel(StrEnum):
+    MAKES = "MAKES"
+    OWNS = "OWNS"
+    MEMBER_OF = "MEMBER_OF"
+    PARTICIPATES_IN = "PARTICIPATES_IN"
+    OWNED_BY = "OWNED_BY"
+    NEEDS = "NEEDS"
+    PRESENTS = "PRESENTS"
+    DEMONSTRATED_IN = "DEMONSTRATED_IN"
+    CITES = "CITES"
+    IN_FIELD = "IN_FIELD"
+    LOCATED_IN = "LOCATED_IN"
+    COLLABORATED_WITH = "COLLABORATED_WITH"
+
+
+class OrgKind(StrEnum):
+    MANUFACTURER = "manufacturer"
+    USER = "user"
+    RESEARCH_INSTITUTE = "research_institute"
+    UNIVERSITY = "university"
+    DESIGN_INSTITUTE = "design_institute"
+    INTEGRATOR = "integrator"
+    TESTING_BODY = "testing_body"
+    MILITARY_UNIT = "military_unit"
+    OTHER = "other"
+
+
+class Clearance(StrEnum):
+    PUBLIC = "public"
+    RESTRICTED = "restricted"
+    SECRET = "secret"
+
+
+CLEARANCE_ORDER: dict[str, int] = {"public": 0, "restricted": 1, "secret": 2}
+
+
+def clearance_allows(caller: str, item: str | None) -> bool:
+    """True when a caller with clearance ``caller`` may see an item marked ``item``.
+
+    >>> clearance_allows("restricted", "public"), clearance_allows("public", "secret")
+    (True, False)
+    """
+    return CLEARANCE_ORDER[caller] >= CLEARANCE_ORDER[item or "public"]
+
+
+_ANY: frozenset[Label] = frozenset(Label)
+
+# Which labels each relationship may join (source labels, target labels).
+EDGE_ENDPOINTS: dict[Rel, tuple[frozenset[Label], frozenset[Label]]] = {
+    Rel.MAKES: (frozenset({Label.ORGANIZATION}), frozenset({Label.EQUIPMENT})),
+    Rel.OWNS: (frozenset({Label.ORGANIZATION}), frozenset({Label.PATENT, Label.TECHNOLOGY})),
+    Rel.MEMBER_OF: (frozenset({Label.ORGANIZATION}), frozenset({Label.ALLIANCE})),
+    Rel.PARTICIPATES_IN: (frozenset({Label.ORGANIZATION}), frozenset({Label.PROJECT})),
+    Rel.OWNED_BY: (frozenset({Label.PROJECT}), frozenset({Label.ORGANIZATION})),
+    Rel.NEEDS: (frozenset({Label.PROJECT}), frozenset({Label.DEMAND})),
+    Rel.PRESENTS: (frozenset({Label.ORGANIZATION}), frozenset({Label.PITCH})),
+    Rel.DEMONSTRATED_IN: (frozenset({Label.EQUIPMENT}), frozenset({Label.PROJECT})),
+    Rel.CITES: (frozenset({Label.PATENT}), frozenset({Label.PATENT})),
+    Rel.IN_FIELD: (_ANY, frozenset({Label.FIELD})),
+    Rel.LOCATED_IN: (
+        frozenset({Label.ORGANIZATION, Label.PROJECT}),
+        frozenset({Label.REGION}),
+    ),
+    Rel.COLLABORATED_WITH: (frozenset({Label.ORGANIZATION}), frozenset({Label.ORGANIZATION})),
+}
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node: a stable id unique across labels, one label, and its properties."""
+
+    id: str
+    label: str
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.props.get(key, default)
+
+    @property
+    def title(self) -> str:
+        """The human name of the node, whatever its label calls it."""
+        for key in ("name", "title", "text"):
+            value = self.props.get(key)
+            if value:
+                return str(value)
+        return self.id
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A relationship ``source -[type]-> target`` with its properties."""
+
+    source: str
+    type: str
+    target: str
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.source, self.type, self.target)
+
+
+@dataclass(frozen=True)
+class Subgraph:
+    """A set of nodes and the edges among them."""
+
+    nodes: list[Node]
+    edges: list[Edge]
+
+
+@dataclass(frozen=True)
+class UpsertReport:
+    """What one upsert did: created and updated counts, and what was already the same."""
+
+    nodes_created: int = 0
+    nodes_updated: int = 0
+    edges_created: int = 0
+    edges_updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.nodes_created or self.nodes_updated or self.edges_created or self.edges_updated)
