@@ -1,0 +1,76 @@
+"""What every CLI command shares: the store and JSON options, output, and error reporting."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from graph.errors import FirstsetError, IngestError
+from graph.open_store import open_store
+from graph.store import GraphStore
+
+__all__ = [
+    "JsonOpt",
+    "StoreOpt",
+    "console",
+    "emit_json",
+    "fail",
+    "guarded",
+    "opened_store",
+]
+
+console = Console(stderr=True)
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        envvar="FIRSTSET_STORE",
+        help="Store: a SQLite file path (embedded) or a bolt:// / neo4j:// URL. 存储位置",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table. 输出 JSON")]
+
+
+def emit_json(payload: Any) -> None:
+    """One JSON document on stdout, UTF-8, Chinese kept readable."""
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+
+
+def fail(message: str, *, as_json: bool, code: int = 1, details: Any = None) -> typer.Exit:
+    """Report an error (as JSON on stdout with --json, else in red on stderr); return Exit."""
+    if as_json:
+        emit_json({"error": message, "details": details})
+    else:
+        console.print(f"[bold red]错误 / error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@contextmanager
+def opened_store(location: str | None) -> Iterator[GraphStore]:
+    store = open_store(location)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextmanager
+def guarded(as_json: bool) -> Iterator[None]:
+    """Turn the project's errors into a clear message and a non-zero exit code."""
+    try:
+        yield
+    except IngestError as exc:
+        details = [e.__dict__ for e in exc.errors]
+        raise fail(str(exc), as_json=as_json, code=2, details=details) from exc
+    except FirstsetError as exc:
+        raise fail(str(exc), as_json=as_json, code=1) from exc
