@@ -62,9 +62,12 @@ class RowError:
     line: int
     column: str
     reason: str
+    col: int = 0  # 1-based column number where known, else 0
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
+        if self.col:
+            where += f":{self.col}"
         if self.column:
             where += f" [{self.column}]"
         return f"{where}: {self.reason}"

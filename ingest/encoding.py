@@ -1,0 +1,68 @@
+"""Decide how a text file is encoded: UTF-8 (with or without BOM) or GB18030/GBK, by content.
+
+The file name never decides. Binary files are refused rather than decoded into junk.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from charset_normalizer import from_bytes
+
+__all__ = ["BinaryFile", "decode_text", "detect_encoding"]
+
+_SAMPLE = 1 << 20
+# Chinese legacy encodings all decode as their superset GB18030.
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
+
+
+class BinaryFile(ValueError):
+    """The bytes are not text in any encoding firstset reads."""
+
+
+def detect_encoding(data: bytes) -> str:
+    """The Python codec name for ``data``; raises ``BinaryFile``.
+
+    >>> detect_encoding("机床".encode("gbk")), detect_encoding(b"\\xef\\xbb\\xbfid")
+    ('gb18030', 'utf-8-sig')
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    sample = data[:_SAMPLE]
+    if b"\x00" in sample:
+        raise BinaryFile("binary content (NUL bytes): not a CSV/JSONL text file")
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:  # most non-UTF-8 Chinese files here are GBK; GB18030 decodes them all
+        data.decode("gb18030")
+        best = from_bytes(sample).best()
+        if best is None or best.encoding.replace("_", "").lower() in _GB_FAMILY | {"big5"}:
+            return "gb18030"
+    except UnicodeDecodeError:
+        best = from_bytes(sample).best()
+    if best is None:
+        raise BinaryFile("cannot be decoded as text (not UTF-8 or GB18030/GBK)")
+    encoding = best.encoding.replace("_", "").lower()
+    return "gb18030" if encoding in _GB_FAMILY else best.encoding
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """The text and the encoding it was read with."""
+    encoding = detect_encoding(data)
+    text = data.decode(encoding)
+    if _looks_binary(text):
+        raise BinaryFile("binary content (control characters): not a CSV/JSONL text file")
+    return text, encoding
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:_SAMPLE]
+    if not sample:
+        return False
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f")
+    return controls > max(8, len(sample) // 200)

@@ -1,0 +1,66 @@
+"""Organisation name normalisation: one spelling for the many ways a name is written.
+
+Full-width and half-width forms, （）and (), spaces, traditional and simplified characters, case,
+and the legal-form endings 有限公司 / 有限责任公司 / 股份有限公司 all fold to one key.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["name_key"]
+
+_LEGAL_ENDINGS = (
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "集团公司",
+    "公司",
+    "co.,ltd.",
+    "co.,ltd",
+    "co.ltd",
+    "ltd.",
+    "ltd",
+    "inc.",
+    "inc",
+    "gmbh",
+    "s.p.a.",
+    "spa",
+    "s.a.",
+    "sa",
+    "bv",
+    "ag",
+)
+_DROP = re.compile(r"[\s()\[\]【】（）·,，.。'\"“”‘’\-_/]+")
+
+
+@lru_cache(maxsize=1)
+def _to_simplified() -> object:
+    from opencc import OpenCC  # opencc-python-reimplemented
+
+    return OpenCC("t2s")
+
+
+@lru_cache(maxsize=200_000)
+def name_key(name: str) -> str:
+    """The comparison key of an organisation name.
+
+    >>> name_key("重庆机床（集团）有限责任公司") == name_key("重慶機床(集團)有限公司")
+    True
+    >>> name_key("ＡＢＣ Tech Co.,Ltd.")
+    'abctech'
+    """
+    text = unicodedata.normalize("NFKC", name).casefold().strip()
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        text = _to_simplified().convert(text)  # type: ignore[attr-defined]
+    compact = re.sub(r"\s+", "", text)
+    changed = True
+    while changed:
+        changed = False
+        for ending in _LEGAL_ENDINGS:
+            if compact.endswith(ending) and len(compact) > len(ending) + 1:
+                compact = compact[: -len(ending)]
+                changed = True
+    return _DROP.sub("", compact)

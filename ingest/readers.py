@@ -1,0 +1,240 @@
+"""Read interchange-format input into raw rows that remember where they came from.
+
+Input is a folder of ``KIND.csv`` / ``KIND.jsonl`` files, single such files, or an XLSX workbook
+with one sheet per kind. Every cell is checked here for what no kind accepts: oversized cells and
+spreadsheet formulas. Problems become ``RowError``s; reading carries on to report them all.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from graph.errors import RowError
+from ingest.encoding import BinaryFile, decode_text
+
+__all__ = ["KINDS", "MAX_CELL", "RawRow", "discover", "read_file"]
+
+KINDS = (
+    "organizations",
+    "equipment",
+    "patents",
+    "technologies",
+    "alliances",
+    "projects",
+    "demands",
+    "pitches",
+    "relations",
+)
+MAX_CELL = 100_000  # characters; a longer cell is refused, not truncated
+# Spreadsheet formula injection: =… and @… always; +/- only when followed by a name or
+# formula syntax, so that "-40℃" or "+86 23 …" stay ordinary text.
+_FORMULA = re.compile(r"^[=@]|^[+-]\s*[A-Za-z(]|^[+-].*[|!]")
+
+csv.field_size_limit(1 << 30)  # we check cell sizes ourselves, with a clear message
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One input row: its kind, where it came from and its non-empty cells."""
+
+    kind: str
+    file: str
+    line: int
+    values: dict[str, Any]
+    columns: dict[str, int]  # column name → 1-based column number
+
+
+def discover(path: Path) -> list[tuple[str, Path]]:
+    """The (kind, file) pairs under ``path``: a folder, a kind file or a workbook."""
+    if path.is_dir():
+        found = [
+            (p.stem, p)
+            for p in sorted(path.iterdir())
+            if p.stem in KINDS and p.suffix.lower() in (".csv", ".jsonl", ".xlsx")
+        ]
+        return found
+    if path.suffix.lower() == ".xlsx":
+        return [("*", path)]
+    return [(path.stem, path)]
+
+
+def _check_cell(kind: str, file: str, line: int, col: int, name: str, value: str) -> RowError | None:
+    if len(value) > MAX_CELL:
+        return RowError(file, line, name, f"cell has {len(value):,} characters; the limit is {MAX_CELL:,}", col)
+    if _FORMULA.match(value):
+        return RowError(
+            file, line, name,
+            f"looks like a spreadsheet formula ({value[:20]!r}); formulas are refused for safety",
+            col,
+        )
+    return None
+
+
+def _clean(
+    kind: str, file: str, line: int, header: list[str], cells: list[Any], errors: list[RowError]
+) -> RawRow | None:
+    values: dict[str, Any] = {}
+    columns: dict[str, int] = {}
+    ok = True
+    for col, (name, cell) in enumerate(zip(header, cells, strict=False), start=1):
+        if cell is None:
+            continue
+        if isinstance(cell, str):
+            cell = cell.strip()
+            if not cell:
+                continue
+            problem = _check_cell(kind, file, line, col, name, cell)
+            if problem:
+                errors.append(problem)
+                ok = False
+                continue
+        values[name] = cell
+        columns[name] = col
+    if len(cells) > len(header) and any(str(c).strip() for c in cells[len(header):] if c is not None):
+        errors.append(RowError(file, line, "", f"{len(cells)} cells but the header has {len(header)}", len(header) + 1))
+        ok = False
+    return RawRow(kind, file, line, values, columns) if ok else None
+
+
+def _read_csv(
+    kind: str, path: Path, text: str, errors: list[RowError], headers: dict[str, list[str]]
+) -> Iterator[RawRow]:
+    name = str(path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        errors.append(RowError(name, 1, "", "empty file: no header row"))
+        return
+    except csv.Error as exc:
+        errors.append(RowError(name, 1, "", f"unreadable header: {exc}"))
+        return
+    if not any(header):
+        errors.append(RowError(name, 1, "", "empty header row"))
+        return
+    for col, h in enumerate(header, start=1):
+        if h and header.index(h) != col - 1:
+            errors.append(RowError(name, 1, h, "column appears twice in the header", col))
+            return
+    headers[name] = header
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            errors.append(RowError(name, line, "", f"malformed CSV: {exc}"))
+            return
+        if not any(c.strip() for c in cells):
+            continue
+        row = _clean(kind, name, line, header, cells, errors)
+        if row:
+            yield row
+
+
+def _read_jsonl(
+    kind: str, path: Path, text: str, errors: list[RowError], headers: dict[str, list[str]]
+) -> Iterator[RawRow]:
+    name = str(path)
+    seen: dict[str, None] = {}
+    for line, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            errors.append(RowError(name, line, "", f"not valid JSON: {exc.msg}", exc.colno))
+            continue
+        if not isinstance(obj, dict):
+            errors.append(RowError(name, line, "", "each line must be a JSON object"))
+            continue
+        header = list(obj)
+        seen.update(dict.fromkeys(header))
+        headers[name] = list(seen)
+        cells = [v if not isinstance(v, list) else [str(x) for x in v] for v in obj.values()]
+        row = _clean(kind, name, line, header, cells, errors)
+        if row:
+            yield row
+
+
+def _read_xlsx(
+    path: Path, errors: list[RowError], headers: dict[str, list[str]]
+) -> Iterator[RawRow]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        errors.append(RowError(str(path), 0, "", f"not a readable XLSX workbook: {exc}"))
+        return
+    try:
+        for sheet in book.worksheets:
+            kind = sheet.title.strip().lower()
+            where = f"{path}#{sheet.title}"
+            if kind not in KINDS:
+                errors.append(RowError(where, 0, "", f"unknown sheet {sheet.title!r}; expected one of {', '.join(KINDS)}"))
+                continue
+            rows = sheet.iter_rows(values_only=True)
+            first = next(rows, None)
+            if first is None:
+                errors.append(RowError(where, 1, "", "empty sheet: no header row"))
+                continue
+            header = ["" if h is None else str(h).strip() for h in first]
+            headers[where] = header
+            for line, cells in enumerate(rows, start=2):
+                values = ["" if c is None else (c if isinstance(c, str) else _cell_text(c)) for c in cells]
+                if not any(v.strip() for v in values):
+                    continue
+                row = _clean(kind, where, line, header, values, errors)
+                if row:
+                    yield row
+    finally:
+        book.close()
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())[:10]
+    return str(value)
+
+
+def read_file(
+    kind: str, path: Path, errors: list[RowError], headers: dict[str, list[str]]
+) -> Iterator[RawRow]:
+    """Rows of one file; a workbook (``kind='*'``) yields rows of every sheet.
+
+    Problems go to ``errors``; each file's header goes to ``headers`` (keyed like ``RawRow.file``).
+    """
+    if path.suffix.lower() == ".xlsx":
+        yield from _read_xlsx(path, errors, headers)
+        return
+    if kind not in KINDS:
+        errors.append(RowError(str(path), 0, "", f"unknown file kind {kind!r}; name files after one of: {', '.join(KINDS)}"))
+        return
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        errors.append(RowError(str(path), 0, "", f"cannot read: {exc.strerror}"))
+        return
+    if not data.strip():
+        errors.append(RowError(str(path), 1, "", "empty file: no header row"))
+        return
+    try:
+        text, _ = decode_text(data)
+    except BinaryFile as exc:
+        errors.append(RowError(str(path), 0, "", str(exc)))
+        return
+    if path.suffix.lower() == ".jsonl":
+        yield from _read_jsonl(kind, path, text, errors, headers)
+    else:
+        yield from _read_csv(kind, path, text, errors, headers)
