@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from graph.errors import FirstsetError, IngestError
 from graph.open_store import open_store
@@ -25,7 +26,7 @@ __all__ = [
     "opened_store",
 ]
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 StoreOpt = Annotated[
     str | None,
@@ -48,7 +49,7 @@ def fail(message: str, *, as_json: bool, code: int = 1, details: Any = None) -> 
     if as_json:
         emit_json({"error": message, "details": details})
     else:
-        console.print(f"[bold red]错误 / error:[/] {message}", highlight=False)
+        console.print(f"[bold red]错误 / error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 

@@ -7,7 +7,6 @@ killed mid-write therefore leaves the file exactly as it was before the write.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections import Counter
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import orjson
 
 from graph.errors import NodeNotFound, StoreError
 from graph.model import Edge, Node, Subgraph, UpsertReport
@@ -39,7 +39,8 @@ _CHUNK = 5000
 
 
 def _dump(props: Mapping[str, Any]) -> str:
-    return json.dumps(props, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """Canonical JSON text of a property map: equal maps give equal text."""
+    return orjson.dumps(props, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _chunks(items: Iterable[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
@@ -79,7 +80,7 @@ class NetworkxStore:
     def _load(self) -> nx.MultiDiGraph:
         g = nx.MultiDiGraph()
         by_label: dict[str, set[str]] = {}
-        loads = json.loads
+        loads = orjson.loads
         for node_id, label, props in self._db.execute("SELECT id, label, props FROM nodes"):
             g.add_node(node_id, label=label, props=loads(props))
             by_label.setdefault(label, set()).add(node_id)
@@ -95,6 +96,7 @@ class NetworkxStore:
 
     def upsert(self, nodes: Iterable[Node], edges: Iterable[Edge] = ()) -> UpsertReport:
         counts: Counter[str] = Counter()
+        fresh: set[str] = set()  # ids written by this upsert: edges to them need no lookup
         written_nodes: list[Node] = []
         written_edges: list[Edge] = []
         keep = self._graph is not None  # only remember writes when there is a graph to update
@@ -104,10 +106,11 @@ class NetworkxStore:
             try:
                 for chunk in _chunks(nodes):
                     changed = self._write_nodes(cur, chunk, counts)
+                    fresh.update(n.id for n in chunk)
                     if keep:
                         written_nodes += changed
                 for chunk in _chunks(edges):
-                    changed_e = self._write_edges(cur, chunk, counts)
+                    changed_e = self._write_edges(cur, chunk, counts, fresh)
                     if keep:
                         written_edges += changed_e
                 if counts["nodes_created"] + counts["nodes_updated"] + counts[
@@ -154,11 +157,14 @@ class NetworkxStore:
         cur.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?)", rows)
         return changed
 
-    def _write_edges(self, cur: sqlite3.Cursor, chunk: list[Edge], counts: Counter[str]) -> list[Edge]:
+    def _write_edges(
+        self, cur: sqlite3.Cursor, chunk: list[Edge], counts: Counter[str], fresh: set[str]
+    ) -> list[Edge]:
         latest: dict[tuple[str, str, str], Edge] = {}
         for edge in chunk:
             latest[edge.key] = edge
         endpoints = {e.source for e in latest.values()} | {e.target for e in latest.values()}
+        endpoints -= fresh
         known: set[str] = set()
         for part in _chunks(endpoints, 900):
             marks = ",".join("?" * len(part))

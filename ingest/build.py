@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel
-
 from graph.model import Edge, Label, Node, Rel
 from graph.taxonomy import region_id, regions
 from ingest.rows import REFERENCES
@@ -35,11 +33,11 @@ _EDGE_OF_REFERENCE: dict[str, tuple[str, Rel, bool]] = {
 }
 
 
-def node_of(kind: str, row: BaseModel, remap: dict[str, str]) -> Node:
-    skip = frozenset(REFERENCES.get(kind, {}))
-    props: dict[str, Any] = row.props(skip)  # type: ignore[attr-defined]
-    node_id = remap.get(row.id, row.id)  # type: ignore[attr-defined]
-    return Node(node_id, LABEL_OF_KIND[kind], props)
+def node_of(kind: str, values: dict[str, Any], remap: dict[str, str]) -> Node:
+    """The node of a row, given the row's JSON dump; reference columns become edges instead."""
+    skip = REFERENCES.get(kind, {})
+    props = {k: v for k, v in values.items() if k != "id" and k not in skip and v != []}
+    return Node(remap.get(values["id"], values["id"]), LABEL_OF_KIND[kind], props)
 
 
 def region_node(text: str) -> Node | None:
@@ -50,9 +48,8 @@ def region_node(text: str) -> Node | None:
     return Node(rid, Label.REGION, {"name": text.strip()})
 
 
-def derived_edges(kind: str, row: BaseModel, remap: dict[str, str]) -> Iterator[Edge]:
-    """Edges implied by a row: reference columns, field and region."""
-    values = row.model_dump(exclude_none=True)
+def derived_edges(kind: str, values: dict[str, Any], remap: dict[str, str]) -> Iterator[Edge]:
+    """Edges implied by a row (given as its JSON dump): reference columns, field and region."""
     me = remap.get(values["id"], values["id"])
     if kind in _EDGE_OF_REFERENCE:
         column, rel, inbound = _EDGE_OF_REFERENCE[kind]

@@ -153,7 +153,8 @@ def _validate(
                 reason = err["msg"].removeprefix("Value error, ")
                 if err["type"] == "missing":
                     reason = "required value is empty"
-                errors.append(RowError(raw.file, raw.line, column, reason, raw.columns.get(column, 0)))
+                col = raw.columns.get(column) or (header.index(column) + 1 if column in header else 0)
+                errors.append(RowError(raw.file, raw.line, column, reason, col))
         if i % 50_000 == 0:
             tick("validate", i, len(raws))
     tick("validate", len(raws), len(raws))
@@ -191,8 +192,8 @@ def _org_records(valid: list[_Valid], store: GraphStore) -> Iterable[OrgRecord]:
         if v.kind == "organizations":
             row: Any = v.row
             yield OrgRecord(row.id, row.name, row.uscc, tuple(row.aliases))
-    if not loaded:
-        return
+    if not loaded or not store.counts().get(Label.ORGANIZATION, 0):
+        return  # nothing stored to merge with: don't load the store's graph for nothing
     for node in store.find(Label.ORGANIZATION):
         if node.id not in loaded:
             yield OrgRecord(node.id, node.title, node.get("uscc"), tuple(node.get("aliases") or ()), stored=True)
@@ -280,13 +281,14 @@ def _build(
     for v in valid:
         if v.kind == "relations":
             continue
-        node = node_of(v.kind, v.row, remap)
+        values = v.row.model_dump(mode="json", exclude_none=True)
+        node = node_of(v.kind, values, remap)
         if v.key in group_of or node.id in group_of:
             node = _merged(nodes.get(node.id) or _stored(store, node.id), node, v.key)
         nodes[node.id] = node
-        for edge in derived_edges(v.kind, v.row, remap):
+        for edge in derived_edges(v.kind, values, remap):
             edges.setdefault(edge.key, edge)
-        region = getattr(v.row, "region", None)
+        region = values.get("region")
         if region and (rn := region_node(region)) is not None:
             nodes.setdefault(rn.id, rn)
     relation_at: dict[tuple[str, str, str], _Valid] = {}

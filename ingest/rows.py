@@ -54,14 +54,6 @@ class RowModel(BaseModel):
 
     id: Id
 
-    def props(self, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
-        """Node properties: every set field but the id and reference columns, JSON-ready."""
-        out: dict[str, Any] = {}
-        for key, value in self.model_dump(mode="json", exclude_none=True).items():
-            if key != "id" and key not in skip and value != []:
-                out[key] = value
-        return out
-
 
 class OrganizationRow(RowModel):
     name: Text

@@ -1,0 +1,152 @@
+"""Core commands: ingest, stats, show, export, demo."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from api.cli_common import JsonOpt, StoreOpt, console, emit_json, fail, guarded, opened_store
+from api.progress import stage_bars
+from graph.errors import NodeNotFound
+from graph.export import export_graphml, export_jsonl
+from ingest.load import LoadReport, load_paths
+
+__all__ = ["DEMO_DIR", "register"]
+
+DEMO_DIR = Path("data/demo")
+
+
+def _print_load(report: LoadReport, *, as_json: bool) -> None:
+    if as_json:
+        emit_json(report.to_json())
+        return
+    w = report.written
+    verb = "检查通过（未写入）/ checked, nothing written" if report.dry_run else "已导入 / loaded"
+    console.print(f"[green]{verb}[/]: {report.rows} 行 rows → {report.nodes} 节点 nodes, {report.edges} 关系 edges")
+    if w is not None:
+        console.print(f"  新建 created {w.nodes_created}+{w.edges_created}, 更新 updated "
+                      f"{w.nodes_updated}+{w.edges_updated}, 未变 unchanged {w.unchanged}")
+    for group in report.merged[:10]:
+        console.print(f"  合并 merged: {' = '.join(group)}")
+    if report.likely_duplicates:
+        console.print(f"  [yellow]疑似重复（未合并）likely duplicates, not merged: {len(report.likely_duplicates)}[/]")
+        for a, b, score in report.likely_duplicates[:10]:
+            console.print(f"    {a} ~ {b} ({score})")
+    if report.rejected:
+        console.print(f"  [yellow]跳过 {report.rejected} 行无效数据 / skipped invalid rows → {report.rejects_file}[/]")
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Folders, CSV/JSONL files or XLSX workbooks. 数据文件")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing. 仅检查")] = False,
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Write valid rows; list rejects in a file beside the input. 跳过无效行")] = False,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load interchange-format files: all rows or none. 导入数据（全部成功或全部不写入）"""
+    with guarded(as_json), opened_store(store) as s, stage_bars(not as_json) as bars:
+        report = load_paths(s, [str(p) for p in paths], dry_run=dry_run, skip_invalid=skip_invalid, progress=bars)
+    _print_load(report, as_json=as_json)
+
+
+def stats(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+    """Node and relationship counts. 统计"""
+    with guarded(as_json), opened_store(store) as s:
+        counts = s.counts()
+        where = s.location
+    if as_json:
+        emit_json({"store": where, "counts": counts})
+        return
+    table = Table(title=f"firstset — {where}")
+    table.add_column("类型 kind")
+    table.add_column("数量 count", justify="right")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    console.print(table)
+
+
+def show(
+    node_id: Annotated[str, typer.Argument(help="Node id. 节点编号")],
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One node, its properties and its relationships. 查看节点"""
+    with guarded(as_json), opened_store(store) as s:
+        try:
+            node = s.get(node_id)
+        except NodeNotFound as exc:
+            raise fail(str(exc), as_json=as_json) from exc
+        edges = s.edges_of(node_id)
+        names = {n.id: n.title for n in s.get_many({e.source for e in edges} | {e.target for e in edges})}
+    if as_json:
+        emit_json({
+            "id": node.id, "label": node.label, "props": dict(node.props),
+            "edges": [{"source": e.source, "type": e.type, "target": e.target, "props": dict(e.props)} for e in edges],
+        })
+        return
+    console.print(f"[bold]{node.title}[/] ({node.label}, {node.id})")
+    for key, value in node.props.items():
+        console.print(f"  {key}: {escape(str(value))}")
+    for e in edges:
+        arrow = f"-[{e.type}]-> {names.get(e.target, e.target)}" if e.source == node_id else \
+            f"<-[{e.type}]- {names.get(e.source, e.source)}"
+        console.print(f"  {escape(arrow)} {escape(str(dict(e.props) or ''))}")
+
+
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="graphml or jsonl")] = "jsonl",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (jsonl: default stdout)")] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Export the whole graph. 导出图谱"""
+    if fmt not in ("graphml", "jsonl"):
+        raise fail(f"--format must be graphml or jsonl, not {fmt!r}", as_json=as_json)
+    with guarded(as_json), opened_store(store) as s:
+        if fmt == "graphml":
+            target = out or Path("firstset.graphml")
+            n_nodes, n_edges = export_graphml(s, target)
+            summary = {"format": fmt, "file": str(target), "nodes": n_nodes, "edges": n_edges}
+        elif out is None:
+            export_jsonl(s, sys.stdout)
+            return
+        else:
+            with out.open("w", encoding="utf-8") as fh:
+                summary = {"format": fmt, "file": str(out), "lines": export_jsonl(s, fh)}
+    if as_json:
+        emit_json(summary)
+    else:
+        console.print(f"[green]已导出 exported[/] {summary}")
+
+
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Where the demo files are written. 演示数据目录")] = DEMO_DIR,
+    scale: Annotated[float, typer.Option("--scale", help="Size multiplier. 规模倍数")] = 1.0,
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+    regenerate: Annotated[bool, typer.Option("--regenerate", help="Write the files again even if present.")] = False,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Generate (if needed) and load the Chongqing demo ecosystem. 加载演示数据"""
+    from ingest.generate.demo import write_demo
+
+    with guarded(as_json):
+        if regenerate or not (out / "organizations.csv").exists():
+            with stage_bars(not as_json) as bars:
+                write_demo(out, scale=scale, seed=seed, progress=lambda stage, n: bars(stage, n, None))
+        with opened_store(store) as s, stage_bars(not as_json) as bars:
+            report = load_paths(s, [str(out)], progress=bars)
+    _print_load(report, as_json=as_json)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ingest)
+    app.command()(stats)
+    app.command()(show)
+    app.command()(export)
+    app.command()(demo)
