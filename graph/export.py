@@ -27,8 +27,13 @@ def export_graphml(store: GraphStore, path: Path) -> tuple[int, int]:
     for node in store.nodes():
         g.add_node(node.id, label=node.label, **{k: _scalar(v) for k, v in node.props.items()})
     for edge in store.edges():
-        g.add_edge(edge.source, edge.target, key=edge.type, type=edge.type,
-                   **{k: _scalar(v) for k, v in edge.props.items()})
+        g.add_edge(
+            edge.source,
+            edge.target,
+            key=edge.type,
+            type=edge.type,
+            **{k: _scalar(v) for k, v in edge.props.items()},
+        )
     nx.write_graphml(g, path, encoding="utf-8")
     return g.number_of_nodes(), g.number_of_edges()
 
@@ -36,11 +41,21 @@ def export_graphml(store: GraphStore, path: Path) -> tuple[int, int]:
 def jsonl_lines(store: GraphStore) -> Iterator[str]:
     """One JSON object per node, then one per edge."""
     for node in store.nodes():
-        yield json.dumps({"kind": "node", "id": node.id, "label": node.label, "props": dict(node.props)},
-                         ensure_ascii=False)
+        yield json.dumps(
+            {"kind": "node", "id": node.id, "label": node.label, "props": dict(node.props)},
+            ensure_ascii=False,
+        )
     for edge in store.edges():
-        yield json.dumps({"kind": "edge", "source": edge.source, "type": edge.type, "target": edge.target,
-                          "props": dict(edge.props)}, ensure_ascii=False)
+        yield json.dumps(
+            {
+                "kind": "edge",
+                "source": edge.source,
+                "type": edge.type,
+                "target": edge.target,
+                "props": dict(edge.props),
+            },
+            ensure_ascii=False,
+        )
 
 
 def export_jsonl(store: GraphStore, out: IO[str]) -> int:

@@ -161,4 +161,6 @@ class UpsertReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.nodes_created or self.nodes_updated or self.edges_created or self.edges_updated)
+        return bool(
+            self.nodes_created or self.nodes_updated or self.edges_created or self.edges_updated
+        )

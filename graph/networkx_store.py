@@ -113,9 +113,12 @@ class NetworkxStore:
                     changed_e = self._write_edges(cur, chunk, counts, fresh)
                     if keep:
                         written_edges += changed_e
-                if counts["nodes_created"] + counts["nodes_updated"] + counts[
-                    "edges_created"
-                ] + counts["edges_updated"]:
+                if (
+                    counts["nodes_created"]
+                    + counts["nodes_updated"]
+                    + counts["edges_created"]
+                    + counts["edges_updated"]
+                ):
                     cur.execute(
                         "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'"
                     )
@@ -127,7 +130,9 @@ class NetworkxStore:
                 self._apply(written_nodes, written_edges)
         return UpsertReport(**counts)
 
-    def _write_nodes(self, cur: sqlite3.Cursor, chunk: list[Node], counts: Counter[str]) -> list[Node]:
+    def _write_nodes(
+        self, cur: sqlite3.Cursor, chunk: list[Node], counts: Counter[str]
+    ) -> list[Node]:
         latest: dict[str, Node] = {}
         for node in chunk:
             latest[node.id] = node
@@ -168,7 +173,9 @@ class NetworkxStore:
         known: set[str] = set()
         for part in _chunks(endpoints, 900):
             marks = ",".join("?" * len(part))
-            known.update(r[0] for r in cur.execute(f"SELECT id FROM nodes WHERE id IN ({marks})", part))
+            known.update(
+                r[0] for r in cur.execute(f"SELECT id FROM nodes WHERE id IN ({marks})", part)
+            )
         missing = sorted(endpoints - known)
         if missing:
             raise StoreError(f"edge endpoint(s) not in the store: {', '.join(missing[:5])}")
@@ -252,15 +259,24 @@ class NetworkxStore:
             raise NodeNotFound(node_id)
         out: list[Edge] = []
         if direction in ("out", "both"):
-            out += [Edge(node_id, k, t, d["props"]) for _, t, k, d in g.out_edges(node_id, keys=True, data=True)]
+            out += [
+                Edge(node_id, k, t, d["props"])
+                for _, t, k, d in g.out_edges(node_id, keys=True, data=True)
+            ]
         if direction in ("in", "both"):
-            out += [Edge(s, k, node_id, d["props"]) for s, _, k, d in g.in_edges(node_id, keys=True, data=True)]
+            out += [
+                Edge(s, k, node_id, d["props"])
+                for s, _, k, d in g.in_edges(node_id, keys=True, data=True)
+            ]
         return [e for e in out if rel is None or e.type == rel]
 
     def neighbours(
         self, node_id: str, *, rel: str | None = None, direction: Direction = "both"
     ) -> list[Node]:
-        ids = {e.target if e.source == node_id else e.source for e in self.edges_of(node_id, rel=rel, direction=direction)}
+        ids = {
+            e.target if e.source == node_id else e.source
+            for e in self.edges_of(node_id, rel=rel, direction=direction)
+        }
         return self.get_many(sorted(ids))
 
     def neighbourhood(self, node_id: str, depth: int = 1, *, rel: str | None = None) -> Subgraph:

@@ -23,7 +23,7 @@ from graph.taxonomy import taxonomy_nodes
 from ingest.build import LABEL_OF_KIND, derived_edges, node_of, region_node
 from ingest.readers import RawRow, discover, read_file
 from ingest.resolve import OrgRecord, resolve_organizations
-from ingest.rows import REFERENCES, ROW_MODELS, RelationRow
+from ingest.rows import REFERENCES, ROW_MODELS
 
 __all__ = ["LoadReport", "Progress", "load_paths"]
 
@@ -91,7 +91,9 @@ def load_paths(
             continue
         found = discover(path)
         if not found:
-            errors.append(RowError(str(path), 0, "", "no interchange files here (organizations.csv, …)"))
+            errors.append(
+                RowError(str(path), 0, "", "no interchange files here (organizations.csv, …)")
+            )
         for kind, file in found:
             report.files.append(str(file))
             for raw in read_file(kind, file, errors, headers):
@@ -148,12 +150,16 @@ def _validate(
                 if err["type"] == "missing" and column not in header:
                     if (raw.file, column) not in missing_reported:
                         missing_reported.add((raw.file, column))
-                        errors.append(RowError(raw.file, 1, column, f"required column {column!r} is missing"))
+                        errors.append(
+                            RowError(raw.file, 1, column, f"required column {column!r} is missing")
+                        )
                     continue
                 reason = err["msg"].removeprefix("Value error, ")
                 if err["type"] == "missing":
                     reason = "required value is empty"
-                col = raw.columns.get(column) or (header.index(column) + 1 if column in header else 0)
+                col = raw.columns.get(column) or (
+                    header.index(column) + 1 if column in header else 0
+                )
                 errors.append(RowError(raw.file, raw.line, column, reason, col))
         if i % 50_000 == 0:
             tick("validate", i, len(raws))
@@ -174,15 +180,32 @@ def _dedupe(valid: list[_Valid], errors: list[RowError]) -> list[_Valid]:
             first[v.key] = v
             out.append(v)
         elif seen.kind != v.kind:
-            errors.append(RowError(v.raw.file, v.raw.line, "id",
-                f"id {v.key!r} is already a {seen.kind[:-1] if seen.kind.endswith('s') else seen.kind} "
-                f"at {seen.raw.file}:{seen.raw.line}; ids are unique across kinds", v.raw.columns.get("id", 0)))
+            errors.append(
+                RowError(
+                    v.raw.file,
+                    v.raw.line,
+                    "id",
+                    f"id {v.key!r} is already a {seen.kind[:-1] if seen.kind.endswith('s') else seen.kind} "
+                    f"at {seen.raw.file}:{seen.raw.line}; ids are unique across kinds",
+                    v.raw.columns.get("id", 0),
+                )
+            )
         elif seen.row.model_dump() != v.row.model_dump():
-            diff = sorted(k for k in set(seen.row.model_dump()) | set(v.row.model_dump())
-                          if seen.row.model_dump().get(k) != v.row.model_dump().get(k))
-            errors.append(RowError(v.raw.file, v.raw.line, "id",
-                f"duplicate id {v.key!r} with different values ({', '.join(diff)}) than "
-                f"{seen.raw.file}:{seen.raw.line}", v.raw.columns.get("id", 0)))
+            diff = sorted(
+                k
+                for k in set(seen.row.model_dump()) | set(v.row.model_dump())
+                if seen.row.model_dump().get(k) != v.row.model_dump().get(k)
+            )
+            errors.append(
+                RowError(
+                    v.raw.file,
+                    v.raw.line,
+                    "id",
+                    f"duplicate id {v.key!r} with different values ({', '.join(diff)}) than "
+                    f"{seen.raw.file}:{seen.raw.line}",
+                    v.raw.columns.get("id", 0),
+                )
+            )
     return out
 
 
@@ -196,7 +219,9 @@ def _org_records(valid: list[_Valid], store: GraphStore) -> Iterable[OrgRecord]:
         return  # nothing stored to merge with: don't load the store's graph for nothing
     for node in store.find(Label.ORGANIZATION):
         if node.id not in loaded:
-            yield OrgRecord(node.id, node.title, node.get("uscc"), tuple(node.get("aliases") or ()), stored=True)
+            yield OrgRecord(
+                node.id, node.title, node.get("uscc"), tuple(node.get("aliases") or ()), stored=True
+            )
 
 
 def _label_in_store(store: GraphStore, node_id: str) -> str | None:
@@ -224,7 +249,9 @@ def _check_references(
     bad: set[tuple[str, int]] = set()
 
     def problem(v: _Valid, column: str, reason: str) -> None:
-        errors.append(RowError(v.raw.file, v.raw.line, column, reason, v.raw.columns.get(column, 0)))
+        errors.append(
+            RowError(v.raw.file, v.raw.line, column, reason, v.raw.columns.get(column, 0))
+        )
         bad.add((v.raw.file, v.raw.line))
 
     for v in valid:
@@ -233,31 +260,50 @@ def _check_references(
             try:
                 rel = Rel(rel_row.type)
             except ValueError:
-                problem(v, "type", f"unknown relationship type {rel_row.type!r}; expected one of "
-                        f"{', '.join(r.value for r in Rel)}")
+                problem(
+                    v,
+                    "type",
+                    f"unknown relationship type {rel_row.type!r}; expected one of "
+                    f"{', '.join(r.value for r in Rel)}",
+                )
                 continue
             sources, targets = EDGE_ENDPOINTS[rel]
-            for column, ref, allowed in (("source", rel_row.source, sources), ("target", rel_row.target, targets)):
+            for column, ref, allowed in (
+                ("source", rel_row.source, sources),
+                ("target", rel_row.target, targets),
+            ):
                 have = label_of(ref)
                 if have is None:
-                    problem(v, column, f"{ref!r} exists nowhere (not in these files, not in the store)")
+                    problem(
+                        v, column, f"{ref!r} exists nowhere (not in these files, not in the store)"
+                    )
                 elif have not in allowed:
-                    problem(v, column, f"{ref!r} is a {have}; {rel.value} needs "
-                            f"{' or '.join(sorted(allowed))} here")
+                    problem(
+                        v,
+                        column,
+                        f"{ref!r} is a {have}; {rel.value} needs "
+                        f"{' or '.join(sorted(allowed))} here",
+                    )
             continue
         for column, want in REFERENCES.get(v.kind, {}).items():
             refs = getattr(v.row, column)
             for ref in [refs] if isinstance(refs, str) else (refs or []):
                 have = label_of(ref)
                 if have is None:
-                    problem(v, column, f"{ref!r} exists nowhere (not in these files, not in the store)")
+                    problem(
+                        v, column, f"{ref!r} exists nowhere (not in these files, not in the store)"
+                    )
                 elif have != want:
                     problem(v, column, f"{ref!r} is a {have}, not a {want}")
     return bad
 
 
 def _drop_rejected(
-    valid: list[_Valid], errors: list[RowError], bad: set[tuple[str, int]], remap: dict[str, str], store: GraphStore
+    valid: list[_Valid],
+    errors: list[RowError],
+    bad: set[tuple[str, int]],
+    remap: dict[str, str],
+    store: GraphStore,
 ) -> list[_Valid]:
     """Remove rejected rows, then rows that referred to them, until nothing changes."""
     rejected_lines = {(e.file, e.line) for e in errors} | bad
@@ -267,13 +313,20 @@ def _drop_rejected(
         _check_references(keep, remap, store, more)
         if not more:
             return keep
-        errors.extend(RowError(e.file, e.line, e.column, e.reason + " (its row was rejected)", e.col) for e in more)
+        errors.extend(
+            RowError(e.file, e.line, e.column, e.reason + " (its row was rejected)", e.col)
+            for e in more
+        )
         lines = {(e.file, e.line) for e in more}
         keep = [v for v in keep if (v.raw.file, v.raw.line) not in lines]
 
 
 def _build(
-    valid: list[_Valid], remap: dict[str, str], groups: list[list[str]], store: GraphStore, errors: list[RowError]
+    valid: list[_Valid],
+    remap: dict[str, str],
+    groups: list[list[str]],
+    store: GraphStore,
+    errors: list[RowError],
 ) -> tuple[list[Node], list[Edge]]:
     nodes: dict[str, Node] = {n.id: n for n in taxonomy_nodes()}
     edges: dict[tuple[str, str, str], Edge] = {}
@@ -296,13 +349,23 @@ def _build(
         if v.kind != "relations":
             continue
         r: Any = v.row
-        props = {k: val for k, val in r.model_dump(mode="json", exclude_none=True).items()
-                 if k not in ("source", "type", "target")}
+        props = {
+            k: val
+            for k, val in r.model_dump(mode="json", exclude_none=True).items()
+            if k not in ("source", "type", "target")
+        }
         edge = Edge(remap.get(r.source, r.source), r.type, remap.get(r.target, r.target), props)
         earlier = relation_at.get(edge.key)
         if earlier is not None and dict(edges[edge.key].props) != props:
-            errors.append(RowError(v.raw.file, v.raw.line, "", f"relationship {' '.join(edge.key)} "
-                                   f"appears again with other values than {earlier.raw.file}:{earlier.raw.line}"))
+            errors.append(
+                RowError(
+                    v.raw.file,
+                    v.raw.line,
+                    "",
+                    f"relationship {' '.join(edge.key)} "
+                    f"appears again with other values than {earlier.raw.file}:{earlier.raw.line}",
+                )
+            )
             continue
         relation_at[edge.key] = v
         base = dict(edges[edge.key].props) if edge.key in edges else {}

@@ -45,7 +45,11 @@ def _to_simplified() -> dict[int, str]:
     """
     from importlib import resources
 
-    text = resources.files("opencc").joinpath("dictionary", "TSCharacters.txt").read_text(encoding="utf-8")
+    text = (
+        resources.files("opencc")
+        .joinpath("dictionary", "TSCharacters.txt")
+        .read_text(encoding="utf-8")
+    )
     table: dict[int, str] = {}
     for line in text.splitlines():
         parts = line.split("\t")

@@ -65,12 +65,18 @@ def discover(path: Path) -> list[tuple[str, Path]]:
     return [(path.stem, path)]
 
 
-def _check_cell(kind: str, file: str, line: int, col: int, name: str, value: str) -> RowError | None:
+def _check_cell(
+    kind: str, file: str, line: int, col: int, name: str, value: str
+) -> RowError | None:
     if len(value) > MAX_CELL:
-        return RowError(file, line, name, f"cell has {len(value):,} characters; the limit is {MAX_CELL:,}", col)
+        return RowError(
+            file, line, name, f"cell has {len(value):,} characters; the limit is {MAX_CELL:,}", col
+        )
     if _FORMULA.match(value):
         return RowError(
-            file, line, name,
+            file,
+            line,
+            name,
             f"looks like a spreadsheet formula ({value[:20]!r}); formulas are refused for safety",
             col,
         )
@@ -97,8 +103,18 @@ def _clean(
                 continue
         values[name] = cell
         columns[name] = col
-    if len(cells) > len(header) and any(str(c).strip() for c in cells[len(header):] if c is not None):
-        errors.append(RowError(file, line, "", f"{len(cells)} cells but the header has {len(header)}", len(header) + 1))
+    if len(cells) > len(header) and any(
+        str(c).strip() for c in cells[len(header) :] if c is not None
+    ):
+        errors.append(
+            RowError(
+                file,
+                line,
+                "",
+                f"{len(cells)} cells but the header has {len(header)}",
+                len(header) + 1,
+            )
+        )
         ok = False
     return RawRow(kind, file, line, values, columns) if ok else None
 
@@ -180,7 +196,14 @@ def _read_xlsx(
             kind = sheet.title.strip().lower()
             where = f"{path}#{sheet.title}"
             if kind not in KINDS:
-                errors.append(RowError(where, 0, "", f"unknown sheet {sheet.title!r}; expected one of {', '.join(KINDS)}"))
+                errors.append(
+                    RowError(
+                        where,
+                        0,
+                        "",
+                        f"unknown sheet {sheet.title!r}; expected one of {', '.join(KINDS)}",
+                    )
+                )
                 continue
             rows = sheet.iter_rows(values_only=True)
             first = next(rows, None)
@@ -190,7 +213,9 @@ def _read_xlsx(
             header = ["" if h is None else str(h).strip() for h in first]
             headers[where] = header
             for line, cells in enumerate(rows, start=2):
-                values = ["" if c is None else (c if isinstance(c, str) else _cell_text(c)) for c in cells]
+                values = [
+                    "" if c is None else (c if isinstance(c, str) else _cell_text(c)) for c in cells
+                ]
                 if not any(v.strip() for v in values):
                     continue
                 row = _clean(kind, where, line, header, values, errors)
@@ -219,7 +244,14 @@ def read_file(
         yield from _read_xlsx(path, errors, headers)
         return
     if kind not in KINDS:
-        errors.append(RowError(str(path), 0, "", f"unknown file kind {kind!r}; name files after one of: {', '.join(KINDS)}"))
+        errors.append(
+            RowError(
+                str(path),
+                0,
+                "",
+                f"unknown file kind {kind!r}; name files after one of: {', '.join(KINDS)}",
+            )
+        )
         return
     try:
         data = path.read_bytes()

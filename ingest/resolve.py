@@ -81,20 +81,26 @@ def resolve_organizations(records: Iterable[OrgRecord]) -> Resolution:
             if alias in ids and alias != r.id:
                 uf.union(r.id, alias)
             key = name_key(alias)
-            alias_pairs += [(r.id, other) for other in by_name.get(key, ()) if other != r.id and len(key) >= 4]
+            alias_pairs += [
+                (r.id, other) for other in by_name.get(key, ()) if other != r.id and len(key) >= 4
+            ]
     result = Resolution(canonical={r.id: uf.find(r.id) for r in recs})
     members: dict[str, list[str]] = defaultdict(list)
     for node_id, root in result.canonical.items():
         members[root].append(node_id)
     result.groups = sorted(sorted(m) for m in members.values() if len(m) > 1)
-    named_alike = {tuple(sorted(p)) for p in alias_pairs if result.canonical[p[0]] != result.canonical[p[1]]}
+    named_alike = {
+        tuple(sorted(p)) for p in alias_pairs if result.canonical[p[0]] != result.canonical[p[1]]
+    }
     result.likely_duplicates = sorted(
         set(_likely_duplicates(recs, result.canonical)) | {(a, b, 100.0) for a, b in named_alike}
     )
     return result
 
 
-def _likely_duplicates(recs: list[OrgRecord], canonical: dict[str, str]) -> list[tuple[str, str, float]]:
+def _likely_duplicates(
+    recs: list[OrgRecord], canonical: dict[str, str]
+) -> list[tuple[str, str, float]]:
     """Pairs in different groups whose normalised names are equal or nearly so.
 
     Names are blocked by their first two characters so the work stays near-linear.

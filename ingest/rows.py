@@ -15,7 +15,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from graph.model import Clearance, OrgKind
 from graph.taxonomy import fields, resolve_field
 
-__all__ = ["ROW_MODELS", "REFERENCES", "RowModel"]
+__all__ = ["REFERENCES", "ROW_MODELS", "RowModel"]
 
 
 def _split(value: Any) -> Any:

@@ -27,30 +27,50 @@ def _print_load(report: LoadReport, *, as_json: bool) -> None:
         return
     w = report.written
     verb = "检查通过（未写入）/ checked, nothing written" if report.dry_run else "已导入 / loaded"
-    console.print(f"[green]{verb}[/]: {report.rows} 行 rows → {report.nodes} 节点 nodes, {report.edges} 关系 edges")
+    console.print(
+        f"[green]{verb}[/]: {report.rows} 行 rows → {report.nodes} 节点 nodes, {report.edges} 关系 edges"
+    )
     if w is not None:
-        console.print(f"  新建 created {w.nodes_created}+{w.edges_created}, 更新 updated "
-                      f"{w.nodes_updated}+{w.edges_updated}, 未变 unchanged {w.unchanged}")
+        console.print(
+            f"  新建 created {w.nodes_created}+{w.edges_created}, 更新 updated "
+            f"{w.nodes_updated}+{w.edges_updated}, 未变 unchanged {w.unchanged}"
+        )
     for group in report.merged[:10]:
         console.print(f"  合并 merged: {' = '.join(group)}")
     if report.likely_duplicates:
-        console.print(f"  [yellow]疑似重复（未合并）likely duplicates, not merged: {len(report.likely_duplicates)}[/]")
+        console.print(
+            f"  [yellow]疑似重复（未合并）likely duplicates, not merged: {len(report.likely_duplicates)}[/]"
+        )
         for a, b, score in report.likely_duplicates[:10]:
             console.print(f"    {a} ~ {b} ({score})")
     if report.rejected:
-        console.print(f"  [yellow]跳过 {report.rejected} 行无效数据 / skipped invalid rows → {report.rejects_file}[/]")
+        console.print(
+            f"  [yellow]跳过 {report.rejected} 行无效数据 / skipped invalid rows → {report.rejects_file}[/]"
+        )
 
 
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Folders, CSV/JSONL files or XLSX workbooks. 数据文件")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing. 仅检查")] = False,
-    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Write valid rows; list rejects in a file beside the input. 跳过无效行")] = False,
+    paths: Annotated[
+        list[Path], typer.Argument(help="Folders, CSV/JSONL files or XLSX workbooks. 数据文件")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check only; write nothing. 仅检查")
+    ] = False,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Write valid rows; list rejects in a file beside the input. 跳过无效行",
+        ),
+    ] = False,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Load interchange-format files: all rows or none. 导入数据（全部成功或全部不写入）"""
     with guarded(as_json), opened_store(store) as s, stage_bars(not as_json) as bars:
-        report = load_paths(s, [str(p) for p in paths], dry_run=dry_run, skip_invalid=skip_invalid, progress=bars)
+        report = load_paths(
+            s, [str(p) for p in paths], dry_run=dry_run, skip_invalid=skip_invalid, progress=bars
+        )
     _print_load(report, as_json=as_json)
 
 
@@ -82,25 +102,39 @@ def show(
         except NodeNotFound as exc:
             raise fail(str(exc), as_json=as_json) from exc
         edges = s.edges_of(node_id)
-        names = {n.id: n.title for n in s.get_many({e.source for e in edges} | {e.target for e in edges})}
+        names = {
+            n.id: n.title for n in s.get_many({e.source for e in edges} | {e.target for e in edges})
+        }
     if as_json:
-        emit_json({
-            "id": node.id, "label": node.label, "props": dict(node.props),
-            "edges": [{"source": e.source, "type": e.type, "target": e.target, "props": dict(e.props)} for e in edges],
-        })
+        emit_json(
+            {
+                "id": node.id,
+                "label": node.label,
+                "props": dict(node.props),
+                "edges": [
+                    {"source": e.source, "type": e.type, "target": e.target, "props": dict(e.props)}
+                    for e in edges
+                ],
+            }
+        )
         return
     console.print(f"[bold]{node.title}[/] ({node.label}, {node.id})")
     for key, value in node.props.items():
         console.print(f"  {key}: {escape(str(value))}")
     for e in edges:
-        arrow = f"-[{e.type}]-> {names.get(e.target, e.target)}" if e.source == node_id else \
-            f"<-[{e.type}]- {names.get(e.source, e.source)}"
+        arrow = (
+            f"-[{e.type}]-> {names.get(e.target, e.target)}"
+            if e.source == node_id
+            else f"<-[{e.type}]- {names.get(e.source, e.source)}"
+        )
         console.print(f"  {escape(arrow)} {escape(str(dict(e.props) or ''))}")
 
 
 def export(
     fmt: Annotated[str, typer.Option("--format", help="graphml or jsonl")] = "jsonl",
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (jsonl: default stdout)")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output file (jsonl: default stdout)")
+    ] = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -125,10 +159,14 @@ def export(
 
 
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Where the demo files are written. 演示数据目录")] = DEMO_DIR,
+    out: Annotated[
+        Path, typer.Option("--out", help="Where the demo files are written. 演示数据目录")
+    ] = DEMO_DIR,
     scale: Annotated[float, typer.Option("--scale", help="Size multiplier. 规模倍数")] = 1.0,
     seed: Annotated[int, typer.Option("--seed")] = 7,
-    regenerate: Annotated[bool, typer.Option("--regenerate", help="Write the files again even if present.")] = False,
+    regenerate: Annotated[
+        bool, typer.Option("--regenerate", help="Write the files again even if present.")
+    ] = False,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -138,10 +176,42 @@ def demo(
     with guarded(as_json):
         if regenerate or not (out / "organizations.csv").exists():
             with stage_bars(not as_json) as bars:
-                write_demo(out, scale=scale, seed=seed, progress=lambda stage, n: bars(stage, n, None))
+                write_demo(
+                    out, scale=scale, seed=seed, progress=lambda stage, n: bars(stage, n, None)
+                )
         with opened_store(store) as s, stage_bars(not as_json) as bars:
             report = load_paths(s, [str(out)], progress=bars)
     _print_load(report, as_json=as_json)
+
+
+def bench_ingest_cmd(
+    scale: Annotated[
+        float, typer.Option("--scale", help="Demo generator scale (333 ≈ 100k orgs, 1M patents).")
+    ] = 10.0,
+    runs: Annotated[int, typer.Option("--runs", min=1)] = 3,
+    work: Annotated[
+        Path, typer.Option("--work", help="Scratch folder for data and stores.")
+    ] = Path(".cache/bench"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingest speed and memory against a plain csv+sqlite3 peer. 导入性能基准"""
+    from ingest.bench import bench_ingest
+    from ingest.generate.demo import write_demo
+
+    folder = work / f"data-scale{scale:g}"
+    if not (folder / "relations.csv").exists():
+        console.print(f"生成数据 generating scale {scale:g} → {folder}")
+        write_demo(folder, scale=scale)
+    summary = bench_ingest(folder, work, runs=runs, say=lambda m: console.print(m))
+    if as_json:
+        emit_json(summary)
+        return
+    console.print(
+        f"rows {summary['rows']:,}: firstset {summary['firstset_rows_per_s']:,.0f} rows/s "
+        f"(peak {summary['firstset_peak_mb']:,.0f} MB) · peer csv+sqlite3 {summary['peer_rows_per_s']:,.0f} rows/s "
+        f"(peak {summary['peer_peak_mb']:,.0f} MB) · ratio {summary['ratio_firstset_to_peer']:.2f} · "
+        f"reopen {summary['reopen_s']:.1f} s (peak {summary['reopen_peak_mb']:,.0f} MB)"
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -150,3 +220,6 @@ def register(app: typer.Typer) -> None:
     app.command()(show)
     app.command()(export)
     app.command()(demo)
+    from api.cli import bench_app
+
+    bench_app.command("ingest")(bench_ingest_cmd)

@@ -65,7 +65,9 @@ def test_failed_upsert_writes_nothing(store: GraphStore) -> None:
     store.upsert(nodes, edges)
     before = store.counts()
     with pytest.raises(StoreError):
-        store.upsert([Node("org:c", "Organization", {"name": "丙"})], [Edge("org:c", "MAKES", "eq:404")])
+        store.upsert(
+            [Node("org:c", "Organization", {"name": "丙"})], [Edge("org:c", "MAKES", "eq:404")]
+        )
     assert store.counts() == before
     assert not store.has("org:c")
 
@@ -139,7 +141,9 @@ _props = st.dictionaries(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(props=st.lists(_props, min_size=1, max_size=6))
 def test_property_upsert_then_get(store: GraphStore, props: list[dict[str, object]]) -> None:
     nodes = [Node(f"p:{i}", "Pitch", p) for i, p in enumerate(props)]

@@ -58,7 +58,11 @@ def test_bad_credit_code(store: NetworkxStore) -> None:
 def test_dangling_reference(store: NetworkxStore) -> None:
     err = _refused(store, CORPUS / "dangling")
     (only,) = err.errors
-    assert only.file.endswith("equipment.csv") and (only.line, only.column, only.col) == (2, "maker_ids", 3)
+    assert only.file.endswith("equipment.csv") and (only.line, only.column, only.col) == (
+        2,
+        "maker_ids",
+        3,
+    )
     assert "'org:nowhere' exists nowhere" in only.reason
 
 
@@ -117,9 +121,11 @@ def test_skip_invalid_writes_valid_rows_and_a_rejects_file(tmp_path: Path) -> No
     folder = tmp_path / "mixed"
     folder.mkdir()
     (folder / "organizations.csv").write_text(
-        "id,name,kinds\norg:ok,好公司,manufacturer\norg:bad,坏公司,boss\n", encoding="utf-8")
+        "id,name,kinds\norg:ok,好公司,manufacturer\norg:bad,坏公司,boss\n", encoding="utf-8"
+    )
     (folder / "equipment.csv").write_text(
-        "id,name,maker_ids\neq:ok,机床,org:ok\neq:orphan,机床2,org:bad\n", encoding="utf-8")
+        "id,name,maker_ids\neq:ok,机床,org:ok\neq:orphan,机床2,org:bad\n", encoding="utf-8"
+    )
     store = NetworkxStore(tmp_path / "s.db")
     report = load_paths(store, [folder], skip_invalid=True)
     assert store.has("org:ok") and store.has("eq:ok")

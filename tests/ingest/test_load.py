@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import networkx as nx
@@ -41,12 +42,20 @@ RELATIONS = [
 ]
 
 
-def _write(folder: Path, orgs: list[tuple[str, ...]], eqs: list[tuple[str, ...]], rels: list[tuple[str, ...]]) -> None:
+def _write(
+    folder: Path,
+    orgs: list[tuple[str, ...]],
+    eqs: list[tuple[str, ...]],
+    rels: list[tuple[str, ...]],
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     tables = {
         "organizations": (["id", "name", "kinds", "region"], orgs),
         "equipment": (["id", "name", "maker_ids", "field"], eqs),
-        "projects": (["id", "name", "owner_id", "region"], [("prj:1", "轨道交通18号线", "org:3", "渝中区")]),
+        "projects": (
+            ["id", "name", "owner_id", "region"],
+            [("prj:1", "轨道交通18号线", "org:3", "渝中区")],
+        ),
         "relations": (["source", "type", "target", "role"], rels),
     }
     for name, (header, rows) in tables.items():
@@ -56,19 +65,32 @@ def _write(folder: Path, orgs: list[tuple[str, ...]], eqs: list[tuple[str, ...]]
             out.writerows(rows)
 
 
-def _snapshot(store: NetworkxStore) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str, str]]]:
-    nodes = sorted((n.id, n.label, json.dumps(dict(n.props), sort_keys=True, ensure_ascii=False)) for n in store.nodes())
+def _snapshot(
+    store: NetworkxStore,
+) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str, str]]]:
+    nodes = sorted(
+        (n.id, n.label, json.dumps(dict(n.props), sort_keys=True, ensure_ascii=False))
+        for n in store.nodes()
+    )
     edges = sorted((*e.key, json.dumps(dict(e.props), sort_keys=True)) for e in store.edges())
     return nodes, edges
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
-def test_row_order_does_not_change_the_graph(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+def test_row_order_does_not_change_the_graph(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
     base = tmp_path_factory.mktemp("order")
     _write(base / "a", ORGS, EQUIPMENT, RELATIONS)
-    _write(base / "b", data.draw(st.permutations(ORGS)), data.draw(st.permutations(EQUIPMENT)),
-           data.draw(st.permutations(RELATIONS)))
+    _write(
+        base / "b",
+        data.draw(st.permutations(ORGS)),
+        data.draw(st.permutations(EQUIPMENT)),
+        data.draw(st.permutations(RELATIONS)),
+    )
     first, second = NetworkxStore(base / "a.db"), NetworkxStore(base / "b.db")
     load_paths(first, [base / "a"])
     load_paths(second, [base / "b"])
@@ -101,8 +123,12 @@ def test_credit_code_merges_and_reports(tmp_path: Path) -> None:
         "id,name,kinds,uscc,aliases\n"
         "org:b,重庆机床（集团）有限责任公司,manufacturer,91500000MA5U7X3L0A,重庆机床\n"
         "org:a,重慶機床集團有限公司,user,91500000MA5U7X3L0A,\n"
-        "org:c,重庆机床集团有限公司,manufacturer,,\n", encoding="utf-8")
-    (folder / "equipment.csv").write_text("id,name,maker_ids\neq:1,滚齿机,org:b\n", encoding="utf-8")
+        "org:c,重庆机床集团有限公司,manufacturer,,\n",
+        encoding="utf-8",
+    )
+    (folder / "equipment.csv").write_text(
+        "id,name,maker_ids\neq:1,滚齿机,org:b\n", encoding="utf-8"
+    )
     store = NetworkxStore(tmp_path / "s.db")
     report = load_paths(store, [folder])
     assert report.merged == [["org:a", "org:b"]]
@@ -116,11 +142,23 @@ def test_credit_code_merges_and_reports(tmp_path: Path) -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.lists(st.tuples(st.integers(0, 9), st.sampled_from([None, "U1", "U2", "U3"]),
-                       st.lists(st.integers(0, 9), max_size=2)), min_size=1, max_size=10)
+    st.lists(
+        st.tuples(
+            st.integers(0, 9),
+            st.sampled_from([None, "U1", "U2", "U3"]),
+            st.lists(st.integers(0, 9), max_size=2),
+        ),
+        min_size=1,
+        max_size=10,
+    )
 )
-def test_resolution_matches_connected_components(rows: list[tuple[int, str | None, list[int]]]) -> None:
-    records = {f"o{i}": OrgRecord(f"o{i}", f"名称{i}", code, tuple(f"o{a}" for a in aliases)) for i, code, aliases in rows}
+def test_resolution_matches_connected_components(
+    rows: list[tuple[int, str | None, list[int]]],
+) -> None:
+    records = {
+        f"o{i}": OrgRecord(f"o{i}", f"名称{i}", code, tuple(f"o{a}" for a in aliases))
+        for i, code, aliases in rows
+    }
     result = resolve_organizations(records.values())
     g = nx.Graph()
     g.add_nodes_from(records)
@@ -130,7 +168,7 @@ def test_resolution_matches_connected_components(rows: list[tuple[int, str | Non
             by_code.setdefault(r.uscc, []).append(r.id)
         g.add_edges_from((r.id, a) for a in r.aliases if a in records)
     for ids in by_code.values():
-        g.add_edges_from(zip(ids, ids[1:], strict=False))
+        g.add_edges_from(pairwise(ids))
     for component in nx.connected_components(g):
         assert {result.canonical[i] for i in component} == {min(component)}
 
@@ -175,11 +213,22 @@ def _big_folder(folder: Path, n: int) -> None:
     with (folder / "organizations.csv").open("w", encoding="utf-8", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(["id", "name", "kinds", "description"])
-        out.writerows((f"org:big{i}", f"大型装备制造企业{i}号", "manufacturer", "生产数控机床与工业机器人" * 4) for i in range(n))
+        out.writerows(
+            (
+                f"org:big{i}",
+                f"大型装备制造企业{i}号",
+                "manufacturer",
+                "生产数控机床与工业机器人" * 4,
+            )
+            for i in range(n)
+        )
     with (folder / "patents.csv").open("w", encoding="utf-8", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(["id", "title", "owner_ids", "ipc"])
-        out.writerows((f"pat:big{i}", f"一种数控机床主轴装置{i}", f"org:big{i % n}", "B23Q") for i in range(2 * n))
+        out.writerows(
+            (f"pat:big{i}", f"一种数控机床主轴装置{i}", f"org:big{i % n}", "B23Q")
+            for i in range(2 * n)
+        )
 
 
 def test_sigkill_mid_ingest_leaves_the_store_as_before(tmp_path: Path) -> None:
@@ -191,8 +240,18 @@ def test_sigkill_mid_ingest_leaves_the_store_as_before(tmp_path: Path) -> None:
     store.close()
     _big_folder(tmp_path / "big", 120_000)
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from api.cli import main; main()", "ingest", str(tmp_path / "big"), "--store", str(db)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[2],
+        [
+            sys.executable,
+            "-c",
+            "from api.cli import main; main()",
+            "ingest",
+            str(tmp_path / "big"),
+            "--store",
+            str(db),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=Path(__file__).resolve().parents[2],
     )
     wal = Path(f"{db}-wal")
     deadline = time.monotonic() + 120

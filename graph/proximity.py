@@ -1,0 +1,343 @@
+"""Collaboration structure between organisations: who worked with whom, in which alliances, and
+how close two organisations are in the graph.
+
+One :class:`CollaborationIndex` is built from any ``GraphStore`` (through the protocol only, so
+it works on every backend) and answers the questions the consortium, partner and transfer jobs
+ask: co-participation counts, shared alliances, alliance leads, ownership links, shortest paths
+over collaboration edges and personalised PageRank from a set of seed organisations.
+
+Examples
+--------
+>>> from graph.model import Edge, Node
+>>> nodes = [Node("o1", "Organization", {"name": "A"}), Node("o2", "Organization", {"name": "B"}),
+...          Node("p", "Project", {"name": "P"})]
+>>> edges = [Edge("o1", "PARTICIPATES_IN", "p"), Edge("o2", "PARTICIPATES_IN", "p")]
+>>> idx = CollaborationIndex.from_parts(nodes, edges)
+>>> idx.co_participation("o1", "o2"), idx.path_length("o1", "o2")
+(1, 1)
+
+Notes
+-----
+Building is O(N + E). Co-participation and shared-alliance queries are O(degree); personalised
+PageRank is ``iterations`` sparse matrix–vector products, O(iterations · E).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from graph.model import Edge, Label, Node, Rel
+from graph.store import GraphStore
+
+__all__ = [
+    "OWNERSHIP_KEYS",
+    "CollaborationIndex",
+    "cohesion_matrix",
+    "collaboration_index",
+    "personalized_pagerank_vectors",
+]
+
+# Organisation properties that name a parent or owning organisation (unknown interchange columns
+# are kept as properties, so a ``parent_id`` column arrives here).
+OWNERSHIP_KEYS = ("parent_id", "parent", "owner_id", "owned_by", "shareholder_ids", "group_id")
+_LEAD_ROLES = frozenset({"lead", "leader", "chair", "coordinator", "牵头", "牵头单位", "理事长"})
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, list | tuple | set):
+        return [str(v) for v in value if v]
+    return [s.strip() for s in str(value).split(";") if s.strip()]
+
+
+def personalized_pagerank_vectors(
+    adjacency: sp.csr_matrix,
+    seeds: NDArray[np.float64],
+    *,
+    alpha: float = 0.85,
+    iterations: int = 30,
+    tol: float = 1e-9,
+) -> NDArray[np.float64]:
+    """Personalised PageRank on a symmetric (or any) weighted adjacency matrix.
+
+    ``seeds`` is the restart distribution (normalised here). Dangling mass returns to the seeds.
+
+    >>> a = sp.csr_matrix(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=float))
+    >>> r = personalized_pagerank_vectors(a, np.array([1.0, 0, 0]))
+    >>> bool(r[0] > r[2]), round(float(r.sum()), 6)
+    (True, 1.0)
+
+    Notes
+    -----
+    O(iterations · nnz(adjacency)).
+    """
+    n = adjacency.shape[0]
+    total = float(seeds.sum())
+    if n == 0 or total <= 0:
+        return np.zeros(n)
+    restart = seeds / total
+    out_weight = np.asarray(adjacency.sum(axis=1)).ravel()
+    inv = np.divide(1.0, out_weight, out=np.zeros(n), where=out_weight > 0)
+    transition_t = (sp.diags(inv) @ adjacency).T.tocsr()
+    dangling = out_weight == 0
+    r = restart.copy()
+    for _ in range(iterations):
+        nxt = alpha * (transition_t @ r)
+        nxt += (alpha * float(r[dangling].sum()) + (1 - alpha)) * restart
+        if float(np.abs(nxt - r).sum()) < tol:
+            r = nxt
+            break
+        r = nxt
+    return np.asarray(r, dtype=np.float64)
+
+
+@dataclass
+class CollaborationIndex:
+    """Organisations, the projects and alliances they share, and the links between them."""
+
+    orgs: dict[str, Node] = field(default_factory=dict)
+    projects: dict[str, Node] = field(default_factory=dict)
+    projects_of: dict[str, set[str]] = field(default_factory=dict)
+    members_of: dict[str, set[str]] = field(default_factory=dict)
+    owner_of: dict[str, str] = field(default_factory=dict)
+    alliances_of: dict[str, set[str]] = field(default_factory=dict)
+    alliance_members: dict[str, set[str]] = field(default_factory=dict)
+    alliance_leads: dict[str, set[str]] = field(default_factory=dict)
+    alliance_names: dict[str, str] = field(default_factory=dict)
+    parents: dict[str, set[str]] = field(default_factory=dict)
+    collaborated: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    # ---- building ------------------------------------------------------------------------
+
+    @classmethod
+    def from_parts(cls, nodes: Iterable[Node], edges: Iterable[Edge]) -> CollaborationIndex:
+        idx = cls()
+        for node in nodes:
+            if node.label == Label.ORGANIZATION:
+                idx.orgs[node.id] = node
+                parents = set()
+                for key in OWNERSHIP_KEYS:
+                    parents.update(_as_list(node.props.get(key)))
+                parents.discard(node.id)
+                if parents:
+                    idx.parents[node.id] = parents
+            elif node.label == Label.PROJECT:
+                idx.projects[node.id] = node
+            elif node.label == Label.ALLIANCE:
+                idx.alliance_names[node.id] = node.title
+        for e in edges:
+            idx._add_edge(e)
+        return idx
+
+    def _add_edge(self, e: Edge) -> None:
+        if e.type == Rel.PARTICIPATES_IN:
+            self.projects_of.setdefault(e.source, set()).add(e.target)
+            self.members_of.setdefault(e.target, set()).add(e.source)
+        elif e.type == Rel.OWNED_BY:
+            self.owner_of[e.source] = e.target
+            self.projects_of.setdefault(e.target, set()).add(e.source)
+            self.members_of.setdefault(e.source, set()).add(e.target)
+        elif e.type == Rel.MEMBER_OF:
+            self.alliances_of.setdefault(e.source, set()).add(e.target)
+            self.alliance_members.setdefault(e.target, set()).add(e.source)
+            if str(e.props.get("role") or "").casefold() in _LEAD_ROLES:
+                self.alliance_leads.setdefault(e.target, set()).add(e.source)
+        elif e.type == Rel.COLLABORATED_WITH:
+            w = float(e.props.get("weight") or 1.0)
+            self.collaborated.setdefault(e.source, {})[e.target] = w
+            self.collaborated.setdefault(e.target, {})[e.source] = w
+        elif e.type in (Rel.OWNS, Rel.OWNED_BY) and e.target in self.orgs and e.source in self.orgs:
+            self.parents.setdefault(e.target, set()).add(e.source)
+
+    @classmethod
+    def from_store(cls, store: GraphStore) -> CollaborationIndex:
+        nodes: list[Node] = []
+        for label in (Label.ORGANIZATION, Label.PROJECT, Label.ALLIANCE):
+            nodes.extend(store.nodes(label))
+        edges: list[Edge] = []
+        for rel in (Rel.PARTICIPATES_IN, Rel.OWNED_BY, Rel.MEMBER_OF, Rel.COLLABORATED_WITH):
+            edges.extend(store.edges(rel))
+        # Organisation-to-organisation OWNS edges, where a store allows them.
+        org_ids = {n.id for n in nodes if n.label == Label.ORGANIZATION}
+        edges.extend(e for e in store.edges(Rel.OWNS) if e.target in org_ids)
+        return cls.from_parts(nodes, edges)
+
+    # ---- questions -----------------------------------------------------------------------
+
+    def participants(self, project_id: str) -> set[str]:
+        return set(self.members_of.get(project_id, ()))
+
+    def co_participation(self, a: str, b: str) -> int:
+        """Projects both organisations took part in (owners count as taking part)."""
+        return len(self.projects_of.get(a, set()) & self.projects_of.get(b, set()))
+
+    def shared_projects(self, a: str, b: str) -> list[str]:
+        return sorted(self.projects_of.get(a, set()) & self.projects_of.get(b, set()))
+
+    def shared_alliances(self, a: str, b: str) -> list[str]:
+        return sorted(self.alliances_of.get(a, set()) & self.alliances_of.get(b, set()))
+
+    def leads_alliance_of(self, lead: str, member: str) -> list[str]:
+        """Alliances that ``member`` belongs to and ``lead`` leads."""
+        return sorted(
+            a for a in self.alliances_of.get(member, ()) if lead in self.alliance_leads.get(a, ())
+        )
+
+    def ownership_linked(self, a: str, b: str) -> bool:
+        """True when one organisation owns the other or both have the same owner."""
+        pa, pb = self.parents.get(a, set()), self.parents.get(b, set())
+        return b in pa or a in pb or bool(pa & pb)
+
+    def collaborators(self, org: str) -> dict[str, float]:
+        """Organisations one collaboration away, with a weight: shared projects count 1 each,
+        shared alliances 0.5 each, derived COLLABORATED_WITH edges their own weight."""
+        out: dict[str, float] = {}
+        for p in self.projects_of.get(org, ()):
+            for other in self.members_of.get(p, ()):
+                out[other] = out.get(other, 0.0) + 1.0
+        for a in self.alliances_of.get(org, ()):
+            for other in self.alliance_members.get(a, ()):
+                out[other] = out.get(other, 0.0) + 0.5
+        for other, w in self.collaborated.get(org, {}).items():
+            out[other] = out.get(other, 0.0) + w
+        out.pop(org, None)
+        return out
+
+    def path_length(self, a: str, b: str, *, max_depth: int = 4) -> int | None:
+        """Hops between two organisations over collaboration links; None beyond ``max_depth``.
+
+        Notes
+        -----
+        Bidirectional-free plain BFS, O(visited edges), capped by ``max_depth``.
+        """
+        if a == b:
+            return 0
+        seen = {a}
+        frontier = deque([(a, 0)])
+        while frontier:
+            node, d = frontier.popleft()
+            if d >= max_depth:
+                continue
+            for other in self.collaborators(node):
+                if other == b:
+                    return d + 1
+                if other not in seen:
+                    seen.add(other)
+                    frontier.append((other, d + 1))
+        return None
+
+    def pair_cohesion(self, a: str, b: str) -> tuple[float, list[str]]:
+        """How well two organisations already work together, in [0, 1], with the reasons."""
+        reasons: list[str] = []
+        co = self.co_participation(a, b)
+        al = self.shared_alliances(a, b)
+        score = 0.0
+        if co:
+            score += min(1.0, 0.5 + 0.25 * co)
+            reasons.append(
+                f"co-participated in {co} project(s): {', '.join(self.shared_projects(a, b)[:3])}"
+            )
+        if al:
+            score += 0.4 * min(1.0, 0.5 * len(al) + 0.5)
+            names = ", ".join(self.alliance_names.get(x, x) for x in al[:3])
+            reasons.append(f"shared alliance(s): {names}")
+        w = self.collaborated.get(a, {}).get(b)
+        if w:
+            score += 0.3 * min(1.0, w)
+            reasons.append(f"derived collaboration weight {w:g}")
+        if not reasons:
+            common = sorted(set(self.collaborators(a)) & set(self.collaborators(b)) - {a, b})
+            if common:
+                score += 0.25
+                reasons.append(f"common collaborator(s): {', '.join(common[:3])}")
+        return min(score, 1.0), reasons
+
+    # ---- matrices ------------------------------------------------------------------------
+
+    def incidence(self, org_ids: Sequence[str], project_ids: Sequence[str]) -> sp.csr_matrix:
+        """Organisation × project participation matrix (1 where the org took part)."""
+        op = {o: i for i, o in enumerate(org_ids)}
+        pp = {p: j for j, p in enumerate(project_ids)}
+        rows: list[int] = []
+        cols: list[int] = []
+        for p, members in self.members_of.items():
+            j = pp.get(p)
+            if j is None:
+                continue
+            for o in members:
+                i = op.get(o)
+                if i is not None:
+                    rows.append(i)
+                    cols.append(j)
+        data = np.ones(len(rows))
+        return sp.csr_matrix((data, (rows, cols)), shape=(len(org_ids), len(project_ids)))
+
+
+_CACHE: dict[tuple[int, int], CollaborationIndex] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def collaboration_index(store: GraphStore) -> CollaborationIndex:
+    """The index for a store, rebuilt only when the store's version changes."""
+    key = (id(store), store.version())
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    built = CollaborationIndex.from_store(store)
+    with _CACHE_LOCK:
+        for k in [k for k in _CACHE if k[0] == id(store)]:
+            del _CACHE[k]
+        _CACHE[key] = built
+    return built
+
+
+def cohesion_matrix(index: CollaborationIndex, org_ids: Sequence[str]) -> NDArray[np.float64]:
+    """Pairwise cohesion in [0, 1] among ``org_ids``: direct ties (shared projects count 1,
+    shared alliances 0.5, derived collaboration its weight) give ``1 - exp(-w)``; organisations
+    with no direct tie but a common collaborator get 0.25.
+
+    >>> from graph.model import Edge, Node
+    >>> ns = [Node(x, "Organization", {}) for x in "abc"] + [Node("p", "Project", {})]
+    >>> idx = CollaborationIndex.from_parts(ns, [Edge("a", "PARTICIPATES_IN", "p"),
+    ...                                          Edge("b", "PARTICIPATES_IN", "p")])
+    >>> m = cohesion_matrix(idx, ["a", "b", "c"])
+    >>> round(float(m[0, 1]), 3), float(m[0, 2])
+    (0.632, 0.0)
+
+    Notes
+    -----
+    One sparse product over the candidates' collaborator rows: O(k · d²) for k organisations of
+    average collaboration degree d.
+    """
+    k = len(org_ids)
+    if k == 0:
+        return np.zeros((0, 0))
+    cols: dict[str, int] = {o: i for i, o in enumerate(org_ids)}
+    rows: list[int] = []
+    cc: list[int] = []
+    data: list[float] = []
+    for i, o in enumerate(org_ids):
+        for other, w in index.collaborators(o).items():
+            j = cols.setdefault(other, len(cols))
+            rows.append(i)
+            cc.append(j)
+            data.append(w)
+    c = sp.csr_matrix((data, (rows, cc)), shape=(k, len(cols)))
+    direct = c[:, :k].toarray()
+    direct = np.maximum(direct, direct.T)
+    binary = c.copy()
+    binary.data[:] = 1.0
+    common = (binary @ binary.T).toarray() > 0
+    out = np.where(direct > 0, 1.0 - np.exp(-direct), np.where(common, 0.25, 0.0))
+    np.fill_diagonal(out, 0.0)
+    return np.asarray(out, dtype=np.float64)
