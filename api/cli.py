@@ -14,18 +14,28 @@ app = typer.Typer(
 )
 
 # Sub-command groups that several modules add to.
-bench_app = typer.Typer(help="Benchmarks: medians and ratios against a simple peer. 性能基准", no_args_is_help=True)
-eval_app = typer.Typer(help="Evaluate ranking quality on labelled cases. 效果评估", no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Benchmarks: medians and ratios against a simple peer. 性能基准", no_args_is_help=True
+)
+eval_app = typer.Typer(
+    help="Evaluate ranking quality on labelled cases. 效果评估", no_args_is_help=True
+)
 app.add_typer(bench_app, name="bench")
 app.add_typer(eval_app, name="eval")
 
 # Modules under api/commands that each define ``register(app)``; they may add to the groups above.
-COMMAND_MODULES = ["core"]
+COMMAND_MODULES = ["core", "keys", "serve", "jobs"]
+
+
+_built: list[bool] = []
 
 
 def build() -> typer.Typer:
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"api.commands.{name}").register(app)
+    """Register every command module once; later calls return the same app."""
+    if not _built:
+        for name in COMMAND_MODULES:
+            importlib.import_module(f"api.commands.{name}").register(app)
+        _built.append(True)
     return app
 
 
