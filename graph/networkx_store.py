@@ -97,6 +97,7 @@ class NetworkxStore:
     def upsert(self, nodes: Iterable[Node], edges: Iterable[Edge] = ()) -> UpsertReport:
         counts: Counter[str] = Counter()
         fresh: set[str] = set()  # ids written by this upsert: edges to them need no lookup
+        seen_edges: set[int] = set()  # hashes of edge keys written by this upsert
         written_nodes: list[Node] = []
         written_edges: list[Edge] = []
         keep = self._graph is not None  # only remember writes when there is a graph to update
@@ -104,13 +105,23 @@ class NetworkxStore:
             cur = self._db.cursor()
             cur.execute("BEGIN IMMEDIATE")
             try:
+                # Into an empty table (a first load) only rows repeated within this upsert can
+                # exist already: the per-chunk lookups are skipped for all the others.
+                no_nodes = not cur.execute("SELECT EXISTS (SELECT 1 FROM nodes)").fetchone()[0]
+                no_edges = not cur.execute("SELECT EXISTS (SELECT 1 FROM edges)").fetchone()[0]
                 for chunk in _chunks(nodes):
-                    changed = self._write_nodes(cur, chunk, counts)
+                    lookup = [n for n in chunk if n.id in fresh] if no_nodes else chunk
+                    changed = self._write_nodes(cur, chunk, counts, lookup)
                     fresh.update(n.id for n in chunk)
                     if keep:
                         written_nodes += changed
                 for chunk in _chunks(edges):
-                    changed_e = self._write_edges(cur, chunk, counts, fresh)
+                    if no_edges:
+                        lookup_e = [e for e in chunk if hash(e.key) in seen_edges]
+                        seen_edges.update(hash(e.key) for e in chunk)
+                    else:
+                        lookup_e = chunk
+                    changed_e = self._write_edges(cur, chunk, counts, fresh, lookup_e)
                     if keep:
                         written_edges += changed_e
                 if (
@@ -131,12 +142,13 @@ class NetworkxStore:
         return UpsertReport(**counts)
 
     def _write_nodes(
-        self, cur: sqlite3.Cursor, chunk: list[Node], counts: Counter[str]
+        self, cur: sqlite3.Cursor, chunk: list[Node], counts: Counter[str], lookup: list[Node]
     ) -> list[Node]:
+        """Write a chunk; ``lookup`` are the nodes that may already be stored."""
         latest: dict[str, Node] = {}
         for node in chunk:
             latest[node.id] = node
-        ids = list(latest)
+        ids = list({n.id for n in lookup})
         existing: dict[str, tuple[str, str]] = {}
         for part in _chunks(ids, 900):
             marks = ",".join("?" * len(part))
@@ -163,8 +175,14 @@ class NetworkxStore:
         return changed
 
     def _write_edges(
-        self, cur: sqlite3.Cursor, chunk: list[Edge], counts: Counter[str], fresh: set[str]
+        self,
+        cur: sqlite3.Cursor,
+        chunk: list[Edge],
+        counts: Counter[str],
+        fresh: set[str],
+        lookup: list[Edge],
     ) -> list[Edge]:
+        """Write a chunk; ``lookup`` are the edges that may already be stored."""
         latest: dict[tuple[str, str, str], Edge] = {}
         for edge in chunk:
             latest[edge.key] = edge
@@ -180,7 +198,7 @@ class NetworkxStore:
         if missing:
             raise StoreError(f"edge endpoint(s) not in the store: {', '.join(missing[:5])}")
         existing: dict[tuple[str, str, str], str] = {}
-        for part in _chunks(latest, 300):
+        for part in _chunks({e.key for e in lookup}, 300):
             marks = ",".join(["(?,?,?)"] * len(part))
             flat = [v for key in part for v in key]
             for s, typ, t, props in cur.execute(
