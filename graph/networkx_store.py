@@ -18,6 +18,7 @@ from typing import Any
 import networkx as nx
 import orjson
 
+from graph.bulk import gc_paused
 from graph.errors import NodeNotFound, StoreError
 from graph.model import Edge, Node, Subgraph, UpsertReport
 from graph.store import Direction
@@ -74,7 +75,8 @@ class NetworkxStore:
         ``label`` and ``props``; edges are keyed by type and carry ``props``."""
         with self._lock:
             if self._graph is None:
-                self._graph = self._load()
+                with gc_paused():
+                    self._graph = self._load()
             return self._graph
 
     def _load(self) -> nx.MultiDiGraph:

@@ -8,16 +8,15 @@ Every problem is collected and reported at once with file, line and column.
 from __future__ import annotations
 
 import csv
-import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from graph.bulk import gc_paused
 from graph.errors import IngestError, NodeNotFound, RowError
 from graph.model import EDGE_ENDPOINTS, Edge, Label, Node, Rel, UpsertReport
 from graph.store import GraphStore
@@ -69,19 +68,6 @@ def _noop(stage: str, done: int, total: int | None) -> None:
     return None
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Bulk loads allocate millions of small objects and free none of them until the end;
-    the cyclic collector's repeated passes over them cost more than the whole parse."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def load_paths(
     store: GraphStore,
     paths: Sequence[str | Path],
@@ -95,7 +81,7 @@ def load_paths(
     With ``skip_invalid`` the valid rows are written and the rejected ones are listed in a
     ``*.rejects.csv`` file beside the first input. With ``dry_run`` nothing is written.
     """
-    with _gc_paused():
+    with gc_paused():
         return _load(store, paths, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress)
 
 
