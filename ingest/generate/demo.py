@@ -12,8 +12,8 @@ Examples
 >>> from pathlib import Path
 >>> with tempfile.TemporaryDirectory() as d:
 ...     counts = write_demo(Path(d), scale=0.1)
->>> counts["organizations"]
-30
+>>> counts["patents"], counts["demands"]
+(100, 8)
 
 Notes
 -----
@@ -22,6 +22,7 @@ Time and memory are linear in ``scale``; scale 333 takes a few minutes on one co
 
 from __future__ import annotations
 
+from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -29,7 +30,12 @@ from ingest.generate.catalog import write_equipment, write_patents, write_techno
 from ingest.generate.common import COLUMNS, Progress, RowWriter
 from ingest.generate.orgs import build_orgs
 from ingest.generate.patents import DEFAULT_PATENTS
-from ingest.generate.projects import write_alliances, write_pitches, write_projects
+from ingest.generate.projects import (
+    plan_demands,
+    write_alliances,
+    write_pitches,
+    write_projects,
+)
 
 __all__ = ["DEFAULT_PATENTS", "write_demo"]
 
@@ -57,13 +63,15 @@ def write_demo(
     with ExitStack() as stack:
         w = {k: stack.enter_context(RowWriter(out_dir, k, progress)) for k in COLUMNS}
         rel = w["relations"]
-        eco = build_orgs(w["organizations"], scale, seed)
+        plan = plan_demands(scale, seed)
+        demanded = Counter(key for _, keys in plan for key in keys)
+        eco = build_orgs(w["organizations"], scale, seed, demanded)
         w["organizations"].close()
-        eq = write_equipment(w["equipment"], eco, scale, seed)
+        eq = write_equipment(w["equipment"], eco, scale, seed, demanded)
         write_patents(w["patents"], rel, eco, scale, seed, patents_csv)
         write_technologies(w["technologies"], eco, scale, seed)
         write_alliances(w["alliances"], rel, eco, scale, seed)
-        demanded = write_projects(w["projects"], w["demands"], rel, eco, eq, scale, seed)
-        write_pitches(w["pitches"], eco, demanded, scale, seed)
+        asked = write_projects(w["projects"], w["demands"], rel, eco, eq, plan, scale, seed)
+        write_pitches(w["pitches"], eco, asked, scale, seed)
         counts = {k: writer.count for k, writer in w.items()}
     return counts

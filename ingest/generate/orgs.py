@@ -9,9 +9,10 @@ testing bodies by field, owners, design institutes and integrators by sector.
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 from graph.taxonomy import fields as taxonomy_fields
 from ingest.generate.common import RowWriter, apportion, make_uscc, pick, scaled
@@ -23,12 +24,12 @@ __all__ = ["KIND_COUNTS", "Ecosystem", "Org", "build_orgs", "top_field"]
 
 # Organisations per unit of scale, by primary kind (300 in all).
 KIND_COUNTS: dict[str, int] = {
-    "manufacturer": 135,
-    "user": 45,
-    "research_institute": 25,
-    "university": 12,
+    "manufacturer": 120,
+    "user": 50,
+    "research_institute": 28,
+    "university": 15,
     "design_institute": 18,
-    "integrator": 20,
+    "integrator": 24,
     "testing_body": 15,
     "military_unit": 12,
     "other": 18,
@@ -181,6 +182,17 @@ def _families_of(field_id: str) -> list[Family]:
     return [f for f in FAMILIES if f.field == field_id or top_field(f.field) == field_id]
 
 
+@cache
+def _family_weights() -> dict[str, int]:
+    """How many manufacturers a family deserves: its own weight plus how often project types
+    ask for it, so that demanded products have several real suppliers."""
+    asked: dict[str, float] = {f.key: 0.0 for f in FAMILIES}
+    for t in PROJECT_TYPES:
+        for key in t.families:
+            asked[key] += t.weight / len(t.families)
+    return {f.key: f.weight + round(4 * asked[f.key]) for f in FAMILIES}
+
+
 def _sector_weights() -> tuple[list[str], list[int]]:
     weights: dict[str, int] = {s.key: 0 for s in SECTORS}
     for t in PROJECT_TYPES:
@@ -226,14 +238,11 @@ class _Builder:
             return name, name[len(place.short):-len(industry) - 4]
         return self.namer.make(lambda b: f"{place.short}{b}{industry}{pick(rng, suffixes)}")
 
-    def manufacturer(self, fam: Family) -> None:
+    def manufacturer(self, fam: Family, second: str | None) -> None:
         rng = self.rng
         place = _place(rng, "manufacturer")
         name, brand = self._company(place, fam.industry, _COMPANY)
-        families = [fam.key]
-        siblings = [f for f in FAMILIES if f.field == fam.field and f.key != fam.key]
-        if siblings and rng.random() < 0.35:
-            families.append(pick(rng, siblings).key)
+        families = [fam.key] if second is None else [fam.key, second]
         kinds = ("manufacturer", "integrator") if rng.random() < 0.12 else ("manufacturer",)
         org = Org("", name, kinds, place, tuple(families), (fam.field,))
         if rng.random() < 0.45:
@@ -333,7 +342,8 @@ class _Builder:
             desc = f"{word}领域的项目业主单位，负责{purpose}等重点项目的投资、建设和运营。"
             org = Org("", name, ("user",), place, sector=sector_key)
             if rng.random() < 0.5:
-                org.short = f"{brand}{word[:2]}"
+                tail = {"health": "医院", "emergency": "应急中心"}.get(sector_key, word[:2])
+                org.short = f"{brand}{tail}"
             self.emit(org, desc, authority)
             return
         if kind == "design_institute":
@@ -385,16 +395,58 @@ class _Builder:
         self.emit(Org("", name, ("other",), place, (), (f,)), desc, authority)
 
 
-def build_orgs(out: RowWriter, scale: float, seed: int) -> Ecosystem:
-    """Write ``organizations.csv`` rows and return the ecosystem index."""
+def _plan_makers(
+    n: int, demanded: Counter[str], rng: random.Random,
+) -> list[tuple[Family, str | None]]:
+    """(main family, second family or None) for ``n`` manufacturers.
+
+    Main families are apportioned by weight (own weight plus how often projects ask for it);
+    then every demanded family gets at least two makers (three if asked for more than once),
+    by giving it as second family to makers of a sibling family; a few more makers get a
+    random sibling as second family.
+    """
+    weights = _family_weights()
+    fams = list(FAMILIES)
+    boost = [weights[f.key] + 3 * demanded[f.key] for f in fams]
+    main = [fams[i] for i in apportion(boost, n)]
+    second: list[str | None] = [None] * n
+    count = Counter(f.key for f in main)
+    for fam in fams:
+        target = 0 if not demanded[fam.key] else 2 if demanded[fam.key] == 1 else 3
+        while count[fam.key] < target:
+            free = [j for j in range(n) if second[j] is None and main[j].key != fam.key]
+            near = [j for j in free if main[j].field == fam.field] or [
+                j for j in free if top_field(main[j].field) == top_field(fam.field)
+            ]
+            if not (near or free):
+                break
+            j = pick(rng, near or free)
+            second[j] = fam.key
+            count[fam.key] += 1
+    by_field: dict[str, list[Family]] = defaultdict(list)
+    for f in fams:
+        by_field[f.field].append(f)
+    for j in range(n):
+        siblings = [f for f in by_field[main[j].field] if f.key != main[j].key]
+        if second[j] is None and siblings and rng.random() < 0.3:
+            second[j] = pick(rng, siblings, [weights[f.key] for f in siblings]).key
+    return list(zip(main, second, strict=True))
+
+
+def build_orgs(
+    out: RowWriter, scale: float, seed: int, demanded: Counter[str] | None = None,
+) -> Ecosystem:
+    """Write ``organizations.csv`` rows and return the ecosystem index.
+
+    ``demanded`` counts how often open projects ask for each family (``plan_demands``).
+    """
     rng = random.Random(f"{seed}:orgs")
     eco = Ecosystem()
     b = _Builder(eco, out, rng, seed)
     counts = {k: scaled(v, scale) for k, v in KIND_COUNTS.items()}
     b.width = max(4, len(str(sum(counts.values()))))
-    families = list(FAMILIES)
-    for i in apportion([f.weight for f in families], counts["manufacturer"]):
-        b.manufacturer(families[i])
+    for fam, second in _plan_makers(counts["manufacturer"], demanded or Counter(), rng):
+        b.manufacturer(fam, second)
     sectors, weights = _sector_weights()
     for kind in ("user", "design_institute", "integrator"):
         for i in apportion(weights, counts[kind]):

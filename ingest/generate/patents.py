@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -42,30 +43,32 @@ class RealPatent:
 
 
 @cache
-def _ipc_table() -> tuple[tuple[str, str, int], ...]:
+def _ipc_table() -> dict[str, tuple[str, int]]:
+    """IPC prefix (a class like ``B61`` or a subclass like ``B61L``) → (field, priority)."""
     text = resources.files("ingest.generate").joinpath("ipc_fields.csv").read_text("utf-8")
-    rows = [(r["ipc"], r["field"], int(r["priority"])) for r in csv.DictReader(text.splitlines())]
-    rows.sort(key=lambda r: -len(r[0]))  # longest prefix first
-    return tuple(rows)
+    rows = csv.DictReader(text.splitlines())
+    return {r["ipc"]: (r["field"], int(r["priority"])) for r in rows}
 
 
 @cache
-def _keywords() -> tuple[tuple[str, str, str], ...]:
-    """(keyword, family key, family field), longest keyword first."""
-    pairs = [(k, f.key, f.field) for f in FAMILIES for k in f.keywords]
-    pairs.sort(key=lambda p: -len(p[0]))
-    return tuple(pairs)
+def _keywords() -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
+    """A pattern finding family keywords (longest first) and keyword → (family, field)."""
+    table: dict[str, tuple[str, str]] = {}
+    for f in FAMILIES:
+        for k in f.keywords:
+            table.setdefault(k, (f.key, f.field))
+    words = sorted(table, key=lambda k: (-len(k), k))
+    return re.compile("|".join(map(re.escape, words))), table
 
 
 def ipc_field(ipcs: Sequence[str]) -> tuple[str | None, int]:
     """The field of the most specific mapped IPC subclass, and that mapping's priority."""
+    table = _ipc_table()
     best: tuple[str | None, int] = (None, 99)
     for code in ipcs:
-        for prefix, field, priority in _ipc_table():
-            if code.startswith(prefix):
-                if priority < best[1]:
-                    best = (field, priority)
-                break
+        hit = table.get(code[:4]) or table.get(code[:3])
+        if hit is not None and hit[1] < best[1]:
+            best = hit
     return best
 
 
@@ -82,7 +85,9 @@ def classify(title: str, ipcs: Sequence[str]) -> tuple[str | None, str | None]:
     ('field:construction.tunnel', None)
     """
     field, priority = ipc_field(ipcs)
-    hits = [(fam, ffield) for kw, fam, ffield in _keywords() if kw in title]
+    pattern, table = _keywords()
+    words = sorted({m.group() for m in pattern.finditer(title)}, key=lambda k: (-len(k), k))
+    hits = [table[w] for w in words]
     if field is not None:
         for fam, ffield in hits:
             if _related(ffield, field):
@@ -94,9 +99,15 @@ def classify(title: str, ipcs: Sequence[str]) -> tuple[str | None, str | None]:
 
 def load_real_patents(path: Path) -> list[RealPatent]:
     """Every real patent in ``path`` that falls in an equipment field, in file order."""
+    stat = path.stat()
+    return list(_load(str(path.resolve()), stat.st_mtime_ns, stat.st_size))
+
+
+@cache
+def _load(path: str, mtime_ns: int, size: int) -> tuple[RealPatent, ...]:
     out: list[RealPatent] = []
     seen: set[str] = set()
-    with path.open(encoding="utf-8", newline="") as fh:
+    with open(path, encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             pid, title, ipc = row["id"].strip(), row["title"].strip(), row["ipc"].strip()
             if not pid or not title or pid in seen:
@@ -106,7 +117,7 @@ def load_real_patents(path: Path) -> list[RealPatent]:
                 continue
             seen.add(pid)
             out.append(RealPatent(pid, title, ipc, field, family))
-    return out
+    return tuple(out)
 
 
 def _stem(title: str) -> str:

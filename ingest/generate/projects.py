@@ -20,7 +20,7 @@ from ingest.generate.orgs import Ecosystem, top_field
 from ingest.generate.scenarios import PROJECT_TYPES, TECHS, ProjectType
 from ingest.generate.vocab import FAMILIES, Family, family_by_key
 
-__all__ = ["write_alliances", "write_pitches", "write_projects"]
+__all__ = ["plan_demands", "write_alliances", "write_pitches", "write_projects"]
 
 _ALLIANCES: tuple[tuple[str, str, str], ...] = (
     ("重庆市盾构及隧道装备产业创新联盟", "innovation", "field:construction.tunnel"),
@@ -134,13 +134,12 @@ class _Projects:
         self.rng, self.width = rng, width
         self.count = 0
         self.demand_families: list[str] = []
-        self.unserved = [set(s.serves) for s in TECHS if s.origin == "military"]
 
     def _org(self, kind: str, sector: str) -> int | None:
         pool = self.eco.by_sector.get((kind, sector)) or self.eco.by_kind.get(kind)
         return pick(self.rng, pool) if pool else None
 
-    def project(self, t: ProjectType, done: bool, n_demands: int) -> None:
+    def project(self, t: ProjectType, done: bool, demanded: list[str]) -> None:
         rng, eco = self.rng, self.eco
         self.count += 1
         pid = f"prj:{self.count:0{self.width}d}"
@@ -170,28 +169,9 @@ class _Projects:
             org = self._org(kind, t.sector)
             if org is not None and rng.random() < p:
                 self.rel.row(eco.orgs[org].id, "PARTICIPATES_IN", pid, role, "")
-        for key in self._choose(t, n_demands):
+        for key in demanded:
             self._demand(pid, name, family_by_key(key), budget)
 
-    def _choose(self, t: ProjectType, n: int) -> list[str]:
-        """Family keys for ``n`` demands: the project's headline family often comes first,
-        families that a military technology could serve are preferred until each is asked
-        for once, the rest follow the project type's weights (repeated keys)."""
-        rng = self.rng
-        chosen: list[str] = []
-        if n and rng.random() < 0.6:
-            chosen.append(t.families[0])
-        for _ in range(n * 20):
-            if len(chosen) >= n:
-                break
-            wanted = [
-                k for k in t.families if any(k in u for u in self.unserved) and k not in chosen
-            ]
-            key = pick(rng, wanted) if wanted and rng.random() < 0.7 else pick(rng, t.families)
-            if key not in chosen or len(set(t.families)) <= len(chosen):
-                chosen.append(key)
-        self.unserved = [u for u in self.unserved if not u.intersection(chosen)]
-        return chosen
 
     def _demand(self, pid: str, project: str, fam: Family, budget: int) -> None:
         rng = self.rng
@@ -240,24 +220,59 @@ class _Projects:
             join(pick(rng, testing), "testing_body")
 
 
+def _choose(
+    t: ProjectType, n: int, unserved: list[set[str]], rng: random.Random,
+) -> list[str]:
+    """Family keys for ``n`` demands of a project of type ``t``: the headline family often
+    comes first; families a military technology could serve (``unserved``, updated) are
+    preferred until each technology has a demand; the rest follow the type's weights."""
+    chosen: list[str] = []
+    if n and rng.random() < 0.6:
+        chosen.append(t.families[0])
+    for _ in range(n * 20):
+        if len(chosen) >= n:
+            break
+        wanted = [k for k in t.families if any(k in u for u in unserved) and k not in chosen]
+        key = pick(rng, wanted) if wanted and rng.random() < 0.7 else pick(rng, t.families)
+        if key not in chosen or len(set(t.families)) <= len(chosen):
+            chosen.append(key)
+    unserved[:] = [u for u in unserved if not u.intersection(chosen)]
+    return chosen
+
+
+def plan_demands(scale: float, seed: int) -> list[tuple[int, list[str]]]:
+    """The open projects (project type index) and the families their demands ask for.
+
+    Planned before the organisations, so that every demanded product gets several makers.
+    """
+    rng = random.Random(f"{seed}:plan")
+    n_open, n_demands = scaled(40, scale), scaled(80, scale)
+    unserved = [set(s.serves) for s in TECHS if s.origin == "military"]
+    weights = [t.weight for t in PROJECT_TYPES]
+    plan = []
+    for k, i in enumerate(apportion(weights, n_open)):
+        per = n_demands // n_open + (1 if k < n_demands % n_open else 0)
+        plan.append((i, _choose(PROJECT_TYPES[i], per, unserved, rng)))
+    return plan
+
+
 def write_projects(
     out: RowWriter, demands: RowWriter, rel: RowWriter, eco: Ecosystem, eq: EquipmentIndex,
-    scale: float, seed: int,
+    plan: list[tuple[int, list[str]]], scale: float, seed: int,
 ) -> list[str]:
     """Write projects, their demands and participation; return the demanded family keys."""
     rng = random.Random(f"{seed}:projects")
-    n_open, n_done = scaled(40, scale), scaled(40, scale)
-    n_demands = scaled(80, scale)
+    n_open, n_done = len(plan), scaled(40, scale)
+    n_demands = sum(len(d) for _, d in plan)
     width = max(4, len(str(n_open + n_done)), len(str(n_demands)))
     builder = _Projects(eco, eq, out, demands, rel, rng, width)
     weights = [t.weight for t in PROJECT_TYPES]
-    for k, i in enumerate(apportion(weights, n_open)):
-        per = n_demands // n_open + (1 if k < n_demands % n_open else 0)
-        builder.project(PROJECT_TYPES[i], False, per)
+    for i, demanded in plan:
+        builder.project(PROJECT_TYPES[i], False, demanded)
     order = list(apportion(weights, n_done))
     rng.shuffle(order)
     for i in order:
-        builder.project(PROJECT_TYPES[i], True, 0)
+        builder.project(PROJECT_TYPES[i], True, [])
     return builder.demand_families
 
 
