@@ -150,3 +150,25 @@ def test_property_upsert_then_get(store: GraphStore, props: list[dict[str, objec
     store.upsert(nodes)
     for node in nodes:
         assert dict(store.get(node.id).props) == node.props
+
+
+def test_embedded_reopen_builds_the_same_graph_as_networkx_api(tmp_path: object) -> None:
+    """The embedded store fills networkx's dicts directly on reopen: it must equal the API's build."""
+    import networkx as nx
+
+    from graph.networkx_store import NetworkxStore
+
+    path = f"{tmp_path}/reopen.db"
+    nodes, edges = _sample()
+    edges.append(Edge("org:a", "OWNS", "eq:1"))  # a second key between the same pair
+    NetworkxStore(path).upsert(nodes, edges)
+    loaded = NetworkxStore(path).graph
+    expected = nx.MultiDiGraph()
+    for n in nodes:
+        expected.add_node(n.id, label=n.label, props=dict(n.props))
+    for e in edges:
+        expected.add_edge(e.source, e.target, key=e.type, props=dict(e.props))
+    assert nx.utils.graphs_equal(loaded, expected)
+    assert sorted(loaded.in_edges("eq:1", keys=True)) == [("org:a", "eq:1", "MAKES"), ("org:a", "eq:1", "OWNS")]
+    loaded.add_edge("org:b", "eq:1", key="MAKES")  # still a working networkx graph
+    assert loaded.has_edge("org:b", "eq:1", key="MAKES")
