@@ -72,7 +72,7 @@ def _check_cell(
         return RowError(
             file, line, name, f"cell has {len(value):,} characters; the limit is {MAX_CELL:,}", col
         )
-    if _FORMULA.match(value):
+    if value[0] in "=@+-" and _FORMULA.match(value):
         return RowError(
             file,
             line,

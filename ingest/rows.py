@@ -29,8 +29,10 @@ def _text(value: Any) -> Any:
 
 
 StrList = Annotated[list[str], BeforeValidator(_split)]
-Id = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=200, pattern=r"^\S+$")]
-Text = Annotated[str, BeforeValidator(_text), Field(min_length=1)]
+# Whitespace is stripped by the readers and by ``str_strip_whitespace``: no Python validator here,
+# so these run entirely inside pydantic-core.
+Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S+$")]
+Text = Annotated[str, Field(min_length=1)]
 
 
 def _field(value: str | None) -> str | None:
@@ -50,7 +52,9 @@ FieldId = Annotated[str | None, BeforeValidator(lambda v: _field(_text(v)))]
 
 
 class RowModel(BaseModel):
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(
+        extra="allow", str_strip_whitespace=True, frozen=True, coerce_numbers_to_str=True
+    )
 
     id: Id
 
@@ -143,7 +147,9 @@ class PitchRow(RowModel):
 
 
 class RelationRow(BaseModel):
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(
+        extra="allow", str_strip_whitespace=True, frozen=True, coerce_numbers_to_str=True
+    )
 
     source: Id
     type: Text
