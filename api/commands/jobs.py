@@ -1,0 +1,294 @@
+"""The jobs beyond supplier search: consortium, partners, transfers, shortlist, and their eval and
+bench commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from api.cli_common import JsonOpt, StoreOpt, console, emit_json, fail, guarded, opened_store
+from graph.errors import InvalidRequest
+from graph.store import GraphStore
+from matching.jobs_common import LexicalFit, OrgFit
+
+__all__ = ["make_fit", "register"]
+
+ClearanceOpt = Annotated[
+    str, typer.Option("--clearance", help="Caller clearance: public, restricted, secret. 密级")
+]
+FitOpt = Annotated[
+    str,
+    typer.Option(
+        "--fit",
+        help="Text fit: 'engine' (the matching engine, default embedder) or 'lexical' (TF-IDF).",
+    ),
+]
+
+
+def make_fit(store: GraphStore, kind: str = "engine") -> OrgFit:
+    """The matching engine over ``store`` (or the lexical stand-in when asked or unavailable)."""
+    if kind == "lexical":
+        return LexicalFit(store)
+    if kind != "engine":
+        raise InvalidRequest("--fit must be 'engine' or 'lexical'", field="fit")
+    from matching.engine import MatchingEngine
+
+    return MatchingEngine(store)
+
+
+def _parts(parts: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.3f}" for k, v in parts.items() if v)
+
+
+def consortium(
+    project_id: Annotated[str, typer.Argument(help="Project id. 项目编号")],
+    roles: Annotated[
+        list[str] | None,
+        typer.Option("--roles", help="Roles to fill, ROLE or ROLE=N (repeat or comma-separate); default all six."),
+    ] = None,
+    with_ids: Annotated[
+        list[str] | None, typer.Option("--with", help="Organisation already agreed (repeat). 已确定成员")
+    ] = None,
+    alternatives: Annotated[int, typer.Option("--alternatives", min=1, help="How many different teams.")] = 3,
+    local: Annotated[bool, typer.Option("--local", help="Chongqing organisations only. 仅本地")] = False,
+    clearance: ClearanceOpt = "public",
+    fit: FitOpt = "engine",
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Form demonstration consortia for a project. 组建示范应用联合体"""
+    from matching.consortium import ConsortiumRequest, form_consortia, parse_roles
+
+    with guarded(as_json), opened_store(store) as s:
+        req = ConsortiumRequest(
+            project_id,
+            parse_roles(roles),
+            tuple(with_ids or ()),
+            local,
+            clearance,
+            alternatives,
+        )
+        result = form_consortia(s, req, fit=make_fit(s, fit))
+    if as_json:
+        emit_json({"project_id": project_id, "alternatives": [c.to_json() for c in result]})
+        return
+    for n, c in enumerate(result, 1):
+        table = Table(title=f"方案 alternative {n}: score {c.score:.3f} ({_parts(dict(c.parts))})")
+        for col in ("role", "id", "name", "fit", "evidence"):
+            table.add_column(col)
+        for m in c.members:
+            ev = "; ".join(str(e.get("text", "")) for e in m.evidence[:2])
+            table.add_row(m.role, m.id, escape(m.name), f"{m.fit:.3f}", escape(ev))
+        console.print(table)
+
+
+def partners(
+    project_id: Annotated[str | None, typer.Argument(help="Project id (omit with --batch). 项目编号")] = None,
+    with_ids: Annotated[list[str] | None, typer.Option("--with", help="Member already in (repeat).")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="Only this organisation kind (or a role).")] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many to list.")] = 10,
+    batch: Annotated[
+        Path | None,
+        typer.Option("--batch", help='JSONL: {"project": ID | {"title","description"}, "members": [...], "kind": K}'),
+    ] = None,
+    clearance: ClearanceOpt = "public",
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rank organisations for the next seat of a consortium. 补全合作伙伴"""
+    from matching.partners import PartnerQuery, partner_ranker
+
+    with guarded(as_json), opened_store(store) as s:
+        ranker = partner_ranker(s, clearance=clearance)
+        if batch is not None:
+            with open(batch, encoding="utf-8") as fh:
+                for n, line in enumerate(fh, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        q = PartnerQuery.from_json(json.loads(line))
+                    except json.JSONDecodeError as exc:
+                        raise InvalidRequest(f"{batch}:{n}: not JSON: {exc}", field="batch") from exc
+                    hits = ranker.rank(q, top=top)
+                    sys.stdout.write(
+                        json.dumps(
+                            {"results": [{"id": h.id, "score": round(h.score, 6),
+                                          "parts": {k: round(v, 6) for k, v in h.parts.items()}}
+                                         for h in hits]},
+                            ensure_ascii=False,
+                        )
+                        + "\n"
+                    )
+            return
+        if project_id is None:
+            raise fail("give a PROJECT_ID or --batch FILE", as_json=as_json)
+        hits = ranker.rank(PartnerQuery(project_id, members=tuple(with_ids or ()), kind=kind), top=top)
+    if as_json:
+        emit_json({"results": [h.to_json() for h in hits]})
+        return
+    table = Table(title=f"partners for {project_id}")
+    for col in ("#", "id", "name", "score", "parts"):
+        table.add_column(col)
+    for i, h in enumerate(hits, 1):
+        table.add_row(str(i), h.id, escape(h.name), f"{h.score:.3f}", _parts(h.parts))
+    console.print(table)
+
+
+def transfers(
+    technology: Annotated[str | None, typer.Option("--technology", help="Military-origin technology (军转民).")] = None,
+    demand: Annotated[str | None, typer.Option("--demand", help="A demand: technologies or suppliers for it.")] = None,
+    org: Annotated[str | None, typer.Option("--org", help="Civil organisation → military demands (民参军).")] = None,
+    clearance: ClearanceOpt = "public",
+    top: Annotated[int, typer.Option("--top", min=1)] = 10,
+    fit: FitOpt = "lexical",
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Military–civil transfers, never above the caller's clearance. 军民融合匹配"""
+    from matching.transfers import find_transfers
+
+    with guarded(as_json), opened_store(store) as s:
+        engine = make_fit(s, fit) if (technology and fit == "engine") else None
+        result = find_transfers(
+            s, technology=technology, demand=demand, org=org, clearance=clearance, fit=engine, top=top
+        )
+    if as_json:
+        emit_json(result.to_json())
+        return
+    console.print(f"[bold]{result.direction}[/]: {escape(result.source['name'])} ({result.source['id']})")
+    for title, hits in (("demands", result.demands), ("organizations", result.organizations),
+                        ("technologies", result.technologies)):
+        if not hits:
+            continue
+        table = Table(title=title)
+        for col in ("id", "name", "score", "parts", "evidence"):
+            table.add_column(col)
+        for h in hits:
+            ev = "; ".join(str(e.get("text", "")) for e in h.evidence[:2])
+            table.add_row(h.id, escape(h.name), f"{h.score:.3f}", _parts(h.parts), escape(ev))
+        console.print(table)
+
+
+def shortlist_cmd(
+    size: Annotated[int, typer.Option("--size", min=1, help="Places on the shortlist.")] = 10,
+    quota: Annotated[list[str] | None, typer.Option("--quota", help="FIELD=N places for a field (repeat).")] = None,
+    diversity: Annotated[float, typer.Option("--diversity", min=0.0, max=1.0, help="MMR weight of diversity.")] = 0.3,
+    clearance: ClearanceOpt = "public",
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Shortlist roadshow pitches with per-field quotas and diversity. 路演入围"""
+    from matching.roadshow import parse_quotas, shortlist
+
+    with guarded(as_json), opened_store(store) as s:
+        result = shortlist(s, size=size, quotas=parse_quotas(quota), diversity=diversity, clearance=clearance)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    table = Table(title=f"shortlist ({len(result.pitches)})")
+    for col in ("#", "id", "title", "field", "score", "parts", "demands answered"):
+        table.add_column(col)
+    for i, p in enumerate(result.pitches, 1):
+        table.add_row(str(i), p.id, escape(p.title), p.field or "", f"{p.score:.3f}", _parts(p.parts),
+                      str(len(p.demands)))
+    console.print(table)
+    for q, n in result.unfilled.items():
+        console.print(f"[yellow]quota {q}: {n} place(s) left empty (not enough pitches)[/]")
+
+
+def eval_partners(
+    tasks: Annotated[Path, typer.Argument(help="Tasks JSONL (CORDIS tasks_dev.jsonl or generic).")],
+    data: Annotated[Path | None, typer.Option("--data", help="Interchange folder to load into a fresh store first.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N tasks.")] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Partner recovery, leave-one-out: Recall@10 and MRR beside the peers. 伙伴补全评估"""
+    import tempfile
+
+    from matching.partners import PartnerRanker
+    from matching.partners_eval import evaluate_partners, load_partner_tasks
+
+    with guarded(as_json), tempfile.TemporaryDirectory() as tmp:
+        location = store
+        if data is not None:
+            from graph.networkx_store import NetworkxStore
+            from ingest.load import load_paths
+
+            location = str(Path(tmp) / "eval.db")
+            with NetworkxStore(location) as fresh:
+                load_paths(fresh, [str(data)])
+        items = load_partner_tasks(tasks)[:limit]
+        with opened_store(location) as s:
+            base = PartnerRanker.from_store(s)
+            rows = evaluate_partners(base, items)
+    if as_json:
+        emit_json({"tasks": str(tasks), "results": rows})
+        return
+    table = Table(title=f"partner recovery — {tasks} (ties: expected rank)")
+    for col in ("method", "n", "Recall@10", "MRR", "newcomers R@10", "with history R@10"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["method"], str(r["n"]), f"{r['recall@10']:.4f}", f"{r['mrr']:.4f}",
+                      f"{r.get('newcomers', {}).get('recall@10', 0):.4f}",
+                      f"{r.get('with_history', {}).get('recall@10', 0):.4f}")
+    console.print(table)
+
+
+def _bench_table(result: dict[str, Any], title: str) -> None:
+    table = Table(title=title)
+    for col in ("method", "median ms", "p95 ms", "runs"):
+        table.add_column(col)
+    for name, r in result["timings"].items():
+        table.add_row(name, f"{r['median_ms']:.2f}", f"{r['p95_ms']:.2f}", str(r["runs"]))
+    console.print(table)
+    console.print(result.get("note", ""))
+
+
+def bench_consortium(
+    roles: Annotated[int, typer.Option("--roles", min=2, max=6)] = 6,
+    candidates: Annotated[int, typer.Option("--candidates", min=1)] = 50,
+    runs: Annotated[int, typer.Option("--runs", min=3)] = 30,
+    as_json: JsonOpt = False,
+) -> None:
+    """Consortium formation: 6 roles × 50 candidates, p50/p95 (goal p95 ≤ 200 ms). 联合体基准"""
+    from matching.jobs_bench import bench_consortium as run
+
+    result = run(n_roles=roles, candidates=candidates, runs=runs)
+    if as_json:
+        emit_json(result)
+    else:
+        _bench_table(result, f"consortium: {roles} roles × {candidates} candidates")
+
+
+def bench_partners(
+    orgs: Annotated[int, typer.Option("--orgs", min=100)] = 100_000,
+    runs: Annotated[int, typer.Option("--runs", min=3)] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Partner ranking over 100k organisations, p50/p95 (goal p95 ≤ 100 ms). 伙伴排序基准"""
+    from matching.jobs_bench import bench_partners as run
+
+    result = run(n_orgs=orgs, runs=runs)
+    if as_json:
+        emit_json(result)
+    else:
+        _bench_table(result, f"partners over {orgs:,} organisations")
+
+
+def register(app: typer.Typer) -> None:
+    from api.cli import bench_app, eval_app
+
+    app.command("consortium")(consortium)
+    app.command("partners")(partners)
+    app.command("transfers")(transfers)
+    app.command("shortlist")(shortlist_cmd)
+    eval_app.command("partners")(eval_partners)
+    bench_app.command("consortium")(bench_consortium)
+    bench_app.command("partners")(bench_partners)

@@ -1,0 +1,418 @@
+"""Partner recovery: given a project and the members already in, rank every organisation for the
+next seat.
+
+Every organisation gets a score that is a weighted sum of named parts, each scaled to [0, 1]
+within the query:
+
+``coparticipation``  resource-allocation count of past projects shared with the known members
+``similar_projects`` participation in projects whose text resembles this project's (TF-IDF)
+``proximity``        personalised PageRank from the members over org–project–country links
+``name_text``        TF-IDF of the organisation's name against the project text and the
+                     members' names (places, sectors: the one signal a newcomer has)
+``country``          share of members located in the organisation's country/region
+``kind``             share of members of the organisation's kind
+``newcomer``         1 for organisations with no recorded participation (a prior: most real
+                     candidates have none, and they must not all sit at the very bottom)
+
+Newcomers: no graph part can reach an organisation without history, so they are ranked by the
+priors (``name_text``, ``country``, ``kind``, ``newcomer``); the weights put a newcomer with a
+matching country and name above an experienced organisation with no tie to the members.
+
+Notes
+-----
+A query costs a few sparse matrix–vector products over the participation matrix
+(O(iterations · nnz)) plus O(N) dense work over N organisations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from graph.errors import InvalidRequest, NodeNotFound
+from graph.model import CLEARANCE_ORDER
+from graph.proximity import CollaborationIndex, PageRankOperator
+from graph.store import GraphStore
+from matching.jobs_common import ROLE_KINDS, kinds_of, make_vectorizer, project_text, region_of
+
+__all__ = [
+    "PartnerHit",
+    "PartnerQuery",
+    "PartnerRanker",
+    "PartnerWeights",
+    "partner_ranker",
+]
+
+Vec = NDArray[np.float64]
+PPR_ITERATIONS = 8
+
+
+@dataclass(frozen=True)
+class PartnerWeights:
+    """Weights of the named parts (defaults tuned on CORDIS tasks_dev, see ``eval partners``)."""
+
+    coparticipation: float = 1.0
+    similar_projects: float = 0.5
+    proximity: float = 0.25
+    name_text: float = 0.3
+    country: float = 0.3
+    kind: float = 0.1
+    newcomer: float = 0.1
+    alpha: float = 0.5  # PageRank continuation probability
+    similar_top: int = 50  # how many similar projects vote
+    ppr_country: float = 0.0  # weight of org–country links in the PageRank graph (0: none)
+
+    def parts(self) -> dict[str, float]:
+        return {
+            f.name: float(getattr(self, f.name))
+            for f in fields(self)
+            if f.name not in ("alpha", "similar_top", "ppr_country")
+        }
+
+
+@dataclass(frozen=True)
+class PartnerQuery:
+    """A project (by id, or by title and description) and the members already in."""
+
+    project_id: str | None = None
+    title: str = ""
+    description: str = ""
+    members: tuple[str, ...] = ()
+    kind: str | None = None
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> PartnerQuery:
+        """``{"project": ID | {"title", "description"}, "members": [...], "kind": K}``."""
+        project = obj.get("project")
+        members = tuple(str(m) for m in obj.get("members") or ())
+        kind = obj.get("kind") or None
+        if isinstance(project, Mapping):
+            return cls(
+                None,
+                str(project.get("title") or ""),
+                str(project.get("description") or ""),
+                members,
+                kind,
+            )
+        if project is None:
+            raise InvalidRequest("each query needs a project", field="project")
+        return cls(str(project), "", "", members, kind)
+
+
+@dataclass(frozen=True)
+class PartnerHit:
+    id: str
+    name: str
+    score: float
+    parts: dict[str, float]
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "score": round(self.score, 6),
+            "parts": {k: round(v, 6) for k, v in self.parts.items()},
+            "evidence": self.evidence,
+        }
+
+
+def _scaled(v: Vec) -> Vec:
+    m = float(v.max()) if v.size else 0.0
+    return v / m if m > 0 else v
+
+
+class PartnerRanker:
+    """Ranks every organisation for the next seat of a project. Build once, query many times.
+
+    >>> from graph.model import Edge, Node
+    >>> ns = [Node(f"o{i}", "Organization", {"name": f"Org {i}", "region": "DE"}) for i in range(4)]
+    >>> ns += [Node("p1", "Project", {"name": "wind turbine"}), Node("p2", "Project", {"name": "x"})]
+    >>> es = [Edge("o0", "PARTICIPATES_IN", "p1"), Edge("o1", "PARTICIPATES_IN", "p1"),
+    ...       Edge("o0", "PARTICIPATES_IN", "p2")]
+    >>> r = PartnerRanker(CollaborationIndex.from_parts(ns, es))
+    >>> r.rank(PartnerQuery("p2"), top=1)[0].id
+    'o1'
+    """
+
+    def __init__(
+        self, index: CollaborationIndex, weights: PartnerWeights | None = None
+    ) -> None:
+        self.index = index
+        self.weights = weights or PartnerWeights()
+        self.org_ids: list[str] = sorted(index.orgs)
+        self.org_pos = {o: i for i, o in enumerate(self.org_ids)}
+        self.project_ids: list[str] = sorted(index.projects)
+        self.project_pos = {p: j for j, p in enumerate(self.project_ids)}
+        self.names = [index.orgs[o].title for o in self.org_ids]
+        # Countries / regions and kinds as small integer codes.
+        regions = [region_of(index.orgs[o]) for o in self.org_ids]
+        self.region_names = sorted(set(regions))
+        rpos = {r: i for i, r in enumerate(self.region_names)}
+        self.region_code = np.array([rpos[r] for r in regions], dtype=np.int64)
+        self.region_code_known = np.array([r != "" for r in regions])
+        kinds = [kinds_of(index.orgs[o]) for o in self.org_ids]
+        self.kind_names = sorted({k for ks in kinds for k in ks}) or ["other"]
+        kpos = {k: i for i, k in enumerate(self.kind_names)}
+        rows = [i for i, ks in enumerate(kinds) for _ in ks]
+        cols = [kpos[k] for ks in kinds for k in ks]
+        self.kind_matrix = sp.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(len(self.org_ids), len(self.kind_names))
+        )
+        # Texts: projects (for similar projects) and organisation names.
+        self.project_vectorizer = make_vectorizer()
+        ptexts = [project_text(index.projects[p]) for p in self.project_ids]
+        self.project_matrix = self._fit(self.project_vectorizer, ptexts)
+        self.name_vectorizer = make_vectorizer()
+        otexts = [
+            " ".join([self.names[i], *_aliases(index.orgs[o].props.get("aliases"))])
+            for i, o in enumerate(self.org_ids)
+        ]
+        self.name_matrix = self._fit(self.name_vectorizer, otexts)
+        self._set_incidence(index.incidence(self.org_ids, self.project_ids))
+
+    @staticmethod
+    def _fit(vectorizer: Any, texts: list[str]) -> sp.csr_matrix:
+        try:
+            return sp.csr_matrix(vectorizer.fit_transform(texts or [""]))[: len(texts)]
+        except ValueError:  # empty vocabulary
+            vectorizer.fit(["_"])
+            return sp.csr_matrix((len(texts), 1), dtype=np.float32)
+
+    def _set_incidence(self, b: sp.csr_matrix) -> None:
+        self.b = b.tocsr()
+        self.bt = self.b.T.tocsr()
+        self.degree = np.asarray(self.b.sum(axis=1)).ravel()
+        size = np.asarray(self.b.sum(axis=0)).ravel()
+        self.inv_size = np.divide(1.0, size, out=np.zeros_like(size), where=size > 0)
+        n, m, r = len(self.org_ids), len(self.project_ids), len(self.region_names)
+        if self.weights.ppr_country > 0:
+            country = sp.csr_matrix(
+                (np.full(n, self.weights.ppr_country), (np.arange(n), self.region_code)),
+                shape=(n, r),
+            )
+            self.ppr_adjacency = sp.bmat(
+                [[None, self.b, country], [self.bt, None, None], [country.T, None, None]],
+                format="csr",
+            )
+        else:
+            self.ppr_adjacency = sp.bmat([[None, self.b], [self.bt, None]], format="csr")
+        self.ppr = PageRankOperator(self.ppr_adjacency)
+        _ = m
+
+    @classmethod
+    def from_store(
+        cls,
+        store: GraphStore,
+        weights: PartnerWeights | None = None,
+        *,
+        clearance: str = "public",
+    ) -> PartnerRanker:
+        """A ranker over what a caller with ``clearance`` may see: projects above it are not
+        in the index at all (so neither in scores, evidence nor as a query)."""
+        return cls(CollaborationIndex.from_store(store, clearance=clearance), weights)
+
+    def with_weights(self, weights: PartnerWeights) -> PartnerRanker:
+        twin = object.__new__(PartnerRanker)
+        twin.__dict__.update(self.__dict__)
+        twin.weights = weights
+        return twin
+
+    def without(self, pairs: Iterable[tuple[str, str]]) -> PartnerRanker:
+        """The same ranker with these (organisation, project) participations forgotten
+        (leave-one-out evaluation)."""
+        b = self.b.copy()
+        for org, project in pairs:
+            i, j = self.org_pos.get(org), self.project_pos.get(project)
+            if i is None or j is None:
+                continue
+            lo, hi = b.indptr[i], b.indptr[i + 1]
+            b.data[lo:hi][b.indices[lo:hi] == j] = 0.0
+        b.eliminate_zeros()
+        twin = object.__new__(PartnerRanker)
+        twin.__dict__.update(self.__dict__)
+        b_csr = b
+        twin._set_incidence(b_csr)
+        return twin
+
+    # ---- scoring -------------------------------------------------------------------------
+
+    def members_of(self, query: PartnerQuery) -> list[str]:
+        members = list(query.members)
+        if query.project_id is not None:
+            j = self.project_pos.get(query.project_id)
+            if j is not None:
+                row = self.bt.getrow(j)
+                members += [self.org_ids[i] for i in row.indices]
+        out: list[str] = []
+        for m in members:
+            if m not in self.org_pos:
+                raise NodeNotFound(m)
+            if m not in out:
+                out.append(m)
+        return out
+
+    def query_text(self, query: PartnerQuery) -> str:
+        if query.project_id is not None:
+            node = self.index.projects.get(query.project_id)
+            if node is None:
+                raise NodeNotFound(query.project_id)
+            return project_text(node)
+        return f"{query.title} {query.description}".strip()
+
+    def part_vectors(self, query: PartnerQuery) -> tuple[dict[str, Vec], list[int]]:
+        """Each named part as a vector over all organisations, and the members' positions."""
+        w = self.weights
+        members = self.members_of(query)
+        seeds = [self.org_pos[m] for m in members]
+        n = len(self.org_ids)
+        s = np.zeros(n)
+        s[seeds] = 1.0
+        text = self.query_text(query)
+        parts: dict[str, Vec] = {}
+        # co-participation, resource allocation: shared projects weighted by 1/size
+        via = (self.bt @ s) * self.inv_size
+        parts["coparticipation"] = np.log1p(np.asarray(self.b @ via).ravel() * 4.0)
+        # similar projects by text
+        q = self.project_vectorizer.transform([text])
+        if q.shape[1] == self.project_matrix.shape[1] and self.project_matrix.shape[0]:
+            sims = np.asarray(self.project_matrix @ q.toarray().ravel(), dtype=np.float64)
+            if query.project_id in self.project_pos:
+                sims[self.project_pos[query.project_id]] = 0.0
+            k = min(w.similar_top, sims.size)
+            if k < sims.size:
+                cut = np.partition(sims, -k)[-k]
+                sims[sims < cut] = 0.0
+            parts["similar_projects"] = np.asarray(self.b @ sims).ravel()
+        else:
+            parts["similar_projects"] = np.zeros(n)
+        # personalised PageRank from the members (and the project, when it is in the graph)
+        if seeds:
+            restart = np.zeros(self.ppr_adjacency.shape[0])
+            restart[seeds] = 1.0
+            ppr = self.ppr.run(restart, alpha=w.alpha, iterations=PPR_ITERATIONS)[:n]
+            ppr[seeds] = 0.0
+            parts["proximity"] = np.sqrt(ppr)
+        else:
+            parts["proximity"] = np.zeros(n)
+        # names against the project text and the members' names
+        name_query = " ".join([text, *(self.names[i] for i in seeds)])
+        qn = self.name_vectorizer.transform([name_query])
+        if qn.shape[1] == self.name_matrix.shape[1]:
+            parts["name_text"] = np.asarray(self.name_matrix @ qn.toarray().ravel(), dtype=np.float64)
+        else:
+            parts["name_text"] = np.zeros(n)
+        # country and kind of the members
+        if seeds:
+            rc = np.bincount(self.region_code[seeds], minlength=len(self.region_names)) / len(seeds)
+            country = rc[self.region_code] * self.region_code_known
+            kc = np.asarray(self.kind_matrix[seeds].sum(axis=0)).ravel() / len(seeds)
+            kind = np.asarray(self.kind_matrix @ kc).ravel()
+        else:
+            country = np.zeros(n)
+            kind = np.zeros(n)
+        region = ""
+        if query.project_id in self.index.projects:
+            region = region_of(self.index.projects[query.project_id])
+        if region in self.region_names:
+            country = np.maximum(
+                country, 0.5 * (self.region_code == self.region_names.index(region))
+            )
+        parts["country"] = country
+        parts["kind"] = np.minimum(kind, 1.0)
+        parts["newcomer"] = (self.degree == 0).astype(np.float64)
+        scaled = {k: _scaled(np.asarray(v, dtype=np.float64)) for k, v in parts.items()}
+        return scaled, seeds
+
+    def score_vector(self, query: PartnerQuery) -> tuple[Vec, dict[str, Vec], NDArray[np.bool_]]:
+        """Total score over all organisations, its parts (weighted), and who may be ranked."""
+        raw, seeds = self.part_vectors(query)
+        weights = self.weights.parts()
+        parts = {k: weights[k] * v for k, v in raw.items()}
+        total = np.zeros(len(self.org_ids))
+        for v in parts.values():
+            total += v
+        allowed = np.ones(len(self.org_ids), dtype=bool)
+        allowed[seeds] = False
+        if query.kind:
+            want = ROLE_KINDS.get(query.kind, frozenset({query.kind}))
+            cols = [self.kind_names.index(k) for k in want if k in self.kind_names]
+            has = (
+                np.asarray(self.kind_matrix[:, cols].sum(axis=1)).ravel() > 0
+                if cols
+                else np.zeros(len(self.org_ids), dtype=bool)
+            )
+            allowed &= has
+        return total, parts, allowed
+
+    def rank(self, query: PartnerQuery, *, top: int = 10) -> list[PartnerHit]:
+        if top < 1:
+            raise InvalidRequest("top must be at least 1", field="top")
+        total, parts, allowed = self.score_vector(query)
+        cand = np.flatnonzero(allowed)
+        if cand.size == 0:
+            return []
+        k = min(top, cand.size)
+        sub = total[cand]
+        pick = cand[np.argpartition(-sub, k - 1)[:k]] if k < cand.size else cand
+        order = sorted(pick.tolist(), key=lambda i: (-total[i], self.org_ids[i]))
+        members = self.members_of(query)
+        return [self._hit(i, total, parts, members) for i in order]
+
+    def _hit(self, i: int, total: Vec, parts: dict[str, Vec], members: list[str]) -> PartnerHit:
+        org = self.org_ids[i]
+        evidence: list[dict[str, Any]] = []
+        for m in members:
+            shared = self.index.shared_projects(org, m)
+            if shared:
+                evidence.append(
+                    {
+                        "kind": "co_participation",
+                        "id": m,
+                        "text": f"{len(shared)} shared project(s) with {self.names[self.org_pos[m]]}",
+                        "projects": shared[:5],
+                    }
+                )
+        if self.degree[i] == 0:
+            evidence.append({"kind": "newcomer", "id": org, "text": "no recorded participation"})
+        return PartnerHit(
+            org,
+            self.names[i],
+            float(total[i]),
+            {k: float(v[i]) for k, v in parts.items()},
+            evidence[:5],
+        )
+
+
+_RANKERS: dict[tuple[int, int, str], PartnerRanker] = {}
+
+
+def partner_ranker(
+    store: GraphStore, weights: PartnerWeights | None = None, *, clearance: str = "public"
+) -> PartnerRanker:
+    """The ranker for a store and clearance, rebuilt only when the store's version changes."""
+    if clearance not in CLEARANCE_ORDER:
+        raise InvalidRequest(
+            f"clearance must be one of {', '.join(CLEARANCE_ORDER)}", field="clearance"
+        )
+    key = (id(store), store.version(), clearance)
+    hit = _RANKERS.get(key)
+    if hit is None:
+        for k in [k for k in _RANKERS if k[0] == id(store) and k[1] != key[1]]:
+            del _RANKERS[k]
+        hit = _RANKERS[key] = PartnerRanker.from_store(store, clearance=clearance)
+    return hit if weights is None else hit.with_weights(weights)
+
+
+def _aliases(value: Any) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [s for s in str(value).split(";") if s]
+

@@ -1,0 +1,126 @@
+"""Partner recovery: ranking, leave-one-out, honest tie counting, evaluation against peers."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graph.errors import NodeNotFound
+from graph.model import Edge, Node
+from graph.proximity import CollaborationIndex
+from matching.partners import PartnerQuery, PartnerRanker
+from matching.partners_eval import PartnerTask, evaluate_partners, expected_hits, load_partner_tasks
+
+
+def _world() -> CollaborationIndex:
+    nodes = [
+        Node("a", "Organization", {"name": "Politecnico di Torino", "kinds": ["university"], "region": "IT"}),
+        Node("b", "Organization", {"name": "Universita di Torino", "kinds": ["university"], "region": "IT"}),
+        Node("c", "Organization", {"name": "Fiat Research", "kinds": ["manufacturer"], "region": "IT"}),
+        Node("d", "Organization", {"name": "Siemens AG", "kinds": ["manufacturer"], "region": "DE"}),
+        Node("n", "Organization", {"name": "Camera di commercio Torino", "kinds": ["user"], "region": "IT"}),
+        Node("z", "Organization", {"name": "Oslo kommune", "kinds": ["user"], "region": "NO"}),
+    ]
+    nodes += [Node(f"p{i}", "Project", {"name": t}) for i, t in
+              enumerate(["wind turbine blades", "wind turbine gearbox", "urban mobility Torino", "new wind farm"])]
+    edges = [Edge("a", "PARTICIPATES_IN", "p0"), Edge("c", "PARTICIPATES_IN", "p0"),
+             Edge("a", "PARTICIPATES_IN", "p1"), Edge("c", "PARTICIPATES_IN", "p1"),
+             Edge("d", "PARTICIPATES_IN", "p1"), Edge("b", "PARTICIPATES_IN", "p2"),
+             Edge("a", "PARTICIPATES_IN", "p3")]
+    return CollaborationIndex.from_parts(nodes, edges)
+
+
+def test_past_partners_rank_first_with_parts_and_evidence() -> None:
+    r = PartnerRanker(_world())
+    hits = r.rank(PartnerQuery("p3"), top=3)
+    assert hits[0].id == "c"
+    assert hits[0].score == pytest.approx(sum(hits[0].parts.values()))
+    assert hits[0].evidence[0]["kind"] == "co_participation"
+    assert "a" not in {h.id for h in hits}  # members are never proposed
+
+
+def test_kind_filter_and_text_query() -> None:
+    r = PartnerRanker(_world())
+    hits = r.rank(PartnerQuery(None, "wind blades", "", ("a",), kind="manufacturer"), top=5)
+    assert {h.id for h in hits} == {"c", "d"}
+    assert r.rank(PartnerQuery(None, "x", "", ("a",), kind="research"), top=5)[0].id == "b"
+
+
+def test_newcomers_are_ranked_by_priors_not_left_last() -> None:
+    r = PartnerRanker(_world())
+    hits = r.rank(PartnerQuery("p2", members=("a",)), top=6)
+    order = [h.id for h in hits]
+    assert order.index("n") < order.index("z")  # same country and name beat a stranger
+    assert hits[order.index("n")].parts["newcomer"] > 0
+
+
+def test_unknown_ids() -> None:
+    r = PartnerRanker(_world())
+    with pytest.raises(NodeNotFound):
+        r.rank(PartnerQuery("nope"))
+    with pytest.raises(NodeNotFound):
+        r.rank(PartnerQuery("p0", members=("ghost",)))
+
+
+def test_without_forgets_exactly_one_participation() -> None:
+    r = PartnerRanker(_world())
+    loo = r.without([("c", "p0")])
+    assert loo.b.nnz == r.b.nnz - 1
+    assert "c" not in loo.members_of(PartnerQuery("p0"))
+    assert "c" in r.members_of(PartnerQuery("p0"))  # the original is untouched
+
+
+def _brute(scores: np.ndarray, target: int, k: int) -> tuple[float, float]:
+    rr, hit, n = 0.0, 0.0, 0
+    idx = list(range(len(scores)))
+    for perm in itertools.permutations(idx):
+        order = sorted(idx, key=lambda i: (-scores[i], perm.index(i)))
+        rank = order.index(target) + 1
+        rr += 1 / rank
+        hit += rank <= k
+        n += 1
+    return rr / n, hit / n
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(0, 2), min_size=1, max_size=6), st.integers(0, 5), st.integers(1, 3))
+def test_expected_hits_equal_random_tie_breaking(values: list[int], target: int, k: int) -> None:
+    scores = np.array(values, dtype=float)
+    target %= len(values)
+    rr, rec = expected_hits(scores, np.ones(len(values), dtype=bool), target, ks=(k,))
+    want_rr, want_rec = _brute(scores, target, k)
+    assert rr == pytest.approx(want_rr)
+    assert rec[k] == pytest.approx(want_rec)
+
+
+def test_constant_scorer_is_not_perfect() -> None:
+    rr, rec = expected_hits(np.zeros(1000), np.ones(1000, dtype=bool), 5)
+    assert rec[10] == pytest.approx(0.01) and rr < 0.01
+
+
+def test_evaluation_leaves_the_hidden_edge_out() -> None:
+    r = PartnerRanker(_world())
+    # c's only tie to p0 is the hidden one; with it left out, co-participation still finds c
+    rows = {row["method"]: row for row in evaluate_partners(r, [PartnerTask("p0", ("a",), "c")])}
+    assert set(rows) == {"firstset", "coparticipation", "tfidf", "ppr"}
+    assert rows["firstset"]["n"] == 1
+    assert rows["coparticipation"]["recall@10"] == 1.0
+    # d's only participation is the hidden one: it must look like a newcomer, tied with the rest
+    rows = {row["method"]: row for row in evaluate_partners(r, [PartnerTask("p1", ("a", "c"), "d")])}
+    assert rows["firstset"]["newcomers"]["n"] == 1
+    assert rows["coparticipation"]["mrr"] == pytest.approx((1 + 1 / 2 + 1 / 3 + 1 / 4) / 4, abs=1e-4)
+
+
+def test_cordis_task_format(tmp_path: Path) -> None:
+    line = {"project_id": 1, "known_partners": [{"pic": 2}], "heldout": {"pic": 3, "org_type": "HES"}}
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps(line) + "\n" + json.dumps({"project": "p", "members": ["a"], "answer": "b"}) + "\n")
+    tasks = load_partner_tasks(path)
+    assert tasks[0] == PartnerTask("cordis:1", ("pic:2",), "pic:3", "HES")
+    assert tasks[1] == PartnerTask("p", ("a",), "b")
