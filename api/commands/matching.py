@@ -1,0 +1,281 @@
+"""Supplier search and its tooling: ``suppliers``, ``train``, ``eval suppliers``, ``bench suppliers``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from api.cli_common import JsonOpt, StoreOpt, console, emit_json, guarded, opened_store
+from graph.errors import InvalidRequest
+from graph.store import GraphStore
+
+__all__ = ["register"]
+
+PART_ZH = {
+    "dense_org": "语义·整体",
+    "dense_item": "语义·最佳条目",
+    "lexical": "字面",
+    "field": "领域",
+    "ipc": "IPC",
+    "proximity": "图谱关系",
+    "catalogue": "目录",
+    "insured": "保险",
+    "local": "本地优先",
+}
+EVIDENCE_ZH = {
+    "description": "简介",
+    "equipment": "产品",
+    "patent": "专利",
+    "technology": "技术",
+    "path": "关系路径",
+    "catalogue": "目录",
+    "insured": "保险补偿",
+    "track_record": "业绩(仅展示)",
+}
+
+EmbedderOpt = Annotated[
+    str | None,
+    typer.Option("--embedder", envvar="FIRSTSET_EMBEDDER",
+                 help="e5 (default), hash, or st:MODEL (sentence-transformers). 向量模型"),
+]
+DeviceOpt = Annotated[
+    str | None, typer.Option("--device", help="Device for st: models (cpu, cuda). 计算设备")
+]
+
+
+def _engine(store: GraphStore, embedder: str | None, device: str | None, *,
+            weights: Path | None = None, progress: bool = True) -> Any:
+    from matching.embedders import make_embedder
+    from matching.engine import MatchingEngine
+    from matching.scoring import Weights
+
+    w = Weights.load(weights) if weights else None
+    return MatchingEngine(store, make_embedder(embedder, device=device), weights=w,
+                          progress=progress)
+
+
+def _hits_table(title: str, hits: list[Any]) -> Table:
+    table = Table(title=title, show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("单位 organisation")
+    table.add_column("得分 score", justify="right")
+    table.add_column("得分构成 parts")
+    table.add_column("依据 evidence")
+    for rank, h in enumerate(hits, 1):
+        parts = "\n".join(
+            f"{PART_ZH.get(k, k)} {v:+.3f}" for k, v in sorted(h.parts.items(), key=lambda p: -p[1])
+            if abs(v) >= 0.0005
+        )
+        ev = "\n".join(
+            f"{EVIDENCE_ZH.get(e.kind, e.kind)}：{escape(e.text)}"
+            + (f"（{e.score:.2f}）" if e.kind in ("description", "equipment", "patent",
+                                                  "technology") else "")
+            for e in h.evidence
+        )
+        table.add_row(str(rank), f"{escape(h.name)}\n[dim]{escape(h.id)}[/]", f"{h.score:.3f}",
+                      parts, ev)
+    return table
+
+
+def suppliers(
+    text: Annotated[str | None, typer.Argument(help="需求描述 demand text (Chinese or English)")] = None,
+    demand: Annotated[str | None, typer.Option("--demand", help="Demand id. 需求编号")] = None,
+    batch: Annotated[Path | None, typer.Option(
+        "--batch", help='JSONL: one {"text": ...} or {"demand": ...} per line. 批量')] = None,
+    field: Annotated[str | None, typer.Option("--field", help="Field id or name. 领域")] = None,
+    region: Annotated[str | None, typer.Option("--region", help="Region filter. 地区")] = None,
+    local: Annotated[bool, typer.Option(
+        "--local", help="Prefer Chongqing organisations (a named score part). 本地优先")] = False,
+    catalogued: Annotated[bool, typer.Option(
+        "--catalogued", help="Only organisations with catalogued equipment. 仅目录内")] = False,
+    insured: Annotated[bool, typer.Option(
+        "--insured", help="Only organisations with insured equipment. 仅已投保")] = False,
+    kind: Annotated[list[str] | None, typer.Option(
+        "--kind", help="Organisation kinds (default manufacturer). 单位类型")] = None,
+    top: Annotated[int, typer.Option("--top", min=1, max=1000, help="How many. 数量")] = 10,
+    clearance: Annotated[str, typer.Option("--clearance", help="public|restricted|secret")] = "public",
+    embedder: EmbedderOpt = None,
+    device: DeviceOpt = None,
+    weights: Annotated[Path | None, typer.Option("--weights", help="Weights JSON. 权重")] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """推荐供应商 / rank suppliers for an equipment demand, with score parts and evidence."""
+    from matching.engine import SupplierQuery
+
+    as_json = as_json or batch is not None
+    with guarded(as_json):
+        if sum(x is not None for x in (text, demand, batch)) != 1:
+            raise InvalidRequest("give exactly one of TEXT, --demand or --batch", field="text")
+        kinds = tuple(kind) if kind else ("manufacturer",)
+        base = dict(kinds=kinds, field=field, region=region, local=local, catalogued=catalogued,
+                    insured=insured, top=top)
+        with opened_store(store) as st:
+            engine = _engine(st, embedder, device, weights=weights, progress=not as_json)
+            if batch is not None:
+                lines = [json.loads(x) for x in batch.read_text(encoding="utf-8").splitlines()
+                         if x.strip()]
+                engine.prime_queries([str(x["text"]) for x in lines if x.get("text")])
+                for rec in lines:
+                    try:
+                        q = SupplierQuery(text=rec.get("text"), demand_id=rec.get("demand"),
+                                          **base)  # type: ignore[arg-type]
+                        hits = engine.suppliers(q, clearance=clearance)
+                        emit_json({"results": [h.to_json() for h in hits]})
+                    except (InvalidRequest, KeyError) as exc:
+                        emit_json({"error": str(exc), "results": []})
+                return
+            q = SupplierQuery(text=text, demand_id=demand, **base)  # type: ignore[arg-type]
+            hits = engine.suppliers(q, clearance=clearance)
+            if as_json:
+                emit_json({"results": [h.to_json() for h in hits]})
+                return
+            title = f"供应商推荐：{escape(text or demand or '')}"
+            if local:
+                title += "（本地优先）"
+            if not hits:
+                console.print("[yellow]没有符合条件的单位 / no organisation matches the filters[/]")
+                return
+            console.print(_hits_table(title, hits))
+
+
+def train(
+    feedback: Annotated[Path, typer.Argument(
+        help="CSV: text or demand, org, label (accepted/rejected). 反馈数据")],
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the weights here.")] = None,
+    embedder: EmbedderOpt = None,
+    device: DeviceOpt = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """训练权重 / fit score weights from accepted/rejected pairs (logistic regression)."""
+    import numpy as np
+
+    from matching.engine import WEIGHTS_CACHE
+    from matching.scoring import FEATURES, fit_weights, read_feedback
+
+    with guarded(as_json):
+        rows = read_feedback(feedback)
+        with opened_store(store) as st:
+            engine = _engine(st, embedder, device, progress=not as_json)
+            xs: list[list[float]] = []
+            ys: list[int] = []
+            for row in rows:
+                text, field, project = row.text, None, None
+                if row.demand:
+                    node = st.get(row.demand)
+                    text = text or str(node.get("text") or "")
+                    field = node.get("field")
+                    project = next((e.source for e in st.edges_of(row.demand, rel="NEEDS",
+                                                                   direction="in")), None)
+                feats = engine.features(str(text), [row.org], field=field, project_id=project)
+                xs.append([float(feats[n][0]) for n in FEATURES])
+                ys.append(int(row.accepted))
+            weights = fit_weights(np.array(xs), np.array(ys), FEATURES, base=engine.weights)
+            ns, key = WEIGHTS_CACHE
+            st.cache_put(ns, {key: weights.to_json().encode("utf-8")})
+        if out:
+            out.write_text(weights.to_json(), encoding="utf-8")
+        if as_json:
+            emit_json({"pairs": len(rows), "weights": weights.as_dict()})
+        else:
+            table = Table(title=f"新权重 / fitted weights ({len(rows)} pairs, saved in the store)")
+            table.add_column("part")
+            table.add_column("weight", justify="right")
+            for k, v in weights.as_dict().items():
+                table.add_row(f"{PART_ZH.get(k, k)} ({k})", f"{v:.4f}")
+            console.print(table)
+
+
+def eval_suppliers(
+    labels: Annotated[Path, typer.Argument(help="Labelled demands (JSONL). 标注数据")],
+    corpus: Annotated[Path | None, typer.Option(
+        "--corpus", help="Load this supplier corpus folder into a fresh store first "
+        "(default: the folder of LABELS when it holds organizations.jsonl).")] = None,
+    embedder: EmbedderOpt = None,
+    device: DeviceOpt = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """评估供应商排序 / MRR, Recall@1/5/10, nDCG@10 for hybrid, lexical-only and dense-only."""
+    import tempfile
+
+    from graph.networkx_store import NetworkxStore
+    from matching.evaluate import evaluate, load_corpus, read_labels
+
+    with guarded(as_json):
+        cases = read_labels(labels)
+        folder = corpus or (labels.parent if (labels.parent / "organizations.jsonl").exists()
+                            and store is None else None)
+        if folder is not None:
+            tmp = tempfile.mkdtemp(prefix="firstset-eval-")
+            st: GraphStore = NetworkxStore(Path(tmp) / "eval.db")
+            load_corpus(st, folder)
+        else:
+            st = _open(store)
+        try:
+            engine = _engine(st, embedder, device, progress=not as_json)
+            engine.refresh()
+            result = evaluate(engine, cases)
+        finally:
+            st.close()
+        payload = {mode: {name: m.to_json() for name, m in slices.items()}
+                   for mode, slices in result.items()}
+        if as_json:
+            emit_json({"labels": str(labels), "embedder": engine.embedder.name, "modes": payload})
+            return
+        slices = list(result["hybrid"])
+        for name in slices:
+            table = Table(title=f"{name}（{result['hybrid'][name].queries} 条需求 queries）")
+            table.add_column("mode")
+            for col in ("MRR", "R@1", "R@5", "R@10", "nDCG@10"):
+                table.add_column(col, justify="right")
+            for mode, per in result.items():
+                m = per[name]
+                table.add_row(mode, *(f"{v:.4f}" for v in (m.mrr, m.recall_1, m.recall_5,
+                                                           m.recall_10, m.ndcg_10)))
+            console.print(table)
+
+
+def _open(location: str | None) -> GraphStore:
+    from graph.open_store import open_store
+
+    return open_store(location)
+
+
+def bench_suppliers(
+    orgs: Annotated[int, typer.Option("--orgs", help="Organisations.")] = 100_000,
+    patents: Annotated[int, typer.Option("--patents", help="Patents.")] = 1_000_000,
+    queries: Annotated[int, typer.Option("--queries", help="Timed queries.")] = 200,
+    as_json: JsonOpt = False,
+) -> None:
+    """基准测试 / supplier search latency and memory at scale, against brute-force numpy."""
+    from matching.bench import run_bench
+
+    with guarded(as_json):
+        result = run_bench(n_orgs=orgs, n_patents=patents, n_queries=queries,
+                           progress=None if as_json else console.print)
+        if as_json:
+            emit_json(result)
+            return
+        table = Table(title="bench suppliers")
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        for k, v in result.items():
+            table.add_row(k, f"{v:.3f}" if isinstance(v, float) else str(v))
+        console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    from api.cli import bench_app, eval_app
+
+    app.command("suppliers")(suppliers)
+    app.command("train")(train)
+    eval_app.command("suppliers")(eval_suppliers)
+    bench_app.command("suppliers")(bench_suppliers)
+

@@ -1,0 +1,37 @@
+"""One router module per resource; ``api_router`` gathers them under ``/api``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.routes import (
+    consortia,
+    feedback,
+    health,
+    ingest,
+    me,
+    nodes,
+    partners,
+    search,
+    shortlists,
+    suppliers,
+    transfers,
+)
+
+__all__ = ["api_router"]
+
+api_router = APIRouter(prefix="/api")
+for module in (
+    health,
+    me,
+    nodes,
+    search,
+    suppliers,
+    consortia,
+    partners,
+    transfers,
+    shortlists,
+    ingest,
+    feedback,
+):
+    api_router.include_router(module.router)

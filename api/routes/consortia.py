@@ -1,0 +1,33 @@
+"""``POST /api/consortia``: demonstration consortia for a project, led by its owner
+(``firstset consortium``). Several genuinely different alternatives, each valid."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import JobsDep, ReaderDep
+from api.errors import ERROR_RESPONSES
+from api.job_models import ConsortiaPublic, ConsortiumCreate, ConsortiumPublic
+
+__all__ = ["router"]
+
+router = APIRouter(
+    tags=["matching"], responses={k: ERROR_RESPONSES[k] for k in (401, 404, 413, 422)}
+)
+
+
+@router.post(
+    "/consortia", response_model=ConsortiaPublic, summary="组建联合体 / build a consortium"
+)
+def build_consortia(body: ConsortiumCreate, jobs: JobsDep, who: ReaderDep) -> ConsortiaPublic:
+    found = jobs.consortia(
+        body.project,
+        roles=body.roles,
+        pinned=body.with_,
+        alternatives=body.alternatives,
+        local=body.local,
+        clearance=who.clearance,
+    )
+    return ConsortiaPublic(
+        project_id=body.project, alternatives=[ConsortiumPublic.model_validate(c) for c in found]
+    )

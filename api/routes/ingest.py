@@ -1,0 +1,171 @@
+"""``POST /api/ingest``: load one uploaded file (CSV, JSONL, XLSX, or a zip of a folder).
+
+All or nothing, as the ``ingest`` command: any bad row and nothing is written; the error lists
+every bad row with its file, line and column. Uploads and zip contents are size-limited, and a
+zip may not write outside its own folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, UploadFile
+
+from api.deps import EditorDep, SettingsDep, StateDep
+from api.errors import ERROR_RESPONSES
+from api.models import IngestPublic
+from api.settings import Settings
+from graph.errors import IngestError, InvalidRequest, RowError
+from ingest.load import load_paths
+from ingest.readers import KINDS
+
+__all__ = ["router"]
+
+router = APIRouter(
+    tags=["ingest"],
+    responses={k: ERROR_RESPONSES[k] for k in (401, 403, 413, 422)},
+)
+
+_PLAIN = (".csv", ".jsonl")
+_CHUNK = 1 << 20
+
+
+def _bad(message: str) -> InvalidRequest:
+    return InvalidRequest(message, field="file")
+
+
+def _save(upload: UploadFile, target: Path, limit: int) -> None:
+    written = 0
+    with target.open("wb") as out:
+        while chunk := upload.file.read(_CHUNK):
+            written += len(chunk)
+            if written > limit:
+                raise _bad(f"文件过大（上限 {limit} 字节）/ file over {limit} bytes")
+            out.write(chunk)
+    if written == 0:
+        raise _bad("文件为空 / the file is empty")
+
+
+def _unzip(archive: Path, into: Path, settings: Settings) -> Path:
+    """Extract safely; the folder that holds the interchange files."""
+    try:
+        zf = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile as exc:
+        raise _bad("不是有效的 zip 文件 / not a valid zip file") from exc
+    with zf:
+        members = [m for m in zf.infolist() if not m.is_dir()]
+        if len(members) > settings.max_zip_members:
+            raise _bad(
+                f"zip 内文件过多（上限 {settings.max_zip_members}）/ too many files in the zip"
+            )
+        total = 0
+        for member in members:
+            name = PurePosixPath(member.filename.replace("\\", "/"))
+            if name.is_absolute() or ".." in name.parts or not name.parts:
+                raise _bad(f"zip 中的路径不安全 / unsafe path in zip: {member.filename}")
+            if (member.external_attr >> 16) & 0o170000 == 0o120000:
+                raise _bad(f"zip 中不允许符号链接 / symlink in zip: {member.filename}")
+            if name.parts[0] == "__MACOSX" or name.name.startswith("."):
+                continue
+            dest = into.joinpath(*name.parts)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(member) as src, dest.open("wb") as out:
+                while chunk := src.read(_CHUNK):
+                    total += len(chunk)
+                    if total > settings.max_unzipped_bytes:
+                        raise _bad(
+                            f"解压后过大（上限 {settings.max_unzipped_bytes} 字节）"
+                            f"/ zip contents over {settings.max_unzipped_bytes} bytes"
+                        )
+                    out.write(chunk)
+    folders = sorted(
+        {
+            p.parent
+            for p in into.rglob("*")
+            if p.is_file() and p.stem in KINDS and p.suffix.lower() in (*_PLAIN, ".xlsx")
+        }
+    )
+    books = sorted(p for p in into.rglob("*.xlsx") if p.stem not in KINDS)
+    if len(folders) + len(books) != 1:
+        raise _bad(
+            "zip 中应恰有一个数据文件夹（organizations.csv 等）/ the zip should hold one folder "
+            "of interchange files (organizations.csv, …)"
+            if not folders and not books
+            else "zip 中有多个数据文件夹 / the zip holds more than one data folder"
+        )
+    return folders[0] if folders else books[0]
+
+
+def _relative(errors: list[RowError], root: Path) -> list[RowError]:
+    out = []
+    for e in errors:
+        file = e.file
+        with contextlib.suppress(ValueError):
+            file = str(Path(e.file).relative_to(root))
+        out.append(RowError(file, e.line, e.column, e.reason.replace(str(root) + "/", ""), e.col))
+    return out
+
+
+@router.post(
+    "/ingest",
+    response_model=IngestPublic,
+    summary="导入数据 / load data (editor)",
+    description=(
+        "上传 CSV、JSONL、XLSX 或数据文件夹的 zip；有任何错误则不写入。"
+        " Upload a CSV or JSONL file named after its kind (organizations.csv, …), an XLSX "
+        "workbook with a sheet per kind, or a zip of such a folder. Any bad row and nothing is "
+        "written."
+    ),
+)
+def ingest(
+    state: StateDep,
+    settings: SettingsDep,
+    who: EditorDep,
+    file: Annotated[UploadFile, File(description="CSV / JSONL / XLSX / zip")],
+    dry_run: Annotated[bool, Query(description="只校验不写入 / validate only")] = False,
+) -> IngestPublic:
+    name = PurePosixPath((file.filename or "").replace("\\", "/")).name
+    suffix = PurePosixPath(name).suffix.lower()
+    stem = PurePosixPath(name).stem
+    if suffix not in (*_PLAIN, ".xlsx", ".zip"):
+        raise _bad(
+            "只接受 .csv / .jsonl / .xlsx / .zip 文件 / only .csv, .jsonl, .xlsx or .zip files"
+        )
+    if suffix in _PLAIN and stem not in KINDS:
+        raise _bad(
+            f"文件名须为数据类别，如 organizations.csv / a {suffix} file must be named after its "
+            f"kind: {', '.join(KINDS)}"
+        )
+    root = Path(tempfile.mkdtemp(prefix="firstset-upload-"))
+    try:
+        saved = root / ("upload.zip" if suffix == ".zip" else name)
+        _save(file, saved, settings.max_upload_bytes)
+        target = _unzip(saved, root / "unzipped", settings) if suffix == ".zip" else saved
+        base = root / "unzipped" if suffix == ".zip" else root
+        try:
+            report = load_paths(state.store, [target], dry_run=dry_run)
+        except IngestError as exc:
+            raise IngestError(_relative(exc.errors, base)) from None
+        written = report.written
+        return IngestPublic(
+            files=[
+                str(Path(f).relative_to(base)) if f.startswith(str(base)) else f
+                for f in report.files
+            ],
+            rows=report.rows,
+            nodes=report.nodes,
+            edges=report.edges,
+            created=(written.nodes_created + written.edges_created) if written else 0,
+            updated=(written.nodes_updated + written.edges_updated) if written else 0,
+            unchanged=written.unchanged if written else 0,
+            dry_run=report.dry_run,
+            merged=report.merged,
+            likely_duplicates=[list(d) for d in report.likely_duplicates],
+        )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -1,0 +1,40 @@
+"""``POST /api/partners``: rank organisations for the next seat of a consortium
+(``firstset partners``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import JobsDep, ReaderDep, SettingsDep
+from api.errors import ERROR_RESPONSES
+from api.job_models import PartnerQueryBase, PartnersPublic, PartnersQuery, RankedPublic
+from api.routes._limits import check_batch, check_top
+from graph.errors import InvalidRequest
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["matching"], responses={k: ERROR_RESPONSES[k] for k in (401, 413, 422)})
+
+
+def _query(q: PartnerQueryBase) -> dict[str, object]:
+    return q.model_dump(exclude={"batch"})
+
+
+@router.post("/partners", response_model=PartnersPublic, summary="补全联合体 / partner recovery")
+def rank_partners(
+    body: PartnersQuery, jobs: JobsDep, who: ReaderDep, settings: SettingsDep
+) -> PartnersPublic:
+    check_batch(body.batch, settings)
+    if body.batch:
+        out: list[list[RankedPublic]] = []
+        for i, q in enumerate(body.batch):
+            check_top(q.top, settings, f"batch.{i}.top")
+            try:
+                hits = jobs.partners(_query(q), who.clearance)
+            except InvalidRequest as exc:
+                raise InvalidRequest(f"batch[{i}]: {exc}", field=f"batch.{i}.{exc.field}") from None
+            out.append([RankedPublic.model_validate(h) for h in hits])
+        return PartnersPublic(results=[], batch=out)
+    check_top(body.top, settings)
+    hits = jobs.partners(_query(body), who.clearance)
+    return PartnersPublic(results=[RankedPublic.model_validate(h) for h in hits])

@@ -1,0 +1,24 @@
+"""``POST /api/shortlists``: a roadshow shortlist with per-field quotas (``firstset shortlist``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import JobsDep, ReaderDep, SettingsDep
+from api.errors import ERROR_RESPONSES
+from api.job_models import ShortlistCreate, ShortlistPublic
+from api.routes._limits import check_top
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["matching"], responses={k: ERROR_RESPONSES[k] for k in (401, 413, 422)})
+
+
+@router.post("/shortlists", response_model=ShortlistPublic, summary="路演遴选 / roadshow shortlist")
+def make_shortlist(
+    body: ShortlistCreate, jobs: JobsDep, who: ReaderDep, settings: SettingsDep
+) -> ShortlistPublic:
+    check_top(body.size, settings, "size")
+    return ShortlistPublic.model_validate(
+        jobs.shortlist(body.size, body.quota, body.diversity, who.clearance)
+    )

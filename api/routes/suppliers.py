@@ -1,0 +1,40 @@
+"""``POST /api/suppliers/search``: manufacturers for an equipment demand, with score parts and
+evidence (``firstset suppliers``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import JobsDep, ReaderDep, SettingsDep
+from api.errors import ERROR_RESPONSES
+from api.job_models import RankedPublic, SupplierSearch, SuppliersPublic
+from api.routes._limits import check_batch, check_top
+from graph.errors import InvalidRequest
+
+__all__ = ["router"]
+
+router = APIRouter(
+    prefix="/suppliers",
+    tags=["matching"],
+    responses={k: ERROR_RESPONSES[k] for k in (401, 413, 422)},
+)
+
+
+@router.post("/search", response_model=SuppliersPublic, summary="找供应商 / find suppliers")
+def search_suppliers(
+    body: SupplierSearch, jobs: JobsDep, who: ReaderDep, settings: SettingsDep
+) -> SuppliersPublic:
+    check_batch(body.batch, settings)
+    if body.batch:
+        out: list[list[RankedPublic]] = []
+        for i, q in enumerate(body.batch):
+            check_top(q.top, settings, f"batch.{i}.top")
+            try:
+                hits = jobs.suppliers(q.model_dump(), who.clearance)
+            except InvalidRequest as exc:
+                raise InvalidRequest(f"batch[{i}]: {exc}", field=f"batch.{i}.{exc.field}") from None
+            out.append([RankedPublic.model_validate(h) for h in hits])
+        return SuppliersPublic(results=[], batch=out)
+    check_top(body.top, settings)
+    hits = jobs.suppliers(body.model_dump(exclude={"batch"}), who.clearance)
+    return SuppliersPublic(results=[RankedPublic.model_validate(h) for h in hits])

@@ -1,0 +1,204 @@
+"""The seam between the HTTP routes and the matching jobs.
+
+Builds the engine once (lazily: loading the model takes seconds), keeps per-version caches, and
+calls each job with the caller's clearance. Every result then passes ``filter_payload`` as a
+second line of defence, so nothing above the caller's clearance leaves the service even if a job
+forgot to filter it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from api.visibility import filter_payload, visible_get
+from graph.errors import InvalidRequest, NodeNotFound
+from graph.store import GraphStore
+
+__all__ = ["Jobs", "default_engine", "plumbing_engine"]
+
+
+def default_engine(store: GraphStore) -> Any:
+    """The matching engine over ``store`` with the default (offline) multilingual-e5 embedder."""
+    from matching.engine import MatchingEngine
+
+    return MatchingEngine(store)
+
+
+def plumbing_engine(store: GraphStore) -> Any:
+    """The engine over a deterministic hashing embedder: for tests of plumbing, not quality."""
+    from matching.embedders import HashEmbedder
+    from matching.engine import MatchingEngine
+
+    return MatchingEngine(store, HashEmbedder())
+
+
+def _not_found_as(field: str, exc: NodeNotFound) -> InvalidRequest:
+    return InvalidRequest(f"节点不存在 / no node with id {exc.node_id!r}", field=field)
+
+
+class Jobs:
+    """The four jobs for one store, as one caller of a given clearance sees them."""
+
+    def __init__(self, store: GraphStore, engine: Any, *, cache_size: int = 1024) -> None:
+        self.store = store
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._partners: tuple[int, Any] | None = None
+        self._cache_size = cache_size
+        self._answers: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
+
+    def _remember(self, key: tuple[Any, ...], value: list[dict[str, Any]] | None = None) -> Any:
+        """An LRU of supplier answers keyed by store version, clearance and the query: a repeated
+        search (the same demand asked again) costs no query embedding."""
+        with self._lock:
+            if value is None:
+                hit = self._answers.get(key)
+                if hit is not None:
+                    self._answers.move_to_end(key)
+                return hit
+            self._answers[key] = value
+            while len(self._answers) > self._cache_size:
+                self._answers.popitem(last=False)
+            return value
+
+    # ---- suppliers ---------------------------------------------------------------------------
+
+    def suppliers(self, query: dict[str, Any], clearance: str) -> list[dict[str, Any]]:
+        from matching.engine import SupplierQuery
+
+        key = (self.store.version(), clearance, json.dumps(query, sort_keys=True, default=str))
+        cached: list[dict[str, Any]] | None = self._remember(key)
+        if cached is not None:
+            return copy.deepcopy(cached)
+        demand = query.get("demand")
+        if demand:
+            try:
+                visible_get(self.store, demand, clearance)
+            except NodeNotFound as exc:
+                raise _not_found_as("demand", exc) from None
+        hits = self.engine.suppliers(
+            SupplierQuery(
+                text=query.get("text"),
+                demand_id=demand,
+                field=query.get("field"),
+                region=query.get("region"),
+                local=bool(query.get("local")),
+                catalogued=bool(query.get("catalogued")),
+                insured=bool(query.get("insured")),
+                top=int(query.get("top", 10)),
+            ),
+            clearance=clearance,
+        )
+        out: list[dict[str, Any]] = filter_payload(
+            self.store, [h.to_json() for h in hits], clearance
+        )
+        self._remember(key, copy.deepcopy(out))
+        return out
+
+    # ---- consortia ---------------------------------------------------------------------------
+
+    def consortia(
+        self,
+        project: str,
+        *,
+        roles: Sequence[str] | None,
+        pinned: Sequence[str],
+        alternatives: int,
+        local: bool,
+        clearance: str,
+    ) -> list[dict[str, Any]]:
+        from matching.consortium import ConsortiumRequest, form_consortia, parse_roles
+
+        visible_get(self.store, project, clearance)
+        for org in pinned:
+            try:
+                visible_get(self.store, org, clearance)
+            except NodeNotFound as exc:
+                raise _not_found_as("with", exc) from None
+        request = ConsortiumRequest(
+            project_id=project,
+            roles=parse_roles(roles),
+            pinned=tuple(pinned),
+            local_only=local,
+            clearance=clearance,
+            alternatives=alternatives,
+        )
+        found = form_consortia(self.store, request, fit=self.engine)
+        out: list[dict[str, Any]] = filter_payload(
+            self.store, [c.to_json() for c in found], clearance
+        )
+        return out
+
+    # ---- partners ----------------------------------------------------------------------------
+
+    def _ranker(self) -> Any:
+        from graph.proximity import collaboration_index
+        from matching.partners import PartnerRanker
+
+        version = self.store.version()
+        with self._lock:
+            if self._partners is None or self._partners[0] != version:
+                self._partners = (version, PartnerRanker(collaboration_index(self.store)))
+            return self._partners[1]
+
+    def partners(self, query: dict[str, Any], clearance: str) -> list[dict[str, Any]]:
+        from matching.partners import PartnerQuery
+
+        project = query["project"]
+        if isinstance(project, str):
+            try:
+                visible_get(self.store, project, clearance)
+            except NodeNotFound as exc:
+                raise _not_found_as("project", exc) from None
+        for member in query.get("members") or ():
+            try:
+                visible_get(self.store, member, clearance)
+            except NodeNotFound as exc:
+                raise _not_found_as("members", exc) from None
+        top = int(query.get("top", 10))
+        ranker = self._ranker()
+        try:
+            hits = ranker.rank(PartnerQuery.from_json(query), top=top * 2 + 10)
+        except NodeNotFound as exc:
+            raise _not_found_as("members", exc) from None
+        keep = [h.to_json() for h in hits]
+        visible = {n.id for n in self.store.get_many([h["id"] for h in keep])}
+        keep = [h for h in keep if h["id"] in visible]
+        out: list[dict[str, Any]] = filter_payload(self.store, keep, clearance)
+        return out[:top]
+
+    # ---- transfers ---------------------------------------------------------------------------
+
+    def transfers(self, query: dict[str, Any], clearance: str) -> dict[str, Any]:
+        from matching.transfers import find_transfers
+
+        result = find_transfers(
+            self.store,
+            technology=query.get("technology"),
+            demand=query.get("demand"),
+            org=query.get("org"),
+            clearance=clearance,
+            fit=self.engine,
+            top=int(query.get("top", 10)),
+        )
+        out: dict[str, Any] = filter_payload(self.store, result.to_json(), clearance)
+        return out
+
+    # ---- shortlists --------------------------------------------------------------------------
+
+    def shortlist(
+        self, size: int, quota: dict[str, int], diversity: float, clearance: str
+    ) -> dict[str, Any]:
+        from matching.roadshow import parse_quotas, shortlist
+
+        quotas = parse_quotas([f"{name}={n}" for name, n in quota.items()])
+        result = shortlist(
+            self.store, size=size, quotas=quotas, diversity=diversity, clearance=clearance
+        )
+        out: dict[str, Any] = filter_payload(self.store, result.to_json(), clearance)
+        return out
