@@ -8,7 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from stdnum.cn import uscc as uscc_code
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -66,6 +73,7 @@ class OrganizationRow(RowModel):
     region: str | None = None
     description: str | None = None
     aliases: StrList = []
+    clearance: Clearance | None = None  # the security qualification held (保密资质), if any
 
     @field_validator("uscc")
     @classmethod
@@ -125,7 +133,14 @@ class ProjectRow(RowModel):
     region: str | None = None
     description: str | None = None
     budget_wan: Annotated[float, Field(ge=0)] | None = None
-    clearance: Clearance = Clearance.PUBLIC
+    clearance: Clearance | None = None
+
+    @model_validator(mode="after")
+    def _military_is_never_public_by_default(self) -> ProjectRow:
+        if self.clearance is None:
+            marking = Clearance.RESTRICTED if self.kind == "military" else Clearance.PUBLIC
+            object.__setattr__(self, "clearance", marking)
+        return self
 
 
 class DemandRow(RowModel):

@@ -221,6 +221,7 @@ class _Builder:
             org.short = ""
         self.out.row(
             org.id, org.name, ";".join(org.kinds), code, org.place.region, description, aliases,
+            _clearance(org, i),
         )
         self.eco.add(org)
 
@@ -459,3 +460,16 @@ def build_orgs(
     for _ in range(counts["other"]):
         b.other()
     return eco
+
+
+def _clearance(org: Org, i: int) -> str:
+    """The security qualification (保密资质) an organisation holds: every military unit, and one
+    in five local manufacturers and institutes (the 民参军 firms), chosen by position so the
+    random draws of everything else stay as they were."""
+    if "military_unit" in org.kinds:
+        return "secret"
+    qualified = {"manufacturer", "research_institute", "university", "testing_body"}
+    if org.local and qualified & set(org.kinds) and i % 5 == 0:
+        return "restricted"
+    return ""
+

@@ -159,7 +159,8 @@ class _Projects:
             f"{name}位于{place.region}，{t.purpose}。项目总投资约{budget / 10000:.1f}亿元，"
             f"业主为{owner_org.name}，{state}。"
         )
-        self.out.row(pid, name, owner_org.id, t.kind, place.region, desc, budget)
+        marking = "restricted" if t.kind == "military" else ""  # military projects are never public
+        self.out.row(pid, name, owner_org.id, t.kind, place.region, desc, budget, marking)
         fams = list(dict.fromkeys(t.families))
         if done:
             self._history(pid, t, fams)
