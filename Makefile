@@ -27,8 +27,16 @@ lint: install
 	$(BIN)/ruff check graph ingest matching api tests benchmarks
 	$(BIN)/mypy
 
-pytest: install
-	$(BIN)/pytest -q
+# Neo4j's Cypher grammar, for the test that checks every statement of the Bolt store.
+CYPHER_LINT := tools/cypher-lint/node_modules/.installed
+$(CYPHER_LINT): tools/cypher-lint/package.json tools/cypher-lint/package-lock.json
+	cd tools/cypher-lint && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Starts an ArcadeDB Bolt server, exports FIRSTSET_TEST_BOLT and FIRSTSET_REQUIRE_BOLT=1,
+# runs pytest, and stops the server by PID whatever pytest did.
+pytest: install $(CYPHER_LINT)
+	scripts/with_arcadedb.sh $(BIN)/pytest -q
 
 test: lint pytest
 

@@ -221,9 +221,11 @@ class NetworkxStore:
         for part in _chunks({e.key for e in lookup}, 300):
             marks = ",".join(["(?,?,?)"] * len(part))
             flat = [v for key in part for v in key]
+            # A join on the primary key: `(a, b, c) IN (VALUES …)` would scan the whole table.
             for s, typ, t, props in cur.execute(
-                f"SELECT source, type, target, props FROM edges "
-                f"WHERE (source, type, target) IN (VALUES {marks})",
+                f"WITH k(s, y, t) AS (VALUES {marks}) "
+                "SELECT e.source, e.type, e.target, e.props FROM k "
+                "JOIN edges e ON e.source = k.s AND e.type = k.y AND e.target = k.t",
                 flat,
             ):
                 existing[(s, typ, t)] = props
