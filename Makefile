@@ -2,30 +2,35 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: run test install lint typecheck pytest demo clean
+.PHONY: run test install install-test lint pytest demo screenshots web-vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e '.[test]'
-	touch $(STAMP)
+$(RUN_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e .
+	touch $@
 
-install: $(STAMP)
+# torch first, from the CPU wheel on this machine's disk: anything else pulls a multi-GB CUDA build.
+$(TEST_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[test,st]'
+	touch $@
 
-demo: install
-	$(BIN)/firstset demo
+install: $(RUN_STAMP)
+install-test: $(TEST_STAMP)
 
-run: install
-	$(BIN)/firstset demo
-	$(BIN)/firstset serve --host 127.0.0.1 --port 8000
-
-lint: install
-	$(BIN)/ruff check graph ingest matching api tests benchmarks
-	$(BIN)/mypy
+# Debian's Chromium for the browser tests (never a browser download), and a CJK font for screenshots.
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+$(CHROMIUM) $(CJK_FONT):
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-zenhei
 
 # Neo4j's Cypher grammar, for the test that checks every statement of the Bolt store.
 CYPHER_LINT := tools/cypher-lint/node_modules/.installed
@@ -33,12 +38,31 @@ $(CYPHER_LINT): tools/cypher-lint/package.json tools/cypher-lint/package-lock.js
 	cd tools/cypher-lint && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+demo: install
+	$(BIN)/firstset demo
+
+run: install
+	$(BIN)/firstset demo
+	$(BIN)/firstset serve --host $(HOST) --port $(PORT)
+
+lint: install-test
+	$(BIN)/ruff check graph ingest matching api tests benchmarks
+	$(BIN)/mypy
+
 # Starts an ArcadeDB Bolt server, exports FIRSTSET_TEST_BOLT and FIRSTSET_REQUIRE_BOLT=1,
 # runs pytest, and stops the server by PID whatever pytest did.
-pytest: install $(CYPHER_LINT)
+pytest: install-test $(CYPHER_LINT) $(CHROMIUM) $(CJK_FONT)
 	scripts/with_arcadedb.sh $(BIN)/pytest -q
 
 test: lint pytest
 
+# Refresh the pictures of the web page in docs/screenshots.
+screenshots: install-test $(CHROMIUM) $(CJK_FONT)
+	FIRSTSET_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/api/test_browser.py
+
+# Rebuild the vendored graph-drawing library (the built file is committed with its sha256).
+web-vendor:
+	cd web && npm ci --no-audit --no-fund && npm run vendor
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tools/cypher-lint/node_modules
