@@ -137,8 +137,11 @@ class NetworkxStore:
                         written_nodes += changed
                 for chunk in _chunks(edges):
                     if no_edges:
-                        lookup_e = [e for e in chunk if hash(e.key) in seen_edges]
-                        seen_edges.update(hash(e.key) for e in chunk)
+                        hashes = [hash(e.key) for e in chunk]
+                        lookup_e = [
+                            e for e, h in zip(chunk, hashes, strict=True) if h in seen_edges
+                        ]
+                        seen_edges.update(hashes)
                     else:
                         lookup_e = chunk
                     changed_e = self._write_edges(cur, chunk, counts, fresh, lookup_e)

@@ -6,6 +6,7 @@ The file name never decides. Binary files are refused rather than decoded into j
 from __future__ import annotations
 
 import codecs
+import re
 
 from charset_normalizer import from_bytes
 
@@ -13,6 +14,7 @@ __all__ = ["BinaryFile", "decode_text", "detect_encoding"]
 
 _SAMPLE = 1 << 20
 # Chinese legacy encodings all decode as their superset GB18030.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
 
 
@@ -64,5 +66,5 @@ def _looks_binary(text: str) -> bool:
     sample = text[:_SAMPLE]
     if not sample:
         return False
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f")
+    controls = len(_CONTROL.findall(sample))
     return controls > max(8, len(sample) // 200)

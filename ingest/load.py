@@ -383,7 +383,7 @@ def _build(
         relation_at[edge.key] = v
         base = dict(edges[edge.key].props) if edge.key in edges else {}
         edges[edge.key] = Edge(edge.source, edge.type, edge.target, {**base, **props})
-    return sorted(nodes.values(), key=lambda n: n.id), sorted(edges.values(), key=lambda e: e.key)
+    return list(nodes.values()), list(edges.values())
 
 
 def _stored(store: GraphStore, node_id: str) -> Node | None:

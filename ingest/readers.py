@@ -48,7 +48,7 @@ class RawRow:
     file: str
     line: int
     values: dict[str, Any]
-    columns: dict[str, int]  # column name → 1-based column number
+    columns: dict[str, int]  # column name → 1-based column number (shared by a file's rows)
 
 
 def discover(path: Path) -> list[tuple[str, Path]]:
@@ -72,7 +72,7 @@ def _check_cell(
         return RowError(
             file, line, name, f"cell has {len(value):,} characters; the limit is {MAX_CELL:,}", col
         )
-    if value[0] in "=@+-" and _FORMULA.match(value):
+    if _FORMULA.match(value):
         return RowError(
             file,
             line,
@@ -84,25 +84,34 @@ def _check_cell(
 
 
 def _clean(
-    kind: str, file: str, line: int, header: list[str], cells: list[Any], errors: list[RowError]
+    kind: str,
+    file: str,
+    line: int,
+    header: list[str],
+    cells: list[Any],
+    errors: list[RowError],
+    columns: dict[str, int] | None = None,
 ) -> RawRow | None:
+    """The row's non-empty cells by column name, or None when a cell is refused.
+
+    ``columns`` (name → 1-based number) may be shared by every row of a file.
+    """
     values: dict[str, Any] = {}
-    columns: dict[str, int] = {}
     ok = True
-    for col, (name, cell) in enumerate(zip(header, cells, strict=False), start=1):
-        if cell is None:
+    for name, cell in zip(header, cells, strict=False):
+        if cell is None or cell == "":
             continue
         if isinstance(cell, str):
             cell = cell.strip()
             if not cell:
                 continue
-            problem = _check_cell(kind, file, line, col, name, cell)
-            if problem:
-                errors.append(problem)
-                ok = False
-                continue
+            if cell[0] in "=@+-" or len(cell) > MAX_CELL:
+                problem = _check_cell(kind, file, line, header.index(name) + 1, name, cell)
+                if problem:
+                    errors.append(problem)
+                    ok = False
+                    continue
         values[name] = cell
-        columns[name] = col
     if len(cells) > len(header) and any(
         str(c).strip() for c in cells[len(header) :] if c is not None
     ):
@@ -116,7 +125,11 @@ def _clean(
             )
         )
         ok = False
-    return RawRow(kind, file, line, values, columns) if ok else None
+    if not ok:
+        return None
+    if columns is None:
+        columns = {name: col for col, name in enumerate(header, start=1)}
+    return RawRow(kind, file, line, values, columns)
 
 
 def _read_csv(
@@ -140,6 +153,7 @@ def _read_csv(
             errors.append(RowError(name, 1, h, "column appears twice in the header", col))
             return
     headers[name] = header
+    columns = {h: col for col, h in enumerate(header, start=1)}
     while True:
         line = reader.line_num + 1
         try:
@@ -151,7 +165,7 @@ def _read_csv(
             return
         if not any(c.strip() for c in cells):
             continue
-        row = _clean(kind, name, line, header, cells, errors)
+        row = _clean(kind, name, line, header, cells, errors, columns)
         if row:
             yield row
 
