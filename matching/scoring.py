@@ -1,0 +1,198 @@
+"""Score = a weighted sum of named features; the weighted terms are the parts returned with
+every result and they add up to the score.
+
+Features (the three similarity features are standardised per query — (cosine − mean) / std over
+the organisations searched — so they count standard deviations above the typical organisation;
+the others lie in [0, 1]):
+
+============== =========================================================================
+``dense_org``  cosine of the query with the organisation's profile vector
+``dense_item`` cosine of the query with its best item (description, product, patent, tech)
+``lexical``    char n-gram TF-IDF cosine of the query with the profile text
+``field``      1 for the demand's field, 0.5 for a parent or child field, 0.25 for a sibling
+``ipc``        share of the query's IPC evidence (IPC subclasses of the best-matching
+               patents, or the demand's own ``ipc``) that the organisation's patents hold
+``proximity``  1 / (hops to the project owner) over alliances, co-participation and
+               collaboration; 0 without a project or a path
+``catalogue``  1 when some of its equipment is in a first-set catalogue (目录)
+``insured``    1 when some of its equipment holds first-set insurance (保险补偿)
+``local``      1 for a Chongqing organisation — only when local preference is asked for
+============== =========================================================================
+
+Default weights (``DEFAULT_WEIGHTS``): the profile cosine carries the meaning (paraphrases,
+English queries), the best item adds a little, the lexical cosine carries exact wording, and the
+graph and status parts (0.1–0.5 standard deviations) only reorder close calls. They were chosen
+by hand on ``tests/data/suppliers/labels.jsonl`` (no held-out set: treat its figures as
+optimistic); ``firstset train`` refits them from real feedback.
+
+Policy: no feature rewards past sales or demonstrations (发改产业〔2018〕558号 / 渝府办发〔2018〕
+170号 十四); the engine shows a track record as evidence only. ``local`` is only ever added when
+asked for, and is then a named part like any other (十五).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from graph.errors import InvalidRequest
+
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "DENSE_FEATURES",
+    "FEATURES",
+    "LEXICAL_FEATURES",
+    "FeedbackRow",
+    "Weights",
+    "fit_weights",
+    "read_feedback",
+    "score_parts_vectors",
+]
+
+FEATURES = (
+    "dense_org",
+    "dense_item",
+    "lexical",
+    "field",
+    "ipc",
+    "proximity",
+    "catalogue",
+    "insured",
+    "local",
+)
+DENSE_FEATURES = ("dense_org", "dense_item")
+LEXICAL_FEATURES = ("lexical",)
+# Parts the trainer may not change: ``local`` is a policy option, not a learnt preference.
+FIXED_FEATURES = ("local",)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """One weight per feature (see the module docstring)."""
+
+    dense_org: float = 1.0
+    dense_item: float = 0.2
+    lexical: float = 0.15
+    field: float = 0.3
+    ipc: float = 0.1
+    proximity: float = 0.3
+    catalogue: float = 0.1
+    insured: float = 0.1
+    local: float = 0.5
+
+    def as_dict(self) -> dict[str, float]:
+        return {f.name: float(getattr(self, f.name)) for f in fields(self)}
+
+    def only(self, names: Sequence[str]) -> Weights:
+        """These weights with every feature outside ``names`` set to zero."""
+        return Weights(**{k: (v if k in names else 0.0) for k, v in self.as_dict().items()})
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), indent=2)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, float]) -> Weights:
+        unknown = set(data) - set(FEATURES)
+        if unknown:
+            raise InvalidRequest(f"unknown weight(s): {', '.join(sorted(unknown))}", field="weights")
+        return replace(cls(), **{k: float(v) for k, v in data.items()})
+
+    @classmethod
+    def load(cls, path: str | Path) -> Weights:
+        return cls.from_mapping(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+def score_parts_vectors(
+    features: Mapping[str, NDArray[np.float32]], weights: Weights, *, local: bool = False
+) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
+    """``(scores, parts)`` for feature columns: ``parts[name] = weight * feature``; parts with a
+    zero weight are left out, ``local`` only when asked for; ``scores`` is their sum."""
+    w = weights.as_dict()
+    parts: dict[str, NDArray[np.float64]] = {}
+    n = len(next(iter(features.values()))) if features else 0
+    for name in FEATURES:
+        if name == "local" and not local:
+            continue
+        if w[name] == 0.0 or name not in features:
+            continue
+        parts[name] = w[name] * np.asarray(features[name], np.float64)
+    total = np.zeros(n, np.float64)
+    for v in parts.values():
+        total += v
+    return total, parts
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    """One judged pair: a query (text or demand id), an organisation, accepted or not."""
+
+    text: str | None
+    demand: str | None
+    org: str
+    accepted: bool
+
+
+_YES = {"1", "true", "yes", "y", "accepted", "accept", "接受", "是"}
+_NO = {"0", "false", "no", "n", "rejected", "reject", "拒绝", "否"}
+
+
+def read_feedback(path: str | Path) -> list[FeedbackRow]:
+    """Rows of a feedback CSV with columns ``text`` or ``demand``, ``org`` and ``label``
+    (accepted/rejected, 1/0, yes/no). Every bad row is reported at once."""
+    rows: list[FeedbackRow] = []
+    problems: list[str] = []
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        for line, rec in enumerate(csv.DictReader(fh), start=2):
+            text = (rec.get("text") or rec.get("query") or "").strip() or None
+            demand = (rec.get("demand") or "").strip() or None
+            org = (rec.get("org") or rec.get("organization") or "").strip()
+            label = (rec.get("label") or rec.get("accepted") or "").strip().lower()
+            if not (text or demand):
+                problems.append(f"{path}:{line}: needs text or demand")
+            if not org:
+                problems.append(f"{path}:{line}: needs org")
+            if label not in _YES | _NO:
+                problems.append(f"{path}:{line}: label {label!r} is not accepted/rejected")
+            if text or demand:
+                rows.append(FeedbackRow(text, demand, org, label in _YES))
+    if problems:
+        raise InvalidRequest("\n".join(problems), field="feedback")
+    return rows
+
+
+def fit_weights(
+    x: NDArray[np.float64],
+    y: NDArray[np.int_],
+    names: Sequence[str],
+    *,
+    base: Weights = DEFAULT_WEIGHTS,
+    c: float = 1.0,
+) -> Weights:
+    """Weights from a logistic regression of accepted (1) / rejected (0) on feature columns.
+
+    The intercept is dropped (it shifts every score of a query alike, so it never changes a
+    ranking). Features outside ``names`` and the fixed ones keep their ``base`` weight; learnt
+    weights are rescaled so that the dense weights keep the default's total, which keeps scores
+    on a familiar scale without changing any ranking.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    if len(set(y.tolist())) < 2:
+        raise InvalidRequest("feedback needs both accepted and rejected pairs", field="feedback")
+    model = LogisticRegression(C=c, max_iter=1000)
+    model.fit(x, y)
+    coef = model.coef_.ravel()
+    learnt = {n: float(w) for n, w in zip(names, coef, strict=True) if n not in FIXED_FEATURES}
+    dense = sum(learnt.get(n, 0.0) for n in DENSE_FEATURES)
+    target = sum(base.as_dict()[n] for n in DENSE_FEATURES)
+    scale = target / dense if dense > 0 else 1.0
+    return replace(base, **{n: round(w * scale, 6) for n, w in learnt.items()})
