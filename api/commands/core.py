@@ -167,11 +167,19 @@ def demo(
     regenerate: Annotated[
         bool, typer.Option("--regenerate", help="Write the files again even if present.")
     ] = False,
+    index: Annotated[
+        bool,
+        typer.Option(
+            "--index/--no-index",
+            help="Embed the texts for matching now, so the first search is fast. 预建匹配索引",
+        ),
+    ] = True,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Generate (if needed) and load the Chongqing demo ecosystem. 加载演示数据"""
     from ingest.generate.demo import write_demo
+    from matching.engine import MatchingEngine
 
     with guarded(as_json):
         if regenerate or not (out / "organizations.csv").exists():
@@ -179,9 +187,14 @@ def demo(
                 write_demo(
                     out, scale=scale, seed=seed, progress=lambda stage, n: bars(stage, n, None)
                 )
-        with opened_store(store) as s, stage_bars(not as_json) as bars:
-            report = load_paths(s, [str(out)], progress=bars)
-    _print_load(report, as_json=as_json)
+        with opened_store(store) as s:
+            with stage_bars(not as_json) as bars:
+                report = load_paths(s, [str(out)], progress=bars)
+            _print_load(report, as_json=as_json)
+            if index:  # vectors are cached in the store: a second run embeds nothing
+                if not as_json:
+                    console.print("向量化 embedding texts for matching (multilingual-e5-small)…")
+                MatchingEngine(s, progress=not as_json).refresh()
 
 
 def bench_ingest_cmd(
