@@ -20,19 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["bench_ingest", "peer_load"]
+from ingest.readers import KINDS
 
-KIND_FILES = (
-    "organizations",
-    "equipment",
-    "patents",
-    "technologies",
-    "alliances",
-    "projects",
-    "demands",
-    "pitches",
-    "relations",
-)
+__all__ = ["bench_ingest", "peer_load"]
 
 
 def _peak_mb() -> float:
@@ -49,7 +39,7 @@ def peer_load(folder: Path, db: Path) -> int:
     con = sqlite3.connect(db)
     rows = 0
     with con:
-        for kind in KIND_FILES:
+        for kind in KINDS:
             path = folder / f"{kind}.csv"
             if not path.exists():
                 continue
