@@ -48,7 +48,6 @@ class Jobs:
         self.store = store
         self.engine = engine
         self._lock = threading.Lock()
-        self._partners: tuple[int, Any] | None = None
         self._cache_size = cache_size
         self._answers: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
 
@@ -136,16 +135,6 @@ class Jobs:
 
     # ---- partners ----------------------------------------------------------------------------
 
-    def _ranker(self) -> Any:
-        from graph.proximity import collaboration_index
-        from matching.partners import PartnerRanker
-
-        version = self.store.version()
-        with self._lock:
-            if self._partners is None or self._partners[0] != version:
-                self._partners = (version, PartnerRanker(collaboration_index(self.store)))
-            return self._partners[1]
-
     def partners(self, query: dict[str, Any], clearance: str) -> list[dict[str, Any]]:
         from matching.partners import PartnerQuery
 
@@ -161,7 +150,10 @@ class Jobs:
             except NodeNotFound as exc:
                 raise _not_found_as("members", exc) from None
         top = int(query.get("top", 10))
-        ranker = self._ranker()
+        from matching.partners import partner_ranker
+
+        # Cached per store version and clearance: restricted projects never reach a public ranker.
+        ranker = partner_ranker(self.store, clearance=clearance)
         try:
             hits = ranker.rank(PartnerQuery.from_json(query), top=top * 2 + 10)
         except NodeNotFound as exc:
