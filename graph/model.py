@@ -106,7 +106,7 @@ EDGE_ENDPOINTS: dict[Rel, tuple[frozenset[Label], frozenset[Label]]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Node:
     """A node: a stable id unique across labels, one label, and its properties."""
 
@@ -127,7 +127,7 @@ class Node:
         return self.id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
     """A relationship ``source -[type]-> target`` with its properties."""
 
@@ -141,7 +141,7 @@ class Edge:
         return (self.source, self.type, self.target)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Subgraph:
     """A set of nodes and the edges among them."""
 
@@ -149,7 +149,7 @@ class Subgraph:
     edges: list[Edge]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UpsertReport:
     """What one upsert did: created and updated counts, and what was already the same."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,10 +53,14 @@ class LoadReport:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Valid:
+    """A validated row and where it came from (its raw cells are not kept: memory)."""
+
     kind: str
-    raw: RawRow
+    file: str
+    line: int
+    columns: dict[str, int]
     row: BaseModel
 
     @property
@@ -97,7 +101,7 @@ def _load(
     report = LoadReport(dry_run=dry_run)
     errors: list[RowError] = []
     headers: dict[str, list[str]] = {}
-    raws: list[RawRow] = []
+    found_files: list[tuple[str, Path]] = []
     for path in map(Path, paths):
         if not path.exists():
             errors.append(RowError(str(path), 0, "", "no such file or folder"))
@@ -107,16 +111,14 @@ def _load(
             errors.append(
                 RowError(str(path), 0, "", "no interchange files here (organizations.csv, …)")
             )
-        for kind, file in found:
-            report.files.append(str(file))
-            for raw in read_file(kind, file, errors, headers):
-                raws.append(raw)
-                if len(raws) % 50_000 == 0:
-                    tick("read", len(raws), None)
-    report.rows = len(raws)
-    tick("read", len(raws), len(raws))
+        found_files += found
+    report.files = [str(file) for _, file in found_files]
 
-    valid = _validate(raws, headers, errors, tick)
+    def raws() -> Iterator[RawRow]:  # read and validate in one pass: raw cells are not kept
+        for kind, file in found_files:
+            yield from read_file(kind, file, errors, headers)
+
+    valid, report.rows = _validate(raws(), headers, errors, tick)
     valid = _dedupe(valid, errors)
     resolution = resolve_organizations(_org_records(valid, store))
     remap = {k: v for k, v in resolution.canonical.items() if k != v}
@@ -136,6 +138,7 @@ def _load(
     if errors and not skip_invalid:
         raise IngestError(sorted(errors, key=_error_order))
     report.nodes, report.edges = len(nodes), len(edges)
+    del valid  # the validated rows are nodes and edges now; free them before the write
     if not dry_run:
         tick("write", 0, len(nodes) + len(edges))
         report.written = store.upsert(nodes, edges)
@@ -148,14 +151,17 @@ def _error_order(e: RowError) -> tuple[str, int, int]:
 
 
 def _validate(
-    raws: list[RawRow], headers: dict[str, list[str]], errors: list[RowError], tick: Progress
-) -> list[_Valid]:
+    raws: Iterable[RawRow], headers: dict[str, list[str]], errors: list[RowError], tick: Progress
+) -> tuple[list[_Valid], int]:
+    """The valid rows and the number of rows read."""
     out: list[_Valid] = []
     missing_reported: set[tuple[str, str]] = set()
-    for i, raw in enumerate(raws):
+    n = 0
+    for n, raw in enumerate(raws, start=1):
         model = ROW_MODELS[raw.kind]
         try:
-            out.append(_Valid(raw.kind, raw, model.model_validate(raw.values)))
+            row = model.model_validate(raw.values)
+            out.append(_Valid(raw.kind, raw.file, raw.line, raw.columns, row))
         except ValidationError as exc:
             for err in exc.errors():
                 column = str(err["loc"][0]) if err["loc"] else ""
@@ -174,10 +180,10 @@ def _validate(
                     header.index(column) + 1 if column in header else 0
                 )
                 errors.append(RowError(raw.file, raw.line, column, reason, col))
-        if i % 50_000 == 0:
-            tick("validate", i, len(raws))
-    tick("validate", len(raws), len(raws))
-    return out
+        if n % 50_000 == 0:
+            tick("read", n, None)
+    tick("read", n, n)
+    return out, n
 
 
 def _dedupe(valid: list[_Valid], errors: list[RowError]) -> list[_Valid]:
@@ -195,12 +201,12 @@ def _dedupe(valid: list[_Valid], errors: list[RowError]) -> list[_Valid]:
         elif seen.kind != v.kind:
             errors.append(
                 RowError(
-                    v.raw.file,
-                    v.raw.line,
+                    v.file,
+                    v.line,
                     "id",
                     f"id {v.key!r} is already a {seen.kind[:-1] if seen.kind.endswith('s') else seen.kind} "
-                    f"at {seen.raw.file}:{seen.raw.line}; ids are unique across kinds",
-                    v.raw.columns.get("id", 0),
+                    f"at {seen.file}:{seen.line}; ids are unique across kinds",
+                    v.columns.get("id", 0),
                 )
             )
         elif seen.row.model_dump() != v.row.model_dump():
@@ -211,12 +217,12 @@ def _dedupe(valid: list[_Valid], errors: list[RowError]) -> list[_Valid]:
             )
             errors.append(
                 RowError(
-                    v.raw.file,
-                    v.raw.line,
+                    v.file,
+                    v.line,
                     "id",
                     f"duplicate id {v.key!r} with different values ({', '.join(diff)}) than "
-                    f"{seen.raw.file}:{seen.raw.line}",
-                    v.raw.columns.get("id", 0),
+                    f"{seen.file}:{seen.line}",
+                    v.columns.get("id", 0),
                 )
             )
     return out
@@ -262,10 +268,8 @@ def _check_references(
     bad: set[tuple[str, int]] = set()
 
     def problem(v: _Valid, column: str, reason: str) -> None:
-        errors.append(
-            RowError(v.raw.file, v.raw.line, column, reason, v.raw.columns.get(column, 0))
-        )
-        bad.add((v.raw.file, v.raw.line))
+        errors.append(RowError(v.file, v.line, column, reason, v.columns.get(column, 0)))
+        bad.add((v.file, v.line))
 
     for v in valid:
         if v.kind == "relations":
@@ -320,7 +324,7 @@ def _drop_rejected(
 ) -> list[_Valid]:
     """Remove rejected rows, then rows that referred to them, until nothing changes."""
     rejected_lines = {(e.file, e.line) for e in errors} | bad
-    keep = [v for v in valid if (v.raw.file, v.raw.line) not in rejected_lines]
+    keep = [v for v in valid if (v.file, v.line) not in rejected_lines]
     while True:
         more: list[RowError] = []
         _check_references(keep, remap, store, more)
@@ -331,7 +335,7 @@ def _drop_rejected(
             for e in more
         )
         lines = {(e.file, e.line) for e in more}
-        keep = [v for v in keep if (v.raw.file, v.raw.line) not in lines]
+        keep = [v for v in keep if (v.file, v.line) not in lines]
 
 
 def _build(
@@ -372,11 +376,11 @@ def _build(
         if earlier is not None and dict(edges[edge.key].props) != props:
             errors.append(
                 RowError(
-                    v.raw.file,
-                    v.raw.line,
+                    v.file,
+                    v.line,
                     "",
                     f"relationship {' '.join(edge.key)} "
-                    f"appears again with other values than {earlier.raw.file}:{earlier.raw.line}",
+                    f"appears again with other values than {earlier.file}:{earlier.line}",
                 )
             )
             continue
