@@ -45,6 +45,17 @@ def _dump(props: Mapping[str, Any]) -> str:
     return orjson.dumps(props, option=orjson.OPT_SORT_KEYS).decode()
 
 
+def _props(attrs: dict[str, Any]) -> dict[str, Any]:
+    """The properties kept on a node or edge of the in-memory graph, parsing the stored JSON on
+    first use: reopening a store of millions of items then costs one SQLite scan, not millions
+    of JSON parses. Racing threads may both parse; either result is the same."""
+    props = attrs.get("props")
+    if props is None:
+        props = orjson.loads(attrs["raw"])
+        attrs["props"] = props
+    return props  # type: ignore[no-any-return]
+
+
 def _chunks(items: Iterable[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
@@ -95,9 +106,8 @@ class NetworkxStore:
         g = nx.MultiDiGraph()
         node_attr, succ, pred = g._node, g._succ, g._pred
         by_label: dict[str, set[str]] = {}
-        loads = orjson.loads
         for node_id, label, props in self._db.execute("SELECT id, label, props FROM nodes"):
-            node_attr[node_id] = {"label": label, "props": loads(props)}
+            node_attr[node_id] = {"label": label, "raw": props}  # parsed on first use
             succ[node_id] = {}
             pred[node_id] = {}
             by_label.setdefault(label, set()).add(node_id)
@@ -107,7 +117,7 @@ class NetworkxStore:
             if keydict is None:
                 keydict = succ[s][t] = {}
                 pred[t][s] = keydict
-            keydict[typ] = {"props": {} if p == empty else loads(p)}
+            keydict[typ] = {"props": {}} if p == empty else {"raw": p}
         nx._clear_cache(g)
         self._by_label = by_label
         return g
@@ -261,7 +271,7 @@ class NetworkxStore:
         data = self.graph.nodes.get(node_id)
         if data is None:
             raise NodeNotFound(node_id)
-        return Node(node_id, data["label"], data["props"])
+        return Node(node_id, data["label"], _props(data))
 
     def get(self, node_id: str) -> Node:
         return self._node(node_id)
@@ -292,7 +302,7 @@ class NetworkxStore:
     def edges(self, rel: str | None = None) -> Iterator[Edge]:
         for s, t, typ, data in self.graph.edges(keys=True, data=True):
             if rel is None or typ == rel:
-                yield Edge(s, typ, t, data["props"])
+                yield Edge(s, typ, t, _props(data))
 
     def edges_of(
         self, node_id: str, *, rel: str | None = None, direction: Direction = "both"
@@ -303,12 +313,12 @@ class NetworkxStore:
         out: list[Edge] = []
         if direction in ("out", "both"):
             out += [
-                Edge(node_id, k, t, d["props"])
+                Edge(node_id, k, t, _props(d))
                 for _, t, k, d in g.out_edges(node_id, keys=True, data=True)
             ]
         if direction in ("in", "both"):
             out += [
-                Edge(s, k, node_id, d["props"])
+                Edge(s, k, node_id, _props(d))
                 for s, _, k, d in g.in_edges(node_id, keys=True, data=True)
             ]
         return [e for e in out if rel is None or e.type == rel]
@@ -344,7 +354,7 @@ class NetworkxStore:
         ids = sorted({i for i in node_ids if i in g})
         keep = set(ids)
         edges = [
-            Edge(s, k, t, d["props"])
+            Edge(s, k, t, _props(d))
             for s in ids
             for _, t, k, d in g.out_edges(s, keys=True, data=True)
             if t in keep and (rel is None or k == rel)

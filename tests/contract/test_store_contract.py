@@ -162,13 +162,26 @@ def test_embedded_reopen_builds_the_same_graph_as_networkx_api(tmp_path: object)
     nodes, edges = _sample()
     edges.append(Edge("org:a", "OWNS", "eq:1"))  # a second key between the same pair
     NetworkxStore(path).upsert(nodes, edges)
-    loaded = NetworkxStore(path).graph
+    reopened = NetworkxStore(path)
+    loaded = reopened.graph
+    for node in nodes:  # properties are parsed on first use; read them all through the store
+        assert dict(reopened.get(node.id).props) == dict(node.props)
+    assert sorted((e.key, dict(e.props)) for e in reopened.edges()) == sorted(
+        (e.key, dict(e.props)) for e in edges
+    )
+    for _, attrs in loaded.nodes(data=True):
+        attrs.pop("raw", None)
+    for _, _, attrs in loaded.edges(data=True):
+        attrs.pop("raw", None)
     expected = nx.MultiDiGraph()
     for n in nodes:
         expected.add_node(n.id, label=n.label, props=dict(n.props))
     for e in edges:
         expected.add_edge(e.source, e.target, key=e.type, props=dict(e.props))
     assert nx.utils.graphs_equal(loaded, expected)
-    assert sorted(loaded.in_edges("eq:1", keys=True)) == [("org:a", "eq:1", "MAKES"), ("org:a", "eq:1", "OWNS")]
+    assert sorted(loaded.in_edges("eq:1", keys=True)) == [
+        ("org:a", "eq:1", "MAKES"),
+        ("org:a", "eq:1", "OWNS"),
+    ]
     loaded.add_edge("org:b", "eq:1", key="MAKES")  # still a working networkx graph
     assert loaded.has_edge("org:b", "eq:1", key="MAKES")
