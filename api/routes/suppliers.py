@@ -8,8 +8,7 @@ from fastapi import APIRouter
 from api.deps import JobsDep, ReaderDep, SettingsDep
 from api.errors import ERROR_RESPONSES
 from api.job_models import RankedPublic, SupplierSearch, SuppliersPublic
-from api.routes._limits import check_batch, check_top
-from graph.errors import InvalidRequest
+from api.routes._limits import check_batch, check_top, run_batch
 
 __all__ = ["router"]
 
@@ -26,14 +25,10 @@ def search_suppliers(
 ) -> SuppliersPublic:
     check_batch(body.batch, settings)
     if body.batch:
-        out: list[list[RankedPublic]] = []
-        for i, q in enumerate(body.batch):
-            check_top(q.top, settings, f"batch.{i}.top")
-            try:
-                hits = jobs.suppliers(q.model_dump(), who.clearance)
-            except InvalidRequest as exc:
-                raise InvalidRequest(f"batch[{i}]: {exc}", field=f"batch.{i}.{exc.field}") from None
-            out.append([RankedPublic.model_validate(h) for h in hits])
+        answers = run_batch(
+            body.batch, settings, lambda q: jobs.suppliers(q.model_dump(), who.clearance)
+        )
+        out = [[RankedPublic.model_validate(h) for h in hits] for hits in answers]
         return SuppliersPublic(results=[], batch=out)
     check_top(body.top, settings)
     hits = jobs.suppliers(body.model_dump(exclude={"batch"}), who.clearance)
