@@ -35,6 +35,7 @@ __all__ = [
     "org_profile",
     "project_text",
     "region_of",
+    "scored_json",
     "tfidf_similarity",
     "tokens",
 ]
@@ -94,9 +95,7 @@ def tokens(text: str) -> list[str]:
 
 
 def make_vectorizer(*, min_df: int = 1) -> TfidfVectorizer:
-    return TfidfVectorizer(
-        analyzer=tokens, sublinear_tf=True, min_df=min_df, dtype=np.float32
-    )
+    return TfidfVectorizer(analyzer=tokens, sublinear_tf=True, min_df=min_df, dtype=np.float32)
 
 
 def kinds_of(node: Node) -> list[str]:
@@ -250,3 +249,14 @@ def embedding_similarity(embedder: Any) -> TextSimilarity:
         return np.clip(np.asarray(dn @ qn.ravel(), dtype=np.float64), 0.0, 1.0)
 
     return similarity
+
+
+def scored_json(
+    score: float, parts: Mapping[str, float], evidence: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The score, parts and evidence of a ranked item as the CLI and API print them."""
+    return {
+        "score": round(score, 6),
+        "parts": {k: round(v, 6) for k, v in parts.items()},
+        "evidence": evidence,
+    }

@@ -38,7 +38,14 @@ from graph.errors import InvalidRequest, NodeNotFound
 from graph.model import CLEARANCE_ORDER
 from graph.proximity import CollaborationIndex, PageRankOperator
 from graph.store import GraphStore
-from matching.jobs_common import ROLE_KINDS, kinds_of, make_vectorizer, project_text, region_of
+from matching.jobs_common import (
+    ROLE_KINDS,
+    kinds_of,
+    make_vectorizer,
+    project_text,
+    region_of,
+    scored_json,
+)
 
 __all__ = [
     "PartnerHit",
@@ -116,9 +123,7 @@ class PartnerHit:
         return {
             "id": self.id,
             "name": self.name,
-            "score": round(self.score, 6),
-            "parts": {k: round(v, 6) for k, v in self.parts.items()},
-            "evidence": self.evidence,
+            **scored_json(self.score, self.parts, self.evidence),
         }
 
 
@@ -140,9 +145,7 @@ class PartnerRanker:
     'o1'
     """
 
-    def __init__(
-        self, index: CollaborationIndex, weights: PartnerWeights | None = None
-    ) -> None:
+    def __init__(self, index: CollaborationIndex, weights: PartnerWeights | None = None) -> None:
         self.index = index
         self.weights = weights or PartnerWeights()
         self.org_ids: list[str] = sorted(index.orgs)
@@ -304,7 +307,9 @@ class PartnerRanker:
         name_query = " ".join([text, *(self.names[i] for i in seeds)])
         qn = self.name_vectorizer.transform([name_query])
         if qn.shape[1] == self.name_matrix.shape[1]:
-            parts["name_text"] = np.asarray(self.name_matrix @ qn.toarray().ravel(), dtype=np.float64)
+            parts["name_text"] = np.asarray(
+                self.name_matrix @ qn.toarray().ravel(), dtype=np.float64
+            )
         else:
             parts["name_text"] = np.zeros(n)
         # country and kind of the members
@@ -415,4 +420,3 @@ def _aliases(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
     return [s for s in str(value).split(";") if s]
-

@@ -31,7 +31,7 @@ from graph.model import CLEARANCE_ORDER, Label, Node, OrgKind, Rel, clearance_al
 from graph.proximity import required_clearance
 from graph.store import GraphStore
 from graph.taxonomy import field_ancestors
-from matching.jobs_common import OrgFit, TextSimilarity, kinds_of, tfidf_similarity
+from matching.jobs_common import OrgFit, TextSimilarity, kinds_of, scored_json, tfidf_similarity
 
 __all__ = [
     "TransferHit",
@@ -65,9 +65,7 @@ class TransferHit:
             "id": self.id,
             "label": self.label,
             "name": self.name,
-            "score": round(self.score, 6),
-            "parts": {k: round(v, 6) for k, v in self.parts.items()},
-            "evidence": self.evidence,
+            **scored_json(self.score, self.parts, self.evidence),
         }
 
 
@@ -162,7 +160,11 @@ class _OrgItems:
     fields: set[str]
 
     def profile(self) -> str:
-        parts = [_text(self.org), *(p.title for p in self.products), *(p.title for p in self.patents)]
+        parts = [
+            _text(self.org),
+            *(p.title for p in self.products),
+            *(p.title for p in self.patents),
+        ]
         parts += [t.title for t in self.techs]
         return " ".join(parts)
 
@@ -171,9 +173,7 @@ def _org_items(store: GraphStore, org: Node, clearance: str) -> _OrgItems:
     products = [store.get(e.target) for e in store.edges_of(org.id, rel=Rel.MAKES, direction="out")]
     owned = [store.get(e.target) for e in store.edges_of(org.id, rel=Rel.OWNS, direction="out")]
     patents = [n for n in owned if n.label == Label.PATENT]
-    techs = [
-        n for n in owned if n.label == Label.TECHNOLOGY and visible(store, n, clearance)
-    ]
+    techs = [n for n in owned if n.label == Label.TECHNOLOGY and visible(store, n, clearance)]
     fields = _fields(store, org)
     for item in (*products, *patents, *techs):
         fields |= _fields(store, item)
@@ -260,9 +260,7 @@ def transfers_for_technology(
         if raw:  # engine scores rescaled: the best 1, the weakest returned 0
             hi, lo = max(raw.values()), min(raw.values())
             engine = {o: (v - lo) / (hi - lo) if hi > lo else 1.0 for o, v in raw.items()}
-    candidates = [
-        o for o in store.nodes(Label.ORGANIZATION) if _is_civil(o) and o.id not in owners
-    ]
+    candidates = [o for o in store.nodes(Label.ORGANIZATION) if _is_civil(o) and o.id not in owners]
     items = [_org_items(store, o, clearance) for o in candidates]
     osims = sim(text, [it.profile() for it in items]) if fit is None else None
     for k, it in enumerate(items):
@@ -272,7 +270,9 @@ def transfers_for_technology(
         f = _field_match(tfields, it.fields)
         parts = _weighted({"text": t, "field": f, "patents": pat, "products": prod}, W_TECH_ORG)
         ev = [e for e in (pev, qev) if e]
-        orgs.append(TransferHit(it.org.id, Label.ORGANIZATION, it.org.title, sum(parts.values()), parts, ev))
+        orgs.append(
+            TransferHit(it.org.id, Label.ORGANIZATION, it.org.title, sum(parts.values()), parts, ev)
+        )
     return TransferResult(
         "military_to_civil",
         {"id": tech.id, "label": Label.TECHNOLOGY, "name": tech.title},
@@ -323,7 +323,11 @@ def transfers_for_demand(
         trl = t.props.get("trl")
         maturity = min(max(float(trl), 0.0), 9.0) / 9.0 if isinstance(trl, int | float) else 0.0
         parts = _weighted(
-            {"text": float(s), "field": _field_match(dfields, _fields(store, t)), "maturity": maturity},
+            {
+                "text": float(s),
+                "field": _field_match(dfields, _fields(store, t)),
+                "maturity": maturity,
+            },
             W_DEMAND_TECH,
         )
         owners = [store.get(e.source) for e in store.edges_of(t.id, rel=Rel.OWNS, direction="in")]
@@ -350,7 +354,11 @@ def _org_for_demand(
         W_ORG_DEMAND,
     )
     return TransferHit(
-        it.org.id, Label.ORGANIZATION, it.org.title, sum(parts.values()), parts,
+        it.org.id,
+        Label.ORGANIZATION,
+        it.org.title,
+        sum(parts.values()),
+        parts,
         [e for e in (pev, qev) if e],
     )
 
@@ -384,8 +392,12 @@ def transfers_for_org(
             pat, pev = _best_item(sim, text, it.patents, "patent")
             prod, qev = _best_item(sim, text, it.products, "equipment")
             parts = _weighted(
-                {"text": t, "field": _field_match(it.fields, _fields(store, d)), "products": prod,
-                 "patents": pat},
+                {
+                    "text": t,
+                    "field": _field_match(it.fields, _fields(store, d)),
+                    "products": prod,
+                    "patents": pat,
+                },
                 W_ORG_DEMAND,
             )
             ev = [{"kind": "project", "id": project.id, "text": project.title}]
@@ -421,6 +433,8 @@ def find_transfers(
             store, technology, clearance=clearance, fit=fit, similarity=similarity, top=top
         )
     if demand:
-        return transfers_for_demand(store, demand, clearance=clearance, similarity=similarity, top=top)
+        return transfers_for_demand(
+            store, demand, clearance=clearance, similarity=similarity, top=top
+        )
     assert org is not None
     return transfers_for_org(store, org, clearance=clearance, similarity=similarity, top=top)
