@@ -49,8 +49,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from graph.errors import NodeNotFound, StoreError
-from graph.model import Edge, Label, Node, Rel, Subgraph, UpsertReport
-from graph.store import Direction
+from graph.model import Edge, JsonProps, Label, Node, Rel, Subgraph, UpsertReport
+from graph.store import Direction, RowBatch
 
 if TYPE_CHECKING:
     from neo4j import Driver, Record, Transaction
@@ -633,6 +633,16 @@ class Neo4jStore:
         counts = self._transact(work, write=True, what="upsert", retry_conflicts=True)
         return UpsertReport(**counts)
 
+    def upsert_rows(self, batches: Iterable[RowBatch]) -> UpsertReport:
+        # The batches are gathered first (an error while reading them writes nothing), then
+        # written as one transaction like any upsert.
+        nodes: list[Node] = []
+        edges: list[Edge] = []
+        for node_rows, edge_rows in batches:
+            nodes += (Node(i, label, JsonProps(text)) for i, label, text in node_rows)
+            edges += (Edge(s, typ, t, JsonProps(text)) for s, typ, t, text in edge_rows)
+        return self.upsert(nodes, edges)
+
     def _write_nodes(self, tx: Transaction, chunk: list[Node], counts: Counter[str]) -> None:
         existing = {
             r["id"]: (r["labels"], r["props"])
@@ -733,6 +743,9 @@ class Neo4jStore:
             for r in self._read(NODES_BY_ID, "get_many", ids=chunk):
                 found[r["id"]] = self._node(r)
         return [found[i] for i in ids if i in found]
+
+    def labels_of(self, node_ids: Iterable[str]) -> dict[str, str]:
+        return {n.id: str(n.label) for n in self.get_many(node_ids)}
 
     def has(self, node_id: str) -> bool:
         return bool(self._read(IDS_PRESENT, "has", ids=[node_id]))

@@ -21,8 +21,8 @@ import orjson
 
 from graph.bulk import gc_paused
 from graph.errors import NodeNotFound, StoreError
-from graph.model import Edge, Node, Subgraph, UpsertReport
-from graph.store import Direction
+from graph.model import Edge, Node, Subgraph, UpsertReport, canonical_json
+from graph.store import Direction, EdgeRow, NodeRow, RowBatch
 
 __all__ = ["NetworkxStore"]
 
@@ -38,17 +38,23 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('schema', '1'), ('version', '0');
 """
 _CHUNK = 5000
+# A key written twice into a table that was empty: the last write wins, as INSERT OR REPLACE.
+_INSERT_NEW_EDGE = (
+    "INSERT INTO edges VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (source, type, target) DO UPDATE SET props = excluded.props"
+)
 
 
-def _dump(props: Mapping[str, Any]) -> str:
-    """Canonical JSON text of a property map: equal maps give equal text."""
-    return orjson.dumps(props, option=orjson.OPT_SORT_KEYS).decode()
+# The attributes of every edge without properties, shared: most edges have none, and one dict
+# per edge is most of what reopening a large store costs. Edge data is read-only for that.
+_BARE: dict[str, Any] = {}
 
 
 def _props(attrs: dict[str, Any]) -> dict[str, Any]:
-    """The properties kept on a node or edge of the in-memory graph, parsing the stored JSON on
-    first use: reopening a store of millions of items then costs one SQLite scan, not millions
-    of JSON parses. Racing threads may both parse; either result is the same."""
+    """The properties of an edge of the in-memory graph, parsing its stored JSON on first use.
+    Racing threads may both parse; either result is the same."""
+    if not attrs:
+        return {}
     props = attrs.get("props")
     if props is None:
         props = orjson.loads(attrs["raw"])
@@ -72,6 +78,9 @@ class NetworkxStore:
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            # Bulk loads insert millions of keys in no particular order: a larger page cache
+            # (a ceiling, not an allocation) keeps the B-trees' hot pages off the disk.
+            self._db.execute("PRAGMA cache_size=-262144")
             self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open store {path}: {exc}") from exc
@@ -83,8 +92,11 @@ class NetworkxStore:
 
     @property
     def graph(self) -> nx.MultiDiGraph:
-        """The in-memory graph, loaded from SQLite on first use. Node attributes are
-        ``label`` and ``props``; edges are keyed by type and carry ``props``."""
+        """The in-memory graph, loaded from SQLite on first use; treat it as read-only.
+
+        Nodes carry ``label`` and, once read through the store, ``props``; edges are keyed by
+        type and carry ``raw`` (JSON text) or ``props`` when they have properties.
+        """
         with self._lock:
             if self._graph is None:
                 with gc_paused():
@@ -100,24 +112,30 @@ class NetworkxStore:
         ``add_edges_from`` costs ~10 µs an edge (argument checks, cache clearing); filling
         ``_node``/``_succ``/``_pred`` as networkx itself lays them out (successor and predecessor
         share one key dict per node pair) is several times faster, which is what keeps reopening
-        a store of millions of edges within seconds. ``tests/contract`` checks the result against
-        a graph built through the public API.
+        a store of millions of edges within seconds. Node properties stay in SQLite until read
+        (``_node_props``). ``tests/contract`` checks the result against a graph built through
+        the public API.
         """
         g = nx.MultiDiGraph()
         node_attr, succ, pred = g._node, g._succ, g._pred
         by_label: dict[str, set[str]] = {}
-        for node_id, label, props in self._db.execute("SELECT id, label, props FROM nodes"):
-            node_attr[node_id] = {"label": label, "raw": props}  # parsed on first use
+        for node_id, label in self._db.execute("SELECT id, label FROM nodes"):
+            node_attr[node_id] = {"label": label}
             succ[node_id] = {}
             pred[node_id] = {}
-            by_label.setdefault(label, set()).add(node_id)
-        empty = "{}"
-        for s, typ, t, p in self._db.execute("SELECT source, type, target, props FROM edges"):
+            members = by_label.get(label)
+            if members is None:
+                members = by_label[label] = set()
+            members.add(node_id)
+        bare = _BARE
+        for s, typ, t, p in self._db.execute(
+            "SELECT source, type, target, NULLIF(props, '{}') FROM edges"
+        ):
             keydict = succ[s].get(t)
             if keydict is None:
                 keydict = succ[s][t] = {}
                 pred[t][s] = keydict
-            keydict[typ] = {"props": {}} if p == empty else {"raw": p}
+            keydict[typ] = bare if p is None else {"raw": p}
         nx._clear_cache(g)
         self._by_label = by_label
         return g
@@ -125,38 +143,48 @@ class NetworkxStore:
     # ---- writing -------------------------------------------------------------------------
 
     def upsert(self, nodes: Iterable[Node], edges: Iterable[Edge] = ()) -> UpsertReport:
+        node_rows = [(n.id, str(n.label), canonical_json(n.props)) for n in nodes]
+        edge_rows = [(e.source, str(e.type), e.target, canonical_json(e.props)) for e in edges]
+        return self.upsert_rows([(node_rows, edge_rows)])
+
+    def upsert_rows(self, batches: Iterable[RowBatch]) -> UpsertReport:
+        """One transaction, written as the batches arrive (memory stays flat).
+
+        An id or edge key written twice in one call counts once, as created or updated.
+        """
         counts: Counter[str] = Counter()
-        fresh: set[str] = set()  # ids written by this upsert: edges to them need no lookup
-        seen_edges: set[int] = set()  # hashes of edge keys written by this upsert
-        written_nodes: list[Node] = []
-        written_edges: list[Edge] = []
+        fresh: set[str] = set()  # ids written by this call: edges to them need no lookup
+        seen_edges: set[int] = set()  # hashes of edge keys written by this call
         keep = self._graph is not None  # only remember writes when there is a graph to update
+        written_nodes: list[NodeRow] = []
+        written_edges: list[EdgeRow] = []
         with self._lock:
             cur = self._db.cursor()
             cur.execute("BEGIN IMMEDIATE")
             try:
-                # Into an empty table (a first load) only rows repeated within this upsert can
-                # exist already: the per-chunk lookups are skipped for all the others.
+                # Into an empty table (a first load) only what this call wrote can exist: the
+                # lookups that tell created from updated are skipped.
                 no_nodes = not cur.execute("SELECT EXISTS (SELECT 1 FROM nodes)").fetchone()[0]
                 no_edges = not cur.execute("SELECT EXISTS (SELECT 1 FROM edges)").fetchone()[0]
-                for chunk in _chunks(nodes):
-                    lookup = [n for n in chunk if n.id in fresh] if no_nodes else chunk
-                    changed = self._write_nodes(cur, chunk, counts, lookup)
-                    fresh.update(n.id for n in chunk)
-                    if keep:
-                        written_nodes += changed
-                for chunk in _chunks(edges):
-                    if no_edges:
-                        hashes = [hash(e.key) for e in chunk]
-                        lookup_e = [
-                            e for e, h in zip(chunk, hashes, strict=True) if h in seen_edges
-                        ]
-                        seen_edges.update(hashes)
-                    else:
-                        lookup_e = chunk
-                    changed_e = self._write_edges(cur, chunk, counts, fresh, lookup_e)
-                    if keep:
-                        written_edges += changed_e
+                for node_rows, edge_rows in batches:
+                    for chunk in _chunks(node_rows):
+                        changed = self._write_nodes(cur, chunk, counts, fresh, no_nodes)
+                        if keep:
+                            written_nodes += changed
+                    for echunk in _chunks(edge_rows):
+                        self._check_endpoints(cur, echunk, fresh, no_nodes)
+                        if no_edges:
+                            cur.executemany(_INSERT_NEW_EDGE, echunk)
+                            if keep:
+                                written_edges += echunk
+                        else:
+                            changed_e = self._write_edges(cur, echunk, counts, seen_edges)
+                            if keep:
+                                written_edges += changed_e
+                if no_edges:  # every key in the table is one this call created
+                    counts["edges_created"] = cur.execute("SELECT COUNT(*) FROM edges").fetchone()[
+                        0
+                    ]
                 if (
                     counts["nodes_created"]
                     + counts["nodes_updated"]
@@ -175,63 +203,70 @@ class NetworkxStore:
         return UpsertReport(**counts)
 
     def _write_nodes(
-        self, cur: sqlite3.Cursor, chunk: list[Node], counts: Counter[str], lookup: list[Node]
-    ) -> list[Node]:
-        """Write a chunk; ``lookup`` are the nodes that may already be stored."""
-        latest: dict[str, Node] = {}
-        for node in chunk:
-            latest[node.id] = node
-        ids = list({n.id for n in lookup})
+        self,
+        cur: sqlite3.Cursor,
+        chunk: list[NodeRow],
+        counts: Counter[str],
+        fresh: set[str],
+        no_nodes: bool,
+    ) -> list[NodeRow]:
+        """Write a chunk of node rows; ``fresh`` holds the ids this call wrote before (written
+        again, they are not counted again)."""
+        latest = {row[0]: row for row in chunk}
+        ask = [i for i in latest if i in fresh] if no_nodes else list(latest)
         existing: dict[str, tuple[str, str]] = {}
-        for part in _chunks(ids, 900):
+        for part in _chunks(ask, 900):
             marks = ",".join("?" * len(part))
             for node_id, label, props in cur.execute(
                 f"SELECT id, label, props FROM nodes WHERE id IN ({marks})", part
             ):
                 existing[node_id] = (label, props)
-        rows: list[tuple[str, str, str]] = []
-        changed: list[Node] = []
-        for node in latest.values():
-            text = _dump(node.props)
-            old = existing.get(node.id)
-            if old is not None and old[0] != node.label:
-                raise StoreError(
-                    f"node {node.id!r} is a {old[0]}; it cannot be written as a {node.label}"
-                )
-            if old is not None and old[1] == text:
-                counts["unchanged"] += 1
-                continue
-            counts["nodes_updated" if old else "nodes_created"] += 1
-            rows.append((node.id, str(node.label), text))
-            changed.append(node)
+        if not existing:  # all new: the bulk path
+            rows = list(latest.values())
+            counts["nodes_created"] += len(rows)
+        else:
+            rows = []
+            for row in latest.values():
+                node_id, label, text = row
+                old = existing.get(node_id)
+                again = node_id in fresh
+                if old is not None and old[0] != label:
+                    raise StoreError(
+                        f"node {node_id!r} is a {old[0]}; it cannot be written as a {label}"
+                    )
+                if old is not None and old[1] == text:
+                    counts["unchanged"] += not again
+                    continue
+                if not again:
+                    counts["nodes_updated" if old else "nodes_created"] += 1
+                rows.append(row)
+        fresh.update(latest)
         cur.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?)", rows)
-        return changed
+        return rows
+
+    def _check_endpoints(
+        self, cur: sqlite3.Cursor, chunk: list[EdgeRow], fresh: set[str], no_nodes: bool
+    ) -> None:
+        ends = {row[0] for row in chunk}
+        ends.update(row[2] for row in chunk)
+        ends -= fresh
+        if ends and not no_nodes:
+            for part in _chunks(ends, 900):
+                marks = ",".join("?" * len(part))
+                ends.difference_update(
+                    r[0] for r in cur.execute(f"SELECT id FROM nodes WHERE id IN ({marks})", part)
+                )
+        if ends:
+            raise StoreError(f"edge endpoint(s) not in the store: {', '.join(sorted(ends)[:5])}")
 
     def _write_edges(
-        self,
-        cur: sqlite3.Cursor,
-        chunk: list[Edge],
-        counts: Counter[str],
-        fresh: set[str],
-        lookup: list[Edge],
-    ) -> list[Edge]:
-        """Write a chunk; ``lookup`` are the edges that may already be stored."""
-        latest: dict[tuple[str, str, str], Edge] = {}
-        for edge in chunk:
-            latest[edge.key] = edge
-        endpoints = {e.source for e in latest.values()} | {e.target for e in latest.values()}
-        endpoints -= fresh
-        known: set[str] = set()
-        for part in _chunks(endpoints, 900):
-            marks = ",".join("?" * len(part))
-            known.update(
-                r[0] for r in cur.execute(f"SELECT id FROM nodes WHERE id IN ({marks})", part)
-            )
-        missing = sorted(endpoints - known)
-        if missing:
-            raise StoreError(f"edge endpoint(s) not in the store: {', '.join(missing[:5])}")
+        self, cur: sqlite3.Cursor, chunk: list[EdgeRow], counts: Counter[str], seen: set[int]
+    ) -> list[EdgeRow]:
+        """Write a chunk of edge rows into a table that had rows before this call; ``seen``
+        holds the hashes of keys this call wrote before (written again, not counted again)."""
+        latest = {row[:3]: row for row in chunk}
         existing: dict[tuple[str, str, str], str] = {}
-        for part in _chunks({e.key for e in lookup}, 300):
+        for part in _chunks(latest, 300):
             marks = ",".join(["(?,?,?)"] * len(part))
             flat = [v for key in part for v in key]
             # A join on the primary key: `(a, b, c) IN (VALUES …)` would scan the whole table.
@@ -242,28 +277,35 @@ class NetworkxStore:
                 flat,
             ):
                 existing[(s, typ, t)] = props
-        rows: list[tuple[str, str, str, str]] = []
-        changed: list[Edge] = []
-        for key, edge in latest.items():
-            text = _dump(edge.props)
+        rows: list[EdgeRow] = []
+        for key, row in latest.items():
             old = existing.get(key)
-            if old == text:
-                counts["unchanged"] += 1
+            h = hash(key)
+            repeat = h in seen
+            seen.add(h)
+            if old == row[3]:
+                counts["unchanged"] += not repeat
                 continue
-            counts["edges_updated" if old is not None else "edges_created"] += 1
-            rows.append((edge.source, str(edge.type), edge.target, text))
-            changed.append(edge)
+            if not repeat:
+                counts["edges_updated" if old is not None else "edges_created"] += 1
+            rows.append(row)
         cur.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?)", rows)
-        return changed
+        return rows
 
-    def _apply(self, nodes: list[Node], edges: list[Edge]) -> None:
+    def _apply(self, nodes: list[NodeRow], edges: list[EdgeRow]) -> None:
+        """Bring the in-memory graph up to date with rows just committed."""
         g = self._graph
         assert g is not None
-        for node in nodes:
-            g.add_node(node.id, label=str(node.label), props=dict(node.props))
-            self._by_label.setdefault(str(node.label), set()).add(node.id)
-        for edge in edges:
-            g.add_edge(edge.source, edge.target, key=str(edge.type), props=dict(edge.props))
+        for node_id, label, text in nodes:
+            if node_id in g:
+                g._node[node_id] = {"label": label, "props": orjson.loads(text)}
+            else:
+                g.add_node(node_id, label=label, props=orjson.loads(text))
+            self._by_label.setdefault(label, set()).add(node_id)
+        for source, typ, target, text in edges:
+            g.add_edge(source, target, key=typ)
+            # replaced, not updated: the old data may be the shared ``_BARE``
+            g._succ[source][target][typ] = _BARE if text == "{}" else {"raw": text}
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -271,7 +313,29 @@ class NetworkxStore:
         data = self.graph.nodes.get(node_id)
         if data is None:
             raise NodeNotFound(node_id)
-        return Node(node_id, data["label"], _props(data))
+        return Node(node_id, data["label"], self._node_props(node_id, data))
+
+    def _node_props(self, node_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        """A node's properties, read from SQLite on first use and kept."""
+        props = data.get("props")
+        if props is None:
+            with self._lock:
+                row = self._db.execute("SELECT props FROM nodes WHERE id = ?", (node_id,))
+                props = data["props"] = orjson.loads(row.fetchone()[0])
+        return props  # type: ignore[no-any-return]
+
+    def _read_props(self, label: str | None) -> None:
+        """Read the properties of every node (of ``label``) not read yet, in one scan."""
+        g = self.graph
+        members = self._by_label.get(label, set()) if label else g
+        if all("props" in g._node[i] for i in members):
+            return
+        query = "SELECT id, props FROM nodes" + (" WHERE label = ?" if label else "")
+        with self._lock:
+            for node_id, text in self._db.execute(query, (label,) if label else ()):
+                data = g._node.get(node_id)
+                if data is not None and "props" not in data:
+                    data["props"] = orjson.loads(text)
 
     def get(self, node_id: str) -> Node:
         return self._node(node_id)
@@ -283,8 +347,21 @@ class NetworkxStore:
     def has(self, node_id: str) -> bool:
         return node_id in self.graph
 
+    def labels_of(self, node_ids: Iterable[str]) -> dict[str, str]:
+        # From SQLite, not the graph: a loader asks in the middle of its write transaction,
+        # when loading the graph would take in rows not committed yet.
+        out: dict[str, str] = {}
+        with self._lock:
+            for part in _chunks(node_ids, 900):
+                marks = ",".join("?" * len(part))
+                out.update(
+                    self._db.execute(f"SELECT id, label FROM nodes WHERE id IN ({marks})", part)
+                )
+        return out
+
     def nodes(self, label: str | None = None) -> Iterator[Node]:
         g = self.graph
+        self._read_props(label)
         ids = sorted(self._by_label.get(label, ())) if label else sorted(g.nodes)
         for node_id in ids:
             yield self._node(node_id)

@@ -6,14 +6,17 @@ Two backends implement it and pass one contract suite (``tests/contract``): ``Ne
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from graph.model import Edge, Node, Subgraph, UpsertReport
 
-__all__ = ["Direction", "GraphStore"]
+__all__ = ["Direction", "EdgeRow", "GraphStore", "NodeRow", "RowBatch"]
 
 Direction = Literal["out", "in", "both"]
+NodeRow = tuple[str, str, str]  # id, label, properties as canonical JSON
+EdgeRow = tuple[str, str, str, str]  # source, type, target, properties as canonical JSON
+RowBatch = tuple[Sequence[NodeRow], Sequence[EdgeRow]]
 
 
 @runtime_checkable
@@ -31,6 +34,13 @@ class GraphStore(Protocol):
         """Write nodes, then edges, in one transaction; raises ``StoreError`` on conflict."""
         ...
 
+    def upsert_rows(self, batches: Iterable[RowBatch]) -> UpsertReport:
+        """Write many batches of rows in one transaction, as they arrive: a batch's edges may
+        point at nodes of the same or an earlier batch. Rows carry properties as canonical JSON
+        (sorted keys), which is what a bulk loader has. An exception raised while iterating
+        ``batches`` rolls the whole write back (a loader finding bad rows late does this)."""
+        ...
+
     def get(self, node_id: str) -> Node:
         """The node with this id; raises ``NodeNotFound``."""
         ...
@@ -40,6 +50,11 @@ class GraphStore(Protocol):
         ...
 
     def has(self, node_id: str) -> bool: ...
+
+    def labels_of(self, node_ids: Iterable[str]) -> dict[str, str]:
+        """The label of each of these ids that is stored (a cheap existence check, usable
+        while a write is under way)."""
+        ...
 
     def find(self, label: str | None = None, **props: Any) -> list[Node]:
         """Nodes with this label whose properties equal the ones given (list properties:

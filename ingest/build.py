@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from graph.model import Edge, Label, Node, Rel
+from graph.model import Label, Node, Rel
+from graph.store import EdgeRow
 from graph.taxonomy import region_id, regions
 from ingest.rows import REFERENCES
 
-__all__ = ["LABEL_OF_KIND", "derived_edges", "node_of", "region_node"]
+__all__ = ["LABEL_OF_KIND", "derived_edges", "node_of", "region_node", "row_edges"]
 
 LABEL_OF_KIND: dict[str, Label] = {
     "organizations": Label.ORGANIZATION,
@@ -48,16 +49,31 @@ def region_node(text: str) -> Node | None:
     return Node(rid, Label.REGION, {"name": text.strip()})
 
 
-def derived_edges(kind: str, values: dict[str, Any], remap: dict[str, str]) -> Iterator[Edge]:
+def derived_edges(kind: str, values: dict[str, Any], remap: dict[str, str]) -> Iterator[EdgeRow]:
     """Edges implied by a row (given as its JSON dump): reference columns, field and region."""
-    me = remap.get(values["id"], values["id"])
+    refs: list[str] = []
     if kind in _EDGE_OF_REFERENCE:
-        column, rel, inbound = _EDGE_OF_REFERENCE[kind]
-        refs = values.get(column) or []
-        for ref in [refs] if isinstance(refs, str) else refs:
-            other = remap.get(ref, ref)
-            yield Edge(other, rel, me) if inbound else Edge(me, rel, other)
-    if values.get("field"):
-        yield Edge(me, Rel.IN_FIELD, values["field"])
-    if kind in ("organizations", "projects") and values.get("region"):
-        yield Edge(me, Rel.LOCATED_IN, region_id(values["region"]))
+        found = values.get(_EDGE_OF_REFERENCE[kind][0]) or []
+        refs = [found] if isinstance(found, str) else list(found)
+    return row_edges(
+        kind,
+        remap.get(values["id"], values["id"]),
+        [remap.get(r, r) for r in refs],
+        values.get("field"),
+        values.get("region"),
+    )
+
+
+def row_edges(
+    kind: str, me: str, refs: Iterable[str], field: str | None, region: str | None
+) -> Iterator[EdgeRow]:
+    """Edges (as store rows, without properties) implied by row ``me`` of ``kind``: to the
+    ids of its reference column (already resolved), to its field, and to its region."""
+    if kind in _EDGE_OF_REFERENCE:
+        _, rel, inbound = _EDGE_OF_REFERENCE[kind]
+        for other in refs:
+            yield (other, rel.value, me, "{}") if inbound else (me, rel.value, other, "{}")
+    if field:
+        yield (me, Rel.IN_FIELD.value, field, "{}")
+    if region and kind in ("organizations", "projects"):
+        yield (me, Rel.LOCATED_IN.value, region_id(region), "{}")

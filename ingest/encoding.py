@@ -55,8 +55,14 @@ def detect_encoding(data: bytes) -> str:
 
 def decode_text(data: bytes) -> tuple[str, str]:
     """The text and the encoding it was read with."""
-    encoding = detect_encoding(data)
-    text = data.decode(encoding)
+    try:  # the common case, decoded once
+        if not data.startswith(codecs.BOM_UTF8) and b"\x00" not in data[:_SAMPLE]:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        else:
+            raise UnicodeDecodeError("utf-8", b"", 0, 1, "not plain UTF-8")
+    except UnicodeDecodeError:
+        encoding = detect_encoding(data)
+        text = data.decode(encoding)
     if _looks_binary(text):
         raise BinaryFile("binary content (control characters): not a CSV/JSONL text file")
     return text, encoding

@@ -1,34 +1,44 @@
 """Load interchange-format files into a store as one transaction: all rows or none.
 
-Flow: read (encoding detected) → validate each row → drop exact duplicates, refuse conflicting
-ones → resolve organisations → check every reference → build nodes and edges → one upsert.
-Every problem is collected and reported at once with file, line and column.
+Flow: the inputs are cut into parts (a large CSV file into several) that are read and validated
+side by side in worker processes (``ingest.parse``). The loader takes the parts in order —
+organisations first, since nearly everything refers to them — resolves organisations, then
+checks each row against everything seen so far (repeated ids, references, relationship
+endpoints) and streams the nodes and edges into one store transaction. A row that refers to an
+id not seen yet waits for the end. Any problem rolls the whole write back; every problem is
+reported at once with file, line and column.
 """
 
 from __future__ import annotations
 
 import csv
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from graph.bulk import gc_paused
 from graph.errors import IngestError, NodeNotFound, RowError
-from graph.model import EDGE_ENDPOINTS, Edge, Label, Node, Rel, UpsertReport
-from graph.store import GraphStore
+from graph.model import EDGE_ENDPOINTS, Label, Node, UpsertReport, canonical_json
+from graph.store import EdgeRow, GraphStore, NodeRow
 from graph.taxonomy import taxonomy_nodes
-from ingest.build import LABEL_OF_KIND, derived_edges, node_of, region_node
-from ingest.readers import RawRow, discover, read_file
+from ingest.build import LABEL_OF_KIND, derived_edges, node_of, region_node, row_edges
+from ingest.parse import NodeRecord, Parsed, RelationRecord, Sheet, Task, parse
+from ingest.readers import KINDS, discover, part_count, read_file
 from ingest.resolve import OrgRecord, resolve_organizations
 from ingest.rows import REFERENCES, ROW_MODELS
 
-__all__ = ["LoadReport", "Progress", "load_paths"]
+__all__ = ["PARALLEL_BYTES", "LoadReport", "Progress", "load_paths"]
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total)
+PARALLEL_BYTES = 16 << 20  # inputs at least this large are read by worker processes
+Batch = tuple[list[NodeRow], list[EdgeRow]]
+_ENDPOINTS = {rel.value: ends for rel, ends in EDGE_ENDPOINTS.items()}  # by plain name: fast
 
 
 @dataclass
@@ -46,26 +56,13 @@ class LoadReport:
     dry_run: bool = False
     rejects_file: str | None = None
     errors: list[RowError] = field(default_factory=list)
+    workers: int = 1  # processes that read and validated the input
+    worker_peak_mb: float = 0.0  # their peak resident memory, summed (0 when read in-process)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         out["errors"] = [asdict(e) for e in self.errors]
         return out
-
-
-@dataclass(frozen=True, slots=True)
-class _Valid:
-    """A validated row and where it came from (its raw cells are not kept: memory)."""
-
-    kind: str
-    file: str
-    line: int
-    columns: dict[str, int]
-    row: BaseModel
-
-    @property
-    def key(self) -> str:
-        return str(getattr(self.row, "id", ""))
 
 
 def _noop(stage: str, done: int, total: int | None) -> None:
@@ -79,315 +76,496 @@ def load_paths(
     dry_run: bool = False,
     skip_invalid: bool = False,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> LoadReport:
     """Validate and write the files at ``paths``; raises ``IngestError`` listing every bad row.
 
     With ``skip_invalid`` the valid rows are written and the rejected ones are listed in a
     ``*.rejects.csv`` file beside the first input. With ``dry_run`` nothing is written.
+    ``workers`` processes read the input (default: one per core for inputs of
+    ``PARALLEL_BYTES`` or more, else none besides this one).
     """
     with gc_paused():
-        return _load(store, paths, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress)
+        return _Load(store, skip_invalid, progress or _noop).run(paths, dry_run, workers)
 
 
-def _load(
-    store: GraphStore,
-    paths: Sequence[str | Path],
-    *,
-    dry_run: bool,
-    skip_invalid: bool,
-    progress: Progress | None,
-) -> LoadReport:
-    tick = progress or _noop
-    report = LoadReport(dry_run=dry_run)
-    errors: list[RowError] = []
-    headers: dict[str, list[str]] = {}
-    found_files: list[tuple[str, Path]] = []
-    for path in map(Path, paths):
-        if not path.exists():
-            errors.append(RowError(str(path), 0, "", "no such file or folder"))
-            continue
-        found = discover(path)
-        if not found:
-            errors.append(
-                RowError(str(path), 0, "", "no interchange files here (organizations.csv, …)")
+# ---- reading in parts ---------------------------------------------------------------------
+
+
+def _tasks(found: list[tuple[str, Path]]) -> list[Task]:
+    """Parts in the order the loader wants them: organisations, workbooks, then by kind."""
+    order = {kind: i for i, kind in enumerate(("organizations", "*", *KINDS))}
+    tasks = []
+    for kind, path in sorted(found, key=lambda f: order.get(f[0], len(order))):
+        size = path.stat().st_size if path.is_file() else 0
+        parts = part_count(size) if path.suffix.lower() == ".csv" else 1
+        tasks += [Task(kind, str(path), part, parts) for part in range(parts)]
+    return tasks
+
+
+def _parsed(tasks: list[Task], workers: int) -> Generator[tuple[Task, Parsed], None, None]:
+    """Results in task order; with workers, a few tasks ahead are read in parallel."""
+    if workers <= 1:
+        for task in tasks:
+            yield task, parse(task)
+        return
+    # fork is quick and needs no importable __main__, but is only safe while this process runs
+    # one thread; a threaded caller (a web server) gets fresh interpreters instead.
+    method = "fork" if threading.active_count() == 1 else "spawn"
+    pool = ProcessPoolExecutor(workers, mp_context=get_context(method))
+    try:
+        ahead: deque[tuple[Task, Future[Parsed]]] = deque()
+        todo = iter(tasks)
+        for task in todo:
+            ahead.append((task, pool.submit(parse, task)))
+            if len(ahead) >= 2 * workers:
+                break
+        while ahead:
+            task, future = ahead.popleft()
+            done = future.result()
+            if (nxt := next(todo, None)) is not None:
+                ahead.append((nxt, pool.submit(parse, nxt)))
+            yield task, done
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# ---- the load -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Waiting:
+    """A row whose references were not all known when it was read."""
+
+    kind: str
+    file: str
+    node: NodeRecord | None
+    relation: RelationRecord | None
+
+
+class _Load:
+    def __init__(self, store: GraphStore, skip_invalid: bool, tick: Progress) -> None:
+        self.store = store
+        self.skip_invalid = skip_invalid
+        self.tick = tick
+        self.report = LoadReport()
+        self.errors: list[RowError] = []
+        self._error_keys: set[tuple[str, int, str, str]] = set()
+        self.bad_rows: set[tuple[str, int]] = set()
+        # row id → (kind, digest, file, line) of its first row: repeats and references
+        self.first: dict[str, tuple[str, bytes, str, int]] = {}
+        self.extra: dict[str, str] = {}  # id → label of taxonomy, region and stored nodes
+        self.refused: set[str] = set()  # ids of rows that were refused
+        self.waiting: list[_Waiting] = []
+        self.unavailable: set[str] = set()  # ids of rows seen but not written (waiting, refused)
+        self._headers: dict[str, list[str]] = {}
+        self.remap: dict[str, str] = {}
+        self.regions: set[str] = set()
+        # relationship key hash → (second hash, props, file, line): repeats with other values
+        self.relations: dict[int, tuple[int, str, str, int]] = {}
+        self.conflicts: list[tuple[RowError, str, int]] = []  # (error, earlier file, line)
+        self.sources: dict[str, tuple[str, str]] = {}  # sheet file → (task kind, path)
+        self.peaks: dict[int, float] = {}
+        self.store_has_nodes = True
+
+    # ---- bookkeeping --------------------------------------------------------------------
+
+    def error(self, e: RowError) -> None:
+        key = (e.file, e.line, e.column, e.reason)
+        if key not in self._error_keys:
+            self._error_keys.add(key)
+            self.errors.append(e)
+            self.bad_rows.add((e.file, e.line))
+
+    @property
+    def failing(self) -> bool:
+        """Nothing more is worth writing: the load will be rolled back."""
+        return bool(self.errors) and not self.skip_invalid
+
+    def label_of(self, ref: str) -> str | None:
+        """The label of an id known so far (this load's rows written, taxonomy, store)."""
+        seen = self.first.get(ref)
+        if seen is not None:
+            return None if ref in self.unavailable else LABEL_OF_KIND[seen[0]]
+        return self.extra.get(ref)
+
+    def lookup_stored(self, ids: Iterable[str]) -> None:
+        """Remember the labels of ids that only the store knows."""
+        ask = sorted({i for i in ids if i not in self.first and i not in self.extra})
+        if not ask or not self.store_has_nodes:
+            return
+        self.extra.update(self.store.labels_of(ask))
+
+    def first_seen(self, kind: str, file: str, key: str, digest: bytes, line: int) -> bool:
+        """True for the first row with this id; a repeat is dropped, a conflicting one refused."""
+        seen = self.first.get(key)
+        if seen is None:
+            self.first[key] = (kind, digest, file, line)
+            return True
+        col = 0
+        if seen[0] != kind:
+            name = seen[0][:-1] if seen[0].endswith("s") else seen[0]
+            self.error(
+                RowError(
+                    file,
+                    line,
+                    "id",
+                    f"id {key!r} is already a {name} at {seen[2]}:{seen[3]}; "
+                    "ids are unique across kinds",
+                    col,
+                )
             )
-        found_files += found
-    report.files = [str(file) for _, file in found_files]
+        elif seen[1] != digest:
+            e = RowError(file, line, "id", f"duplicate id {key!r}", col)
+            self.error(e)
+            self.conflicts.append((e, seen[2], seen[3]))  # described at the end
+        return False
 
-    def raws() -> Iterator[RawRow]:  # read and validate in one pass: raw cells are not kept
-        for kind, file in found_files:
-            yield from read_file(kind, file, errors, headers)
+    # ---- stages -------------------------------------------------------------------------
 
-    valid, report.rows = _validate(raws(), headers, errors, tick)
-    valid = _dedupe(valid, errors)
-    resolution = resolve_organizations(_org_records(valid, store))
-    remap = {k: v for k, v in resolution.canonical.items() if k != v}
-    report.merged = resolution.groups
-    report.likely_duplicates = resolution.likely_duplicates
+    def run(self, paths: Sequence[str | Path], dry_run: bool, workers: int | None) -> LoadReport:
+        report = self.report
+        report.dry_run = dry_run
+        found: list[tuple[str, Path]] = []
+        for path in map(Path, paths):
+            if not path.exists():
+                self.error(RowError(str(path), 0, "", "no such file or folder"))
+                continue
+            here = discover(path)
+            if not here:
+                self.error(
+                    RowError(str(path), 0, "", "no interchange files here (organizations.csv, …)")
+                )
+            found += here
+        report.files = [str(file) for _, file in found]
+        tasks = _tasks(found)
+        if workers is None:
+            size = sum(p.stat().st_size for _, p in found if p.is_file())
+            workers = len(os.sched_getaffinity(0)) if size >= PARALLEL_BYTES else 1
+        report.workers = max(workers, 1)
+        self.store_has_nodes = bool(self.store.counts())
+        for node in taxonomy_nodes():
+            self.extra[node.id] = str(node.label)
 
-    bad_lines = _check_references(valid, remap, store, errors)
-    if errors and not skip_invalid:
-        raise IngestError(sorted(errors, key=_error_order))
-    if errors:
-        valid = _drop_rejected(valid, errors, bad_lines, remap, store)
-        report.rejected = len({(e.file, e.line) for e in errors})
-        report.errors = sorted(errors, key=_error_order)
-        report.rejects_file = _write_rejects(Path(paths[0]), report.errors) if not dry_run else None
+        results = _parsed(tasks, report.workers)
+        try:
+            org_tasks = sum(t.kind in ("organizations", "*") for t in tasks)
+            org_batch, rest = self._organizations(results, org_tasks)
+            batches = self._batches(org_batch, rest, results)
+            if dry_run:
+                for _ in batches:
+                    pass
+            else:
+                self.tick("write", 0, None)
+                report.written = self.store.upsert_rows(batches)
+        finally:
+            results.close()
+        self.tick("read", report.rows, report.rows)
+        self.tick("write", report.nodes + report.edges, report.nodes + report.edges)
+        report.worker_peak_mb = sum(self.peaks.values()) if report.workers > 1 else 0.0
+        if self.errors:
+            report.rejected = len(self.bad_rows)
+            report.errors = sorted(self.errors, key=_error_order)
+            if not dry_run:
+                report.rejects_file = _write_rejects(Path(paths[0]), report.errors)
+        return report
 
-    nodes, edges = _build(valid, remap, resolution.groups, store, errors)
-    if errors and not skip_invalid:
-        raise IngestError(sorted(errors, key=_error_order))
-    report.nodes, report.edges = len(nodes), len(edges)
-    del valid  # the validated rows are nodes and edges now; free them before the write
-    if not dry_run:
-        tick("write", 0, len(nodes) + len(edges))
-        report.written = store.upsert(nodes, edges)
-        tick("write", len(nodes) + len(edges), len(nodes) + len(edges))
-    return report
+    def _take(self, task: Task, parsed: Parsed) -> None:
+        self.report.rows += parsed.rows
+        self._headers.update(parsed.headers)
+        for e in parsed.errors:
+            self.error(e)
+        for sheet in parsed.sheets:
+            self.refused.update(sheet.refused_ids)
+            self.sources[sheet.file] = (task.kind, task.path)
+        self.peaks[parsed.pid] = max(self.peaks.get(parsed.pid, 0.0), parsed.peak_mb)
+        self.tick("read", self.report.rows, None)
+
+    def _organizations(
+        self, results: Iterator[tuple[Task, Parsed]], org_tasks: int
+    ) -> tuple[Batch, list[Sheet]]:
+        """Read every part that may hold organisations (the first ``org_tasks``), resolve them
+        and build their nodes; other sheets read on the way are returned, to stream first."""
+        rest: list[Sheet] = []
+        orgs: list[NodeRecord] = []
+        for _, (task, parsed) in zip(range(org_tasks), results, strict=False):
+            self._take(task, parsed)
+            for sheet in parsed.sheets:
+                if sheet.kind != "organizations":
+                    rest.append(sheet)
+                    continue
+                for rec in sheet.nodes:
+                    if self.first_seen("organizations", sheet.file, rec[0], rec[2], rec[3]):
+                        orgs.append(rec)
+        records = [
+            OrgRecord(v["id"], v["name"], v.get("uscc"), tuple(v.get("aliases", ())))
+            for rec in orgs
+            if (v := rec[7]) is not None
+        ]
+        resolution = resolve_organizations([*records, *self._stored_orgs(records)])
+        self.remap = {k: v for k, v in resolution.canonical.items() if k != v}
+        self.report.merged = resolution.groups
+        self.report.likely_duplicates = resolution.likely_duplicates
+        grouped = {i for g in resolution.groups for i in g}
+        nodes: dict[str, Node] = {n.id: n for n in taxonomy_nodes()}
+        edges: list[EdgeRow] = []
+        for rec in orgs:
+            values = rec[7]
+            assert values is not None
+            node = node_of("organizations", values, self.remap)
+            if rec[0] in grouped or node.id in grouped:
+                node = _merged(nodes.get(node.id) or _stored(self.store, node.id), node, rec[0])
+            nodes[node.id] = node
+            edges += derived_edges("organizations", values, self.remap)
+            self._region(values.get("region"), nodes)
+        rows = [(n.id, str(n.label), canonical_json(n.props)) for n in nodes.values()]
+        return (rows, edges), rest
+
+    def _stored_orgs(self, loaded: list[OrgRecord]) -> Iterator[OrgRecord]:
+        if not loaded or not self.store.counts().get(Label.ORGANIZATION, 0):
+            return  # nothing stored to merge with: don't load the store's graph for nothing
+        ids = {r.id for r in loaded}
+        for node in self.store.find(Label.ORGANIZATION):
+            if node.id not in ids:
+                yield OrgRecord(
+                    node.id,
+                    node.title,
+                    node.get("uscc"),
+                    tuple(node.get("aliases") or ()),
+                    stored=True,
+                )
+
+    def _region(self, text: str | None, nodes: dict[str, Node]) -> None:
+        """A Region node for free text that names no known region, once per load."""
+        if text and text not in self.regions:
+            self.regions.add(text)
+            if (rn := region_node(text)) is not None and rn.id not in self.extra:
+                nodes.setdefault(rn.id, rn)
+                self.extra[rn.id] = str(rn.label)
+
+    def _batches(
+        self, first: Batch, rest: list[Sheet], results: Iterator[tuple[Task, Parsed]]
+    ) -> Iterator[Batch]:
+        """Every batch to write; raises ``IngestError`` at the end if any row was bad (which
+        rolls the store's transaction back)."""
+        yield self._counted(first)
+        for sheet in rest:
+            yield self._counted(self._sheet(sheet))
+        for task, parsed in results:
+            self._take(task, parsed)
+            for sheet in parsed.sheets:
+                yield self._counted(self._sheet(sheet))
+        yield self._counted(self._finish())
+        if self.conflicts:
+            self._describe_conflicts()
+        if self.failing:
+            raise IngestError(sorted(self.errors, key=_error_order))
+
+    def _counted(self, batch: Batch) -> Batch:
+        if self.failing:  # the write will be rolled back: stop feeding it, keep checking
+            return [], []
+        self.report.nodes += len(batch[0])
+        self.report.edges += len(batch[1])
+        return batch
+
+    def _sheet(self, sheet: Sheet) -> Batch:
+        """Check one sheet's rows against everything seen so far; the batch of those that pass."""
+        file = sheet.file
+        if sheet.kind == "organizations":  # a workbook's, read after the organisations stage
+            for rec in sheet.nodes:
+                self.error(RowError(file, rec[3], "", "organisations must come before other kinds"))
+            return [], []
+        remap = self.remap
+        if self.store_has_nodes:  # ids this load does not have may be stored already
+            self.lookup_stored(remap.get(r, r) for rec in sheet.nodes for _, r in rec[4])
+            self.lookup_stored(x for rel in sheet.relations for x in (rel[0], rel[2]))
+        nodes: list[NodeRow] = []
+        edges: list[EdgeRow] = []
+        if sheet.nodes:
+            kind = sheet.kind
+            label = LABEL_OF_KIND[kind].value
+            wanted = REFERENCES.get(kind, {})
+            regions: dict[str, Node] = {}
+            for rec in sheet.nodes:
+                if not self.first_seen(kind, file, rec[0], rec[2], rec[3]):
+                    continue
+                refs = [(c, remap.get(r, r)) for c, r in rec[4]] if remap else rec[4]
+                state = self._check_refs(file, rec[3], refs, wanted)
+                if state == "wait":
+                    self.waiting.append(_Waiting(kind, file, rec, None))
+                    self.unavailable.add(rec[0])
+                elif state == "bad":
+                    self.unavailable.add(rec[0])
+                else:
+                    nodes.append((rec[0], label, rec[1]))
+                    edges += row_edges(kind, rec[0], [r for _, r in refs], rec[5], rec[6])
+                    if rec[6]:
+                        self._region(rec[6], regions)
+            nodes += ((n.id, str(n.label), canonical_json(n.props)) for n in regions.values())
+        for rel in sheet.relations:
+            if (edge := self._relation(file, rel, final=False)) is not None:
+                edges.append(edge)
+        return nodes, edges
+
+    def _check_refs(
+        self,
+        file: str,
+        line: int,
+        refs: Iterable[tuple[str, str]],
+        wanted: dict[str, str],
+        *,
+        final: bool = False,
+    ) -> str:
+        """ "ok"; "wait" when an id is not known yet (``final``: it never will be); "bad" when
+        errors were reported."""
+        state = "ok"
+        for column, ref in refs:
+            have = self.label_of(ref)
+            if have is None:
+                if not final:
+                    return "wait"
+                self._missing(file, line, column, ref)
+                state = "bad"
+            elif have != wanted[column]:
+                self._problem(file, line, column, f"{ref!r} is a {have}, not a {wanted[column]}")
+                state = "bad"
+        return state
+
+    def _problem(self, file: str, line: int, column: str, reason: str) -> None:
+        header = self._headers.get(file, [])
+        col = header.index(column) + 1 if column in header else 0
+        self.error(RowError(file, line, column, reason, col))
+
+    def _missing(self, file: str, line: int, column: str, ref: str) -> None:
+        if ref in self.refused or ref in self.first:
+            why = f"{ref!r} exists nowhere valid (its row was rejected)"
+        else:
+            why = f"{ref!r} exists nowhere (not in these files, not in the store)"
+        self._problem(file, line, column, why)
+
+    def _relation(self, file: str, rel: RelationRecord, *, final: bool) -> EdgeRow | None:
+        """The edge of a relationship row, None when it waits or is refused."""
+        source, typ, target, props, line = rel
+        if self.remap:
+            source, target = self.remap.get(source, source), self.remap.get(target, target)
+        sources, targets = _ENDPOINTS[typ]
+        ok = True
+        for column, ref, allowed in (("source", source, sources), ("target", target, targets)):
+            have = self.label_of(ref)
+            if have is None:
+                if not final:
+                    self.waiting.append(_Waiting("relations", file, None, rel))
+                    return None
+                self._missing(file, line, column, ref)
+                ok = False
+            elif have not in allowed:
+                self._problem(
+                    file,
+                    line,
+                    column,
+                    f"{ref!r} is a {have}; {typ} needs {' or '.join(sorted(allowed))} here",
+                )
+                ok = False
+        if not ok:
+            return None
+        # Repeats are found by two independent hashes of the key (no collision in practice),
+        # which keeps millions of relationships out of memory.
+        key = (source, typ, target)
+        h1, h2 = hash(key), hash((target, typ, source))
+        earlier = self.relations.get(h1)
+        if earlier is not None and earlier[0] == h2:
+            if earlier[1] != props:
+                self.error(
+                    RowError(
+                        file,
+                        line,
+                        "",
+                        f"relationship {' '.join(key)} appears again with other values than "
+                        f"{earlier[2]}:{earlier[3]}",
+                    )
+                )
+                return None
+        else:
+            self.relations[h1] = (h2, props, file, line)
+        return (source, typ, target, props)
+
+    def _finish(self) -> Batch:
+        """Rows that waited for an id: written when their references now resolve, else refused
+        (and so, in turn, waiting rows that refer to them)."""
+        rows, self.waiting = self.waiting, []
+        if not rows:
+            return [], []
+        self.lookup_stored(
+            self.remap.get(r, r)
+            for w in rows
+            for r in ([r for _, r in w.node[4]] if w.node else [w.relation[0], w.relation[2]])  # type: ignore[index]
+        )
+        pending = {w.node[0]: w for w in rows if w.node is not None}
+
+        def resolves(ref: str, want: str) -> bool:
+            if ref in pending:
+                return LABEL_OF_KIND[pending[ref].kind] == want
+            return self.label_of(ref) == want
+
+        refused: list[_Waiting] = []
+        changed = True
+        while changed:
+            changed = False
+            for node_id, w in list(pending.items()):
+                assert w.node is not None
+                wanted = REFERENCES.get(w.kind, {})
+                if not all(resolves(self.remap.get(r, r), wanted[c]) for c, r in w.node[4]):
+                    del pending[node_id]
+                    refused.append(w)
+                    changed = True
+        self.unavailable -= pending.keys()  # every pending row is written below
+        for w in refused:
+            assert w.node is not None
+            refs = [(c, self.remap.get(r, r)) for c, r in w.node[4]]
+            self._check_refs(w.file, w.node[3], refs, REFERENCES.get(w.kind, {}), final=True)
+        nodes: list[NodeRow] = []
+        edges: list[EdgeRow] = []
+        for w in pending.values():
+            rec = w.node
+            assert rec is not None
+            nodes.append((rec[0], LABEL_OF_KIND[w.kind].value, rec[1]))
+            targets = [self.remap.get(r, r) for _, r in rec[4]]
+            edges += row_edges(w.kind, rec[0], targets, rec[5], rec[6])
+        for w in rows:
+            if w.relation is not None and (edge := self._relation(w.file, w.relation, final=True)):
+                edges.append(edge)
+        return nodes, edges
+
+    def _describe_conflicts(self) -> None:
+        """Name the columns in which each conflicting repeat differs from the first row."""
+        wanted = {(f, line) for _, f, line in self.conflicts}
+        wanted |= {(e.file, e.line) for e, _, _ in self.conflicts}
+        rows = _reread(wanted, self.sources)
+        described = {}
+        for e, file, line in self.conflicts:
+            a, b = rows.get((file, line), {}), rows.get((e.file, e.line), {})
+            diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+            why = f"{e.reason} with different values ({', '.join(diff)}) than {file}:{line}"
+            described[id(e)] = replace(e, reason=why)
+        self.errors = [described.get(id(e), e) for e in self.errors]
+
+
+def _reread(
+    wanted: set[tuple[str, int]], sources: dict[str, tuple[str, str]]
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """The validated values of a few rows, read again from their files (error messages only)."""
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    files = {sources[f] for f, _ in wanted if f in sources}
+    for kind, path in sorted(files):
+        for raw in read_file(kind, Path(path), [], {}):
+            if (raw.file, raw.line) in wanted:
+                row = ROW_MODELS[raw.kind].model_validate(raw.values)
+                out[(raw.file, raw.line)] = row.model_dump(mode="json")
+    return out
 
 
 def _error_order(e: RowError) -> tuple[str, int, int]:
     return (e.file, e.line, e.col)
-
-
-def _validate(
-    raws: Iterable[RawRow], headers: dict[str, list[str]], errors: list[RowError], tick: Progress
-) -> tuple[list[_Valid], int]:
-    """The valid rows and the number of rows read."""
-    out: list[_Valid] = []
-    missing_reported: set[tuple[str, str]] = set()
-    n = 0
-    for n, raw in enumerate(raws, start=1):
-        model = ROW_MODELS[raw.kind]
-        try:
-            row = model.model_validate(raw.values)
-            out.append(_Valid(raw.kind, raw.file, raw.line, raw.columns, row))
-        except ValidationError as exc:
-            for err in exc.errors():
-                column = str(err["loc"][0]) if err["loc"] else ""
-                header = headers.get(raw.file, [])
-                if err["type"] == "missing" and column not in header:
-                    if (raw.file, column) not in missing_reported:
-                        missing_reported.add((raw.file, column))
-                        errors.append(
-                            RowError(raw.file, 1, column, f"required column {column!r} is missing")
-                        )
-                    continue
-                reason = err["msg"].removeprefix("Value error, ")
-                if err["type"] == "missing":
-                    reason = "required value is empty"
-                col = raw.columns.get(column) or (
-                    header.index(column) + 1 if column in header else 0
-                )
-                errors.append(RowError(raw.file, raw.line, column, reason, col))
-        if n % 50_000 == 0:
-            tick("read", n, None)
-    tick("read", n, n)
-    return out, n
-
-
-def _dedupe(valid: list[_Valid], errors: list[RowError]) -> list[_Valid]:
-    """Identical repeats of a row are dropped; an id reused with other values is an error."""
-    first: dict[str, _Valid] = {}
-    out: list[_Valid] = []
-    for v in valid:
-        if v.kind == "relations":
-            out.append(v)
-            continue
-        seen = first.get(v.key)
-        if seen is None:
-            first[v.key] = v
-            out.append(v)
-        elif seen.kind != v.kind:
-            errors.append(
-                RowError(
-                    v.file,
-                    v.line,
-                    "id",
-                    f"id {v.key!r} is already a {seen.kind[:-1] if seen.kind.endswith('s') else seen.kind} "
-                    f"at {seen.file}:{seen.line}; ids are unique across kinds",
-                    v.columns.get("id", 0),
-                )
-            )
-        elif seen.row.model_dump() != v.row.model_dump():
-            diff = sorted(
-                k
-                for k in set(seen.row.model_dump()) | set(v.row.model_dump())
-                if seen.row.model_dump().get(k) != v.row.model_dump().get(k)
-            )
-            errors.append(
-                RowError(
-                    v.file,
-                    v.line,
-                    "id",
-                    f"duplicate id {v.key!r} with different values ({', '.join(diff)}) than "
-                    f"{seen.file}:{seen.line}",
-                    v.columns.get("id", 0),
-                )
-            )
-    return out
-
-
-def _org_records(valid: list[_Valid], store: GraphStore) -> Iterable[OrgRecord]:
-    loaded = {v.key for v in valid if v.kind == "organizations"}
-    for v in valid:
-        if v.kind == "organizations":
-            row: Any = v.row
-            yield OrgRecord(row.id, row.name, row.uscc, tuple(row.aliases))
-    if not loaded or not store.counts().get(Label.ORGANIZATION, 0):
-        return  # nothing stored to merge with: don't load the store's graph for nothing
-    for node in store.find(Label.ORGANIZATION):
-        if node.id not in loaded:
-            yield OrgRecord(
-                node.id, node.title, node.get("uscc"), tuple(node.get("aliases") or ()), stored=True
-            )
-
-
-def _label_in_store(store: GraphStore, node_id: str) -> str | None:
-    try:
-        return str(store.get(node_id).label)
-    except NodeNotFound:
-        return None
-
-
-def _check_references(
-    valid: list[_Valid], remap: dict[str, str], store: GraphStore, errors: list[RowError]
-) -> set[tuple[str, int]]:
-    """Every id a row refers to must exist, in this load or the store, with the right label."""
-    labels: dict[str, str] = {v.key: LABEL_OF_KIND[v.kind] for v in valid if v.kind != "relations"}
-    stored: dict[str, str | None] = {}
-
-    def label_of(ref: str) -> str | None:
-        ref = remap.get(ref, ref)
-        if ref in labels:
-            return labels[ref]
-        if ref not in stored:
-            stored[ref] = _label_in_store(store, ref)
-        return stored[ref]
-
-    bad: set[tuple[str, int]] = set()
-
-    def problem(v: _Valid, column: str, reason: str) -> None:
-        errors.append(RowError(v.file, v.line, column, reason, v.columns.get(column, 0)))
-        bad.add((v.file, v.line))
-
-    for v in valid:
-        if v.kind == "relations":
-            rel_row: Any = v.row
-            try:
-                rel = Rel(rel_row.type)
-            except ValueError:
-                problem(
-                    v,
-                    "type",
-                    f"unknown relationship type {rel_row.type!r}; expected one of "
-                    f"{', '.join(r.value for r in Rel)}",
-                )
-                continue
-            sources, targets = EDGE_ENDPOINTS[rel]
-            for column, ref, allowed in (
-                ("source", rel_row.source, sources),
-                ("target", rel_row.target, targets),
-            ):
-                have = label_of(ref)
-                if have is None:
-                    problem(
-                        v, column, f"{ref!r} exists nowhere (not in these files, not in the store)"
-                    )
-                elif have not in allowed:
-                    problem(
-                        v,
-                        column,
-                        f"{ref!r} is a {have}; {rel.value} needs "
-                        f"{' or '.join(sorted(allowed))} here",
-                    )
-            continue
-        for column, want in REFERENCES.get(v.kind, {}).items():
-            refs = getattr(v.row, column)
-            for ref in [refs] if isinstance(refs, str) else (refs or []):
-                have = label_of(ref)
-                if have is None:
-                    problem(
-                        v, column, f"{ref!r} exists nowhere (not in these files, not in the store)"
-                    )
-                elif have != want:
-                    problem(v, column, f"{ref!r} is a {have}, not a {want}")
-    return bad
-
-
-def _drop_rejected(
-    valid: list[_Valid],
-    errors: list[RowError],
-    bad: set[tuple[str, int]],
-    remap: dict[str, str],
-    store: GraphStore,
-) -> list[_Valid]:
-    """Remove rejected rows, then rows that referred to them, until nothing changes."""
-    rejected_lines = {(e.file, e.line) for e in errors} | bad
-    keep = [v for v in valid if (v.file, v.line) not in rejected_lines]
-    while True:
-        more: list[RowError] = []
-        _check_references(keep, remap, store, more)
-        if not more:
-            return keep
-        errors.extend(
-            RowError(e.file, e.line, e.column, e.reason + " (its row was rejected)", e.col)
-            for e in more
-        )
-        lines = {(e.file, e.line) for e in more}
-        keep = [v for v in keep if (v.file, v.line) not in lines]
-
-
-def _build(
-    valid: list[_Valid],
-    remap: dict[str, str],
-    groups: list[list[str]],
-    store: GraphStore,
-    errors: list[RowError],
-) -> tuple[list[Node], list[Edge]]:
-    nodes: dict[str, Node] = {n.id: n for n in taxonomy_nodes()}
-    edges: dict[tuple[str, str, str], Edge] = {}
-    group_of = {i: g for g in groups for i in g}
-    for v in valid:
-        if v.kind == "relations":
-            continue
-        values = v.row.model_dump(mode="json", exclude_none=True)
-        node = node_of(v.kind, values, remap)
-        if v.key in group_of or node.id in group_of:
-            node = _merged(nodes.get(node.id) or _stored(store, node.id), node, v.key)
-        nodes[node.id] = node
-        for edge in derived_edges(v.kind, values, remap):
-            edges.setdefault(edge.key, edge)
-        region = values.get("region")
-        if region and (rn := region_node(region)) is not None:
-            nodes.setdefault(rn.id, rn)
-    relation_at: dict[tuple[str, str, str], _Valid] = {}
-    for v in valid:
-        if v.kind != "relations":
-            continue
-        r: Any = v.row
-        props = {
-            k: val
-            for k, val in r.model_dump(mode="json", exclude_none=True).items()
-            if k not in ("source", "type", "target")
-        }
-        edge = Edge(remap.get(r.source, r.source), r.type, remap.get(r.target, r.target), props)
-        earlier = relation_at.get(edge.key)
-        if earlier is not None and dict(edges[edge.key].props) != props:
-            errors.append(
-                RowError(
-                    v.file,
-                    v.line,
-                    "",
-                    f"relationship {' '.join(edge.key)} "
-                    f"appears again with other values than {earlier.file}:{earlier.line}",
-                )
-            )
-            continue
-        relation_at[edge.key] = v
-        base = dict(edges[edge.key].props) if edge.key in edges else {}
-        edges[edge.key] = Edge(edge.source, edge.type, edge.target, {**base, **props})
-    return list(nodes.values()), list(edges.values())
 
 
 def _stored(store: GraphStore, node_id: str) -> Node | None:
@@ -422,9 +600,6 @@ def _merged(base: Node | None, node: Node, source_id: str) -> Node:
 
 def _write_rejects(first_input: Path, errors: list[RowError]) -> str:
     target = first_input.with_name(first_input.name + ".rejects.csv")
-    by_row: dict[tuple[str, int], list[RowError]] = defaultdict(list)
-    for e in errors:
-        by_row[(e.file, e.line)].append(e)
     with target.open("w", encoding="utf-8", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(["file", "line", "column", "col", "reason"])

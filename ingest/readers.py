@@ -19,7 +19,7 @@ from typing import Any
 from graph.errors import RowError
 from ingest.encoding import BinaryFile, decode_text
 
-__all__ = ["KINDS", "MAX_CELL", "RawRow", "discover", "read_file"]
+__all__ = ["KINDS", "MAX_CELL", "RawRow", "discover", "part_count", "read_file"]
 
 KINDS = (
     "organizations",
@@ -36,11 +36,15 @@ MAX_CELL = 100_000  # characters; a longer cell is refused, not truncated
 # Spreadsheet formula injection: =… and @… always; +/- only when followed by a name or
 # formula syntax, so that "-40℃" or "+86 23 …" stay ordinary text.
 _FORMULA = re.compile(r"^[=@]|^[+-]\s*[A-Za-z(]|^[+-].*[|!]")
+# A cell that may start with a formula character, anywhere in a CSV text: files without one skip
+# the per-cell check (a false alarm only costs the check).
+_MAYBE_FORMULA = re.compile(r'(?:^|,)[ \t"]*[=@+-]', re.MULTILINE)
+PART_CHARS = 8_000_000  # files are split into parts of about this many characters
 
 csv.field_size_limit(1 << 30)  # we check cell sizes ourselves, with a clear message
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RawRow:
     """One input row: its kind, where it came from and its non-empty cells."""
 
@@ -132,11 +136,46 @@ def _clean(
     return RawRow(kind, file, line, values, columns)
 
 
+def part_count(size: int) -> int:
+    """How many parts a text file of ``size`` bytes is read in (in parallel, by ``load``)."""
+    return max(1, size // PART_CHARS)
+
+
+def _bounds(text: str, start: int, part: int, parts: int, *, quoted: bool) -> tuple[int, int]:
+    """The [begin, end) of part ``part`` of ``text[start:]``, cut at record boundaries: after a
+    newline, and for CSV only where the quotes before the cut are balanced (not inside a cell)."""
+
+    def cut(k: int) -> int:
+        if k == 0:
+            return start
+        if k == parts:
+            return len(text)
+        pos = start + (len(text) - start) * k // parts
+        while True:
+            pos = text.find("\n", pos)
+            if pos < 0:
+                return len(text)
+            pos += 1
+            if not quoted or text.count('"', 0, pos) % 2 == 0:
+                return pos
+
+    return cut(part), cut(part + 1)
+
+
 def _read_csv(
-    kind: str, path: Path, text: str, errors: list[RowError], headers: dict[str, list[str]]
+    kind: str,
+    path: Path,
+    text: str,
+    errors: list[RowError],
+    headers: dict[str, list[str]],
+    part: int = 0,
+    parts: int = 1,
 ) -> Iterator[RawRow]:
     name = str(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    first = text.find("\n") + 1 or len(text)
+    if '"' in text[:first]:  # a quoted header may span lines: let the reader find its end
+        first = 0
+    reader = csv.reader(io.StringIO(text[:first] if first else text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -154,8 +193,19 @@ def _read_csv(
             return
     headers[name] = header
     columns = {h: col for col, h in enumerate(header, start=1)}
+    if first:
+        begin, end = _bounds(text, first, part, parts, quoted=True)
+        reader = csv.reader(io.StringIO(text[begin:end], newline=""))
+        offset = text.count("\n", 0, begin)
+    elif part:
+        return  # the whole file is part 0's
+    else:
+        offset = 0
+    # Most files have no cell that could be a formula: their rows skip the per-cell checks
+    # (the bulk of reading time) unless a cell is too long.
+    checked = _MAYBE_FORMULA.search(text) is not None
     while True:
-        line = reader.line_num + 1
+        line = offset + reader.line_num + 1
         try:
             cells = next(reader)
         except StopIteration:
@@ -163,11 +213,16 @@ def _read_csv(
         except csv.Error as exc:
             errors.append(RowError(name, line, "", f"malformed CSV: {exc}"))
             return
-        if not any(c.strip() for c in cells):
+        if checked or len(cells) > len(header) or max(map(len, cells), default=0) > MAX_CELL:
+            if not any(c.strip() for c in cells):
+                continue
+            row = _clean(kind, name, line, header, cells, errors, columns)
+            if row:
+                yield row
             continue
-        row = _clean(kind, name, line, header, cells, errors, columns)
-        if row:
-            yield row
+        values = {h: v for h, c in zip(header, cells, strict=False) if (v := c.strip())}
+        if values:
+            yield RawRow(kind, name, line, values, columns)
 
 
 def _read_jsonl(
@@ -248,12 +303,21 @@ def _cell_text(value: Any) -> str:
 
 
 def read_file(
-    kind: str, path: Path, errors: list[RowError], headers: dict[str, list[str]]
+    kind: str,
+    path: Path,
+    errors: list[RowError],
+    headers: dict[str, list[str]],
+    part: int = 0,
+    parts: int = 1,
 ) -> Iterator[RawRow]:
-    """Rows of one file; a workbook (``kind='*'``) yields rows of every sheet.
+    """Rows of one file, or of part ``part`` of ``parts`` of a CSV file (other files are read
+    whole as part 0); a workbook (``kind='*'``) yields rows of every sheet.
 
     Problems go to ``errors``; each file's header goes to ``headers`` (keyed like ``RawRow.file``).
+    A problem with the file itself is reported by part 0 only.
     """
+    if part and (parts == 1 or path.suffix.lower() != ".csv"):
+        return
     if path.suffix.lower() == ".xlsx":
         yield from _read_xlsx(path, errors, headers)
         return
@@ -283,4 +347,4 @@ def read_file(
     if path.suffix.lower() == ".jsonl":
         yield from _read_jsonl(kind, path, text, errors, headers)
     else:
-        yield from _read_csv(kind, path, text, errors, headers)
+        yield from _read_csv(kind, path, text, errors, headers, part, parts)

@@ -1,0 +1,169 @@
+"""Read and validate one part of an input file into compact records: the per-row work of a load.
+
+Runs in worker processes (``ingest.load`` spreads the parts of large inputs over the cores), so
+everything here depends on the part alone; checks across rows (ids, references, repeats) are
+the loader's. Records are plain tuples: they cross process boundaries by the million.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import resource
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from graph.errors import RowError
+from graph.model import Rel
+from ingest.readers import RawRow, read_file
+from ingest.rows import REFERENCES, ROW_MODELS
+
+__all__ = ["NodeRecord", "Parsed", "RelationRecord", "Sheet", "Task", "parse"]
+
+# (id, properties as canonical JSON, digest of the whole row, line, ((column, referenced id), …),
+#  field id, region text, the whole row as JSON values — organisations only, for resolution)
+NodeRecord = tuple[
+    str, str, bytes, int, tuple[tuple[str, str], ...], str | None, str | None, dict[str, Any] | None
+]
+# (source, type, target, properties as canonical JSON, line)
+RelationRecord = tuple[str, str, str, str, int]
+
+_SORTED = orjson.OPT_SORT_KEYS
+_EMPTY = "{}"
+_REL_TYPES = frozenset(r.value for r in Rel)
+_REL_KEYS = ("source", "type", "target")
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """Part ``part`` of ``parts`` of one input file (``kind`` ``*``: a workbook)."""
+
+    kind: str
+    path: str
+    part: int = 0
+    parts: int = 1
+
+
+@dataclass(slots=True)
+class Sheet:
+    """The records of one kind read from one file (or workbook sheet)."""
+
+    kind: str
+    file: str
+    nodes: list[NodeRecord] = field(default_factory=list)
+    relations: list[RelationRecord] = field(default_factory=list)
+    refused_ids: list[str] = field(default_factory=list)  # ids of rows refused here
+
+
+@dataclass(slots=True)
+class Parsed:
+    """What one task read: records by sheet, every problem, headers, and the worker's memory."""
+
+    sheets: list[Sheet]
+    errors: list[RowError]
+    headers: dict[str, list[str]]
+    rows: int
+    peak_mb: float
+    pid: int
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process (VmHWM)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _text(values: dict[str, Any]) -> str:
+    return orjson.dumps(values, option=_SORTED).decode() if values else _EMPTY
+
+
+def _node_record(kind: str, values: dict[str, Any], line: int) -> NodeRecord:
+    """``values`` is the validated row as JSON values, without empty ones."""
+    skip = REFERENCES.get(kind, {})
+    refs: list[tuple[str, str]] = []
+    for column in skip:
+        found = values.get(column)
+        for ref in [found] if isinstance(found, str) else dict.fromkeys(found or ()):
+            refs.append((column, ref))
+    props = _text({k: v for k, v in values.items() if k != "id" and k not in skip and v != []})
+    # The row is its id, its properties and its references: equal digests, equal rows.
+    digest = hashlib.blake2b(
+        "\x1f".join([props, *(f"{c}={r}" for c, r in refs)]).encode(), digest_size=16
+    ).digest()
+    return (
+        values["id"],
+        props,
+        digest,
+        line,
+        tuple(refs),
+        values.get("field"),
+        values.get("region"),
+        values if kind == "organizations" else None,
+    )
+
+
+def _invalid(
+    raw: RawRow, exc: ValidationError, headers: dict[str, list[str]], errors: list[RowError]
+) -> None:
+    """Every problem of a row; a required column missing from the header is reported once."""
+    header = headers.get(raw.file, [])
+    for err in exc.errors():
+        column = str(err["loc"][0]) if err["loc"] else ""
+        if err["type"] == "missing" and column not in header:
+            errors.append(RowError(raw.file, 1, column, f"required column {column!r} is missing"))
+            continue
+        reason = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            reason = "required value is empty"
+        col = raw.columns.get(column) or (header.index(column) + 1 if column in header else 0)
+        errors.append(RowError(raw.file, raw.line, column, reason, col))
+
+
+def parse(task: Task) -> Parsed:
+    """Read, validate and reduce the rows of ``task`` to records."""
+    errors: list[RowError] = []
+    headers: dict[str, list[str]] = {}
+    sheets: dict[tuple[str, str], Sheet] = {}
+    rows = 0
+    for raw in read_file(task.kind, Path(task.path), errors, headers, task.part, task.parts):
+        rows += 1
+        sheet = sheets.get((raw.kind, raw.file))
+        if sheet is None:
+            sheet = sheets[(raw.kind, raw.file)] = Sheet(raw.kind, raw.file)
+        try:
+            row = ROW_MODELS[raw.kind].model_validate(raw.values)
+        except ValidationError as exc:
+            _invalid(raw, exc, headers, errors)
+            if isinstance(raw.values.get("id"), str):
+                sheet.refused_ids.append(raw.values["id"])
+            continue
+        values = row.model_dump(mode="json", exclude_none=True)
+        if raw.kind != "relations":
+            sheet.nodes.append(_node_record(raw.kind, values, raw.line))
+            continue
+        if values["type"] not in _REL_TYPES:
+            errors.append(
+                RowError(
+                    raw.file,
+                    raw.line,
+                    "type",
+                    f"unknown relationship type {values['type']!r}; expected one of "
+                    f"{', '.join(r.value for r in Rel)}",
+                    raw.columns.get("type", 0),
+                )
+            )
+            continue
+        props = {k: v for k, v in values.items() if k not in _REL_KEYS}
+        sheet.relations.append(
+            (values["source"], values["type"], values["target"], _text(props), raw.line)
+        )
+    return Parsed(list(sheets.values()), errors, headers, rows, _peak_mb(), os.getpid())
