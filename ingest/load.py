@@ -386,21 +386,35 @@ class _Load:
             label = LABEL_OF_KIND[kind].value
             wanted = REFERENCES.get(kind, {})
             regions: dict[str, Node] = {}
+            first, extra, unavailable = self.first, self.extra, self.unavailable
             for rec in sheet.nodes:
-                if not self.first_seen(kind, file, rec[0], rec[2], rec[3]):
+                key = rec[0]
+                if key in first:  # a repeat: dropped, or refused when it differs
+                    self.first_seen(kind, file, key, rec[2], rec[3])
                     continue
+                first[key] = (kind, rec[2], file, rec[3])
                 refs = [(c, remap.get(r, r)) for c, r in rec[4]] if remap else rec[4]
-                state = self._check_refs(file, rec[3], refs, wanted)
-                if state == "wait":
-                    self.waiting.append(_Waiting(kind, file, rec, None))
-                    self.unavailable.add(rec[0])
-                elif state == "bad":
-                    self.unavailable.add(rec[0])
-                else:
-                    nodes.append((rec[0], label, rec[1]))
-                    edges += row_edges(kind, rec[0], [r for _, r in refs], rec[5], rec[6])
-                    if rec[6]:
-                        self._region(rec[6], regions)
+                ok = True
+                for column, ref in refs:  # the common case inline; _check_refs says why not
+                    seen = first.get(ref)
+                    if seen is None or ref in unavailable:
+                        ok = seen is None and extra.get(ref) == wanted[column]
+                    else:
+                        ok = LABEL_OF_KIND[seen[0]] == wanted[column]
+                    if not ok:
+                        break
+                if not ok:
+                    state = self._check_refs(file, rec[3], refs, wanted)
+                    if state == "wait":
+                        self.waiting.append(_Waiting(kind, file, rec, None))
+                    unavailable.add(key)
+                    if state != "ok":
+                        continue
+                    unavailable.discard(key)
+                nodes.append((key, label, rec[1]))
+                edges += row_edges(kind, key, [r for _, r in refs], rec[5], rec[6])
+                if rec[6]:
+                    self._region(rec[6], regions)
             nodes += ((n.id, str(n.label), canonical_json(n.props)) for n in regions.values())
         for rel in sheet.relations:
             if (edge := self._relation(file, rel, final=False)) is not None:
