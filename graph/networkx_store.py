@@ -13,6 +13,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -250,8 +251,8 @@ class NetworkxStore:
     def _check_endpoints(
         self, cur: sqlite3.Cursor, chunk: list[EdgeRow], fresh: set[str], no_nodes: bool
     ) -> None:
-        ends = {row[0] for row in chunk}
-        ends.update(row[2] for row in chunk)
+        ends = set(map(itemgetter(0), chunk))
+        ends.update(map(itemgetter(2), chunk))
         ends -= fresh
         if ends and not no_nodes:
             for part in _chunks(ends, 900):

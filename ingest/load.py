@@ -28,6 +28,7 @@ from graph.model import EDGE_ENDPOINTS, Label, Node, UpsertReport, canonical_jso
 from graph.store import EdgeRow, GraphStore, NodeRow
 from graph.taxonomy import taxonomy_nodes
 from ingest.build import LABEL_OF_KIND, derived_edges, node_of, region_node, row_edges
+from ingest.encoding import BinaryFile, decode_text
 from ingest.parse import NodeRecord, Parsed, RelationRecord, Sheet, Task, parse
 from ingest.readers import KINDS, discover, part_count, read_file
 from ingest.resolve import OrgRecord, resolve_organizations
@@ -39,6 +40,7 @@ Progress = Callable[[str, int, int | None], None]  # (stage, done, total)
 PARALLEL_BYTES = 16 << 20  # inputs at least this large are read by worker processes
 Batch = tuple[list[NodeRow], list[EdgeRow]]
 _ENDPOINTS = {rel.value: ends for rel, ends in EDGE_ENDPOINTS.items()}  # by plain name: fast
+_LABEL = {kind: label.value for kind, label in LABEL_OF_KIND.items()}
 
 
 @dataclass
@@ -99,7 +101,13 @@ def _tasks(found: list[tuple[str, Path]]) -> list[Task]:
     for kind, path in sorted(found, key=lambda f: order.get(f[0], len(order))):
         size = path.stat().st_size if path.is_file() else 0
         parts = part_count(size) if path.suffix.lower() == ".csv" else 1
-        tasks += [Task(kind, str(path), part, parts) for part in range(parts)]
+        encoding = None
+        if parts > 1:  # the parts need the file's encoding; a file that has none is read whole
+            try:
+                encoding = decode_text(path.read_bytes())[1]
+            except (BinaryFile, OSError):
+                parts = 1
+        tasks += [Task(kind, str(path), part, parts, encoding) for part in range(parts)]
     return tasks
 
 
@@ -366,6 +374,7 @@ class _Load:
             return [], []
         self.report.nodes += len(batch[0])
         self.report.edges += len(batch[1])
+        self.tick("write", self.report.nodes + self.report.edges, None)
         return batch
 
     def _sheet(self, sheet: Sheet) -> Batch:
@@ -416,10 +425,34 @@ class _Load:
                 if rec[6]:
                     self._region(rec[6], regions)
             nodes += ((n.id, str(n.label), canonical_json(n.props)) for n in regions.values())
+        self._relations(sheet, edges)
+        return nodes, edges
+
+    def _relations(self, sheet: Sheet, edges: list[EdgeRow]) -> None:
+        """The edges of a sheet's relationship rows: the common case (both ends known with
+        the right labels, key not seen) inline, every other case through ``_relation``."""
+        first, extra, unavailable = self.first, self.extra, self.unavailable
+        relations, file, slow = self.relations, sheet.file, bool(self.remap)
         for rel in sheet.relations:
+            source, typ, target, props, line = rel
+            ends = _ENDPOINTS.get(typ)
+            if not slow and ends is not None:
+                seen_s, seen_t = first.get(source), first.get(target)
+                label_s = _LABEL[seen_s[0]] if seen_s is not None else extra.get(source)
+                label_t = _LABEL[seen_t[0]] if seen_t is not None else extra.get(target)
+                if (
+                    label_s in ends[0]
+                    and label_t in ends[1]
+                    and source not in unavailable
+                    and target not in unavailable
+                ):
+                    h1 = hash((source, typ, target))
+                    if h1 not in relations:
+                        relations[h1] = (hash((target, typ, source)), props, file, line)
+                        edges.append((source, typ, target, props))
+                        continue
             if (edge := self._relation(file, rel, final=False)) is not None:
                 edges.append(edge)
-        return nodes, edges
 
     def _check_refs(
         self,
@@ -499,7 +532,7 @@ class _Load:
                     )
                 )
                 return None
-        else:
+        elif earlier is None:
             self.relations[h1] = (h2, props, file, line)
         return (source, typ, target, props)
 
@@ -539,12 +572,15 @@ class _Load:
             self._check_refs(w.file, w.node[3], refs, REFERENCES.get(w.kind, {}), final=True)
         nodes: list[NodeRow] = []
         edges: list[EdgeRow] = []
+        regions: dict[str, Node] = {}
         for w in pending.values():
             rec = w.node
             assert rec is not None
             nodes.append((rec[0], LABEL_OF_KIND[w.kind].value, rec[1]))
             targets = [self.remap.get(r, r) for _, r in rec[4]]
             edges += row_edges(w.kind, rec[0], targets, rec[5], rec[6])
+            self._region(rec[6], regions)
+        nodes += ((n.id, str(n.label), canonical_json(n.props)) for n in regions.values())
         for w in rows:
             if w.relation is not None and (edge := self._relation(w.file, w.relation, final=True)):
                 edges.append(edge)

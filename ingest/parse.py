@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from graph.errors import RowError
 from graph.model import Rel
@@ -40,12 +40,14 @@ _REL_KEYS = ("source", "type", "target")
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """Part ``part`` of ``parts`` of one input file (``kind`` ``*``: a workbook)."""
+    """Part ``part`` of ``parts`` of one input file (``kind`` ``*``: a workbook), and the
+    file's encoding when it is read in parts."""
 
     kind: str
     path: str
     part: int = 0
     parts: int = 1
+    encoding: str | None = None
 
 
 @dataclass(slots=True)
@@ -111,6 +113,16 @@ def _node_record(kind: str, values: dict[str, Any], line: int) -> NodeRecord:
     )
 
 
+def _values(row: BaseModel) -> dict[str, Any]:
+    """The row's values without the empty ones: ``model_dump(mode="json", exclude_none=True)``
+    but for dates and enums, which orjson writes the same way (tests compare the two); half
+    the cost, and this runs for every row."""
+    out = {k: v for k, v in row.__dict__.items() if v is not None}
+    if row.__pydantic_extra__:
+        out.update((k, v) for k, v in row.__pydantic_extra__.items() if v is not None)
+    return out
+
+
 def _invalid(
     raw: RawRow, exc: ValidationError, headers: dict[str, list[str]], errors: list[RowError]
 ) -> None:
@@ -134,7 +146,9 @@ def parse(task: Task) -> Parsed:
     headers: dict[str, list[str]] = {}
     sheets: dict[tuple[str, str], Sheet] = {}
     rows = 0
-    for raw in read_file(task.kind, Path(task.path), errors, headers, task.part, task.parts):
+    for raw in read_file(
+        task.kind, Path(task.path), errors, headers, task.part, task.parts, task.encoding
+    ):
         rows += 1
         sheet = sheets.get((raw.kind, raw.file))
         if sheet is None:
@@ -146,7 +160,7 @@ def parse(task: Task) -> Parsed:
             if isinstance(raw.values.get("id"), str):
                 sheet.refused_ids.append(raw.values["id"])
             continue
-        values = row.model_dump(mode="json", exclude_none=True)
+        values = _values(row)
         if raw.kind != "relations":
             sheet.nodes.append(_node_record(raw.kind, values, raw.line))
             continue

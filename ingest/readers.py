@@ -39,7 +39,7 @@ _FORMULA = re.compile(r"^[=@]|^[+-]\s*[A-Za-z(]|^[+-].*[|!]")
 # A cell that may start with a formula character, anywhere in a CSV text: files without one skip
 # the per-cell check (a false alarm only costs the check).
 _MAYBE_FORMULA = re.compile(r'(?:^|,)[ \t"]*[=@+-]', re.MULTILINE)
-PART_CHARS = 8_000_000  # files are split into parts of about this many characters
+PART_BYTES = 8_000_000  # CSV files are read in parts of about this many bytes
 
 csv.field_size_limit(1 << 30)  # we check cell sizes ourselves, with a clear message
 
@@ -137,29 +137,42 @@ def _clean(
 
 
 def part_count(size: int) -> int:
-    """How many parts a text file of ``size`` bytes is read in (in parallel, by ``load``)."""
-    return max(1, size // PART_CHARS)
+    """How many parts a CSV file of ``size`` bytes is read in (in parallel, by ``load``)."""
+    return max(1, size // PART_BYTES)
 
 
-def _bounds(text: str, start: int, part: int, parts: int, *, quoted: bool) -> tuple[int, int]:
-    """The [begin, end) of part ``part`` of ``text[start:]``, cut at record boundaries: after a
-    newline, and for CSV only where the quotes before the cut are balanced (not inside a cell)."""
+def _cut(data: bytes, start: int, part: int, parts: int) -> tuple[int, int]:
+    """The [begin, end) bytes of part ``part`` of ``data[start:]``, cut at record boundaries:
+    after a newline where the quotes before are balanced (not inside a quoted cell). Newline
+    and quote bytes never occur inside a UTF-8 or GB18030 character, so bytes can be cut."""
 
     def cut(k: int) -> int:
         if k == 0:
             return start
         if k == parts:
-            return len(text)
-        pos = start + (len(text) - start) * k // parts
+            return len(data)
+        pos = start + (len(data) - start) * k // parts
         while True:
-            pos = text.find("\n", pos)
+            pos = data.find(b"\n", pos)
             if pos < 0:
-                return len(text)
+                return len(data)
             pos += 1
-            if not quoted or text.count('"', 0, pos) % 2 == 0:
+            if data.count(b'"', 0, pos) % 2 == 0:
                 return pos
 
     return cut(part), cut(part + 1)
+
+
+def _csv_part(data: bytes, encoding: str, part: int, parts: int) -> tuple[str, int] | None:
+    """The header line and the rows of one part, as text, and how many lines lie between the
+    two in the file; None when the file cannot be cut (its header is quoted)."""
+    first = data.find(b"\n") + 1
+    if not first or b'"' in data[:first]:
+        return None
+    begin, end = _cut(data, first, part, parts)
+    body = "utf-8" if encoding == "utf-8-sig" else encoding  # a BOM only starts the file
+    text = data[:first].decode(encoding) + data[begin:end].decode(body)
+    return text, data.count(b"\n", first, begin)
 
 
 def _read_csv(
@@ -168,14 +181,11 @@ def _read_csv(
     text: str,
     errors: list[RowError],
     headers: dict[str, list[str]],
-    part: int = 0,
-    parts: int = 1,
+    skipped: int = 0,
 ) -> Iterator[RawRow]:
+    """Rows of CSV ``text``; ``skipped`` lines of the file lie between its header and rows."""
     name = str(path)
-    first = text.find("\n") + 1 or len(text)
-    if '"' in text[:first]:  # a quoted header may span lines: let the reader find its end
-        first = 0
-    reader = csv.reader(io.StringIO(text[:first] if first else text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -193,14 +203,7 @@ def _read_csv(
             return
     headers[name] = header
     columns = {h: col for col, h in enumerate(header, start=1)}
-    if first:
-        begin, end = _bounds(text, first, part, parts, quoted=True)
-        reader = csv.reader(io.StringIO(text[begin:end], newline=""))
-        offset = text.count("\n", 0, begin)
-    elif part:
-        return  # the whole file is part 0's
-    else:
-        offset = 0
+    offset = skipped
     # Most files have no cell that could be a formula: their rows skip the per-cell checks
     # (the bulk of reading time) unless a cell is too long.
     checked = _MAYBE_FORMULA.search(text) is not None
@@ -309,14 +312,17 @@ def read_file(
     headers: dict[str, list[str]],
     part: int = 0,
     parts: int = 1,
+    encoding: str | None = None,
 ) -> Iterator[RawRow]:
-    """Rows of one file, or of part ``part`` of ``parts`` of a CSV file (other files are read
-    whole as part 0); a workbook (``kind='*'``) yields rows of every sheet.
+    """Rows of one file, or of part ``part`` of ``parts`` of a CSV file whose ``encoding`` is
+    known (anything else is read whole, as part 0); a workbook (``kind='*'``) yields rows of
+    every sheet.
 
     Problems go to ``errors``; each file's header goes to ``headers`` (keyed like ``RawRow.file``).
-    A problem with the file itself is reported by part 0 only.
     """
-    if part and (parts == 1 or path.suffix.lower() != ".csv"):
+    if parts > 1 and (encoding is None or path.suffix.lower() != ".csv"):
+        parts = 1
+    if part and parts == 1:
         return
     if path.suffix.lower() == ".xlsx":
         yield from _read_xlsx(path, errors, headers)
@@ -339,6 +345,13 @@ def read_file(
     if not data.strip():
         errors.append(RowError(str(path), 1, "", "empty file: no header row"))
         return
+    if parts > 1 and encoding is not None:
+        cut = _csv_part(data, encoding, part, parts)
+        if cut is not None:
+            yield from _read_csv(kind, path, cut[0], errors, headers, cut[1])
+            return
+        if part:
+            return  # cannot be cut: part 0 reads it all
     try:
         text, _ = decode_text(data)
     except BinaryFile as exc:
@@ -347,4 +360,4 @@ def read_file(
     if path.suffix.lower() == ".jsonl":
         yield from _read_jsonl(kind, path, text, errors, headers)
     else:
-        yield from _read_csv(kind, path, text, errors, headers, part, parts)
+        yield from _read_csv(kind, path, text, errors, headers)

@@ -194,6 +194,44 @@ def test_xlsx_workbook_with_a_sheet_per_kind(tmp_path: Path) -> None:
     assert store.get("eq:x1").get("field") == "field:construction.lifting"
 
 
+def test_rows_wait_for_ids_read_later_and_the_store_is_asked(tmp_path: Path) -> None:
+    """A demand sheet before its project sheet waits for it; a second load refers to stored
+    organisations; a reference that never resolves takes the rows built on it along."""
+    book = Workbook()
+    demands = book.active
+    assert demands is not None
+    demands.title = "demands"
+    demands.append(["id", "project_id", "text"])
+    demands.append(["dem:1", "prj:1", "大直径盾构机两台"])
+    demands.append(["dem:2", "prj:2", "架桥机一台"])
+    projects = book.create_sheet("projects")
+    projects.append(["id", "name", "owner_id", "region"])
+    projects.append(["prj:1", "地铁十八号线", "org:x1", "某新区"])  # a region no table knows
+    projects.append(["prj:2", "跨江大桥", "org:nowhere", ""])
+    orgs = book.create_sheet("organizations")
+    orgs.append(["id", "name", "kinds"])
+    orgs.append(["org:x1", "重庆某重工有限公司", "user"])
+    book.save(tmp_path / "book.xlsx")
+    store = NetworkxStore(tmp_path / "s.db")
+    report = load_paths(store, [tmp_path / "book.xlsx"], skip_invalid=True)
+    reasons = sorted((e.line, e.column, e.reason) for e in report.errors)
+    assert reasons == [
+        (3, "owner_id", "'org:nowhere' exists nowhere (not in these files, not in the store)"),
+        (3, "project_id", "'prj:2' exists nowhere valid (its row was rejected)"),
+    ]
+    assert [n.id for n in store.neighbours("prj:1", rel="NEEDS")] == ["dem:1"]
+    assert store.neighbours("prj:1", rel="LOCATED_IN")[0].title == "某新区"
+    assert not store.has("prj:2") and not store.has("dem:2")
+
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "equipment.csv").write_text(
+        "id,name,maker_ids\neq:9,大型桥式起重机,org:x1\n", encoding="utf-8"
+    )
+    again = load_paths(store, [tmp_path / "more"])
+    assert again.written is not None and again.written.edges_created == 1
+    assert [n.id for n in store.neighbours("org:x1", rel="MAKES")] == ["eq:9"]
+
+
 def test_cordis_loads_with_the_readme_counts(tmp_path: Path) -> None:
     store = NetworkxStore(tmp_path / "cordis.db")
     report = load_paths(store, [CORDIS])
@@ -269,13 +307,14 @@ def test_sigkill_mid_ingest_leaves_the_store_as_before(tmp_path: Path) -> None:
     assert check == ("ok",)
 
 
-def test_csv_parts_cut_at_record_boundaries(tmp_path: Path) -> None:
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_parts_cut_at_record_boundaries(tmp_path: Path, encoding: str) -> None:
     """Parts of a CSV file read separately give the rows of the whole file, line numbers
-    included, even where quoted cells hold newlines and commas."""
+    included, even where quoted cells hold newlines and commas, in every encoding read."""
     from ingest.readers import read_file
 
     path = tmp_path / "organizations.csv"
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    with path.open("w", encoding=encoding, newline="") as fh:
         out = csv.writer(fh)
         out.writerow(["id", "name", "kinds", "description"])
         for i in range(300):
@@ -283,10 +322,12 @@ def test_csv_parts_cut_at_record_boundaries(tmp_path: Path) -> None:
             out.writerow([f"org:{i}", f"企业{i}", "manufacturer", text])
 
     def rows(part: int, parts: int) -> list[tuple[int, dict[str, object]]]:
-        return [(r.line, r.values) for r in read_file("organizations", path, [], {}, part, parts)]
+        found = read_file("organizations", path, [], {}, part, parts, encoding)
+        return [(r.line, r.values) for r in found]
 
     whole = rows(0, 1)
     assert len(whole) == 300 and whole[1][0] == 4  # row 0 spans lines 2-3
+    assert whole[0][1]["id"] == "org:0" and whole[-1][1]["name"] == "企业299"
     for parts in (2, 3, 7, 40):
         assert [r for p in range(parts) for r in rows(p, parts)] == whole
 
@@ -300,7 +341,7 @@ def test_parallel_load_equals_one_process(tmp_path: Path, monkeypatch: pytest.Mo
     write_demo(data, scale=0.5)
     with (data / "patents.csv").open("a", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerow(["CN0000001A", "坏日期", "", "B23Q", "org:00001", "2020-13-01", ""])
-    monkeypatch.setattr(ingest.readers, "PART_CHARS", 20_000)  # many parts per file
+    monkeypatch.setattr(ingest.readers, "PART_BYTES", 20_000)  # many parts per file
     outcomes = []
     for workers in (1, 2):
         store = NetworkxStore(tmp_path / f"w{workers}.db")
