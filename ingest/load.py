@@ -27,10 +27,11 @@ from graph.errors import IngestError, NodeNotFound, RowError
 from graph.model import EDGE_ENDPOINTS, Label, Node, UpsertReport, canonical_json
 from graph.store import EdgeRow, GraphStore, NodeRow
 from graph.taxonomy import taxonomy_nodes
+from ingest import readers
 from ingest.build import LABEL_OF_KIND, derived_edges, node_of, region_node, row_edges
 from ingest.encoding import BinaryFile, decode_text
 from ingest.parse import NodeRecord, Parsed, RelationRecord, Sheet, Task, parse
-from ingest.readers import KINDS, discover, part_count, read_file
+from ingest.readers import KINDS, discover, plan_parts, read_file
 from ingest.resolve import OrgRecord, resolve_organizations
 from ingest.rows import REFERENCES, ROW_MODELS
 
@@ -100,14 +101,16 @@ def _tasks(found: list[tuple[str, Path]]) -> list[Task]:
     tasks = []
     for kind, path in sorted(found, key=lambda f: order.get(f[0], len(order))):
         size = path.stat().st_size if path.is_file() else 0
-        parts = part_count(size) if path.suffix.lower() == ".csv" else 1
-        encoding = None
-        if parts > 1:  # the parts need the file's encoding; a file that has none is read whole
-            try:
-                encoding = decode_text(path.read_bytes())[1]
-            except (BinaryFile, OSError):
-                parts = 1
-        tasks += [Task(kind, str(path), part, parts, encoding) for part in range(parts)]
+        if path.suffix.lower() != ".csv" or size < 2 * readers.PART_BYTES:
+            tasks.append(Task(kind, str(path)))
+            continue
+        try:  # the parts need the file's encoding; a file that has none is read whole
+            data = path.read_bytes()
+            parts = plan_parts(data, decode_text(data)[1], readers.PART_BYTES)
+        except (BinaryFile, OSError):
+            tasks.append(Task(kind, str(path)))
+            continue
+        tasks += [Task(kind, str(path), part) for part in parts]
     return tasks
 
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from graph.errors import RowError
 from graph.model import Rel
-from ingest.readers import RawRow, read_file
+from ingest.readers import Part, RawRow, read_file
 from ingest.rows import REFERENCES, ROW_MODELS
 
 __all__ = ["NodeRecord", "Parsed", "RelationRecord", "Sheet", "Task", "parse"]
@@ -40,14 +40,11 @@ _REL_KEYS = ("source", "type", "target")
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """Part ``part`` of ``parts`` of one input file (``kind`` ``*``: a workbook), and the
-    file's encoding when it is read in parts."""
+    """One input file (``kind`` ``*``: a workbook), or one part of a CSV file."""
 
     kind: str
     path: str
-    part: int = 0
-    parts: int = 1
-    encoding: str | None = None
+    part: Part | None = None
 
 
 @dataclass(slots=True)
@@ -146,9 +143,7 @@ def parse(task: Task) -> Parsed:
     headers: dict[str, list[str]] = {}
     sheets: dict[tuple[str, str], Sheet] = {}
     rows = 0
-    for raw in read_file(
-        task.kind, Path(task.path), errors, headers, task.part, task.parts, task.encoding
-    ):
+    for raw in read_file(task.kind, Path(task.path), errors, headers, task.part):
         rows += 1
         sheet = sheets.get((raw.kind, raw.file))
         if sheet is None:

@@ -13,13 +13,23 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from graph.errors import RowError
 from ingest.encoding import BinaryFile, decode_text
 
-__all__ = ["KINDS", "MAX_CELL", "RawRow", "discover", "part_count", "read_file"]
+__all__ = [
+    "KINDS",
+    "MAX_CELL",
+    "PART_BYTES",
+    "Part",
+    "RawRow",
+    "discover",
+    "plan_parts",
+    "read_file",
+]
 
 KINDS = (
     "organizations",
@@ -136,43 +146,61 @@ def _clean(
     return RawRow(kind, file, line, values, columns)
 
 
-def part_count(size: int) -> int:
-    """How many parts a CSV file of ``size`` bytes is read in (in parallel, by ``load``)."""
-    return max(1, size // PART_BYTES)
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A part of a CSV file: bytes [begin, end) after a header that ends at ``header_end``,
+    ``skipped`` lines after the header, decoded with the file's ``encoding``."""
+
+    encoding: str
+    header_end: int
+    begin: int
+    end: int
+    skipped: int
 
 
-def _cut(data: bytes, start: int, part: int, parts: int) -> tuple[int, int]:
-    """The [begin, end) bytes of part ``part`` of ``data[start:]``, cut at record boundaries:
-    after a newline where the quotes before are balanced (not inside a quoted cell). Newline
-    and quote bytes never occur inside a UTF-8 or GB18030 character, so bytes can be cut."""
-
-    def cut(k: int) -> int:
-        if k == 0:
-            return start
-        if k == parts:
-            return len(data)
-        pos = start + (len(data) - start) * k // parts
+def plan_parts(data: bytes, encoding: str, size: int = PART_BYTES) -> list[Part]:
+    """Cut a CSV file into parts of about ``size`` bytes at record boundaries: after a newline
+    where the quotes before are balanced (not inside a quoted cell). Newline and quote bytes
+    never occur inside a UTF-8 or GB18030 character, so the bytes can be cut before decoding.
+    One part when the file is small or its header is quoted."""
+    first = data.find(b"\n") + 1
+    parts = max(1, len(data) // size)
+    if parts == 1 or not first or b'"' in data[:first]:
+        return [Part(encoding, 0, 0, len(data), 0)]
+    cuts = [first]
+    counted = quotes = 0
+    for k in range(1, parts):
+        pos = max(first + (len(data) - first) * k // parts, cuts[-1])
         while True:
             pos = data.find(b"\n", pos)
             if pos < 0:
-                return len(data)
+                pos = len(data)
+                break
             pos += 1
-            if data.count(b'"', 0, pos) % 2 == 0:
-                return pos
+            quotes += data.count(b'"', counted, pos)
+            counted = pos
+            if quotes % 2 == 0:
+                break
+        cuts.append(pos)
+    cuts.append(len(data))
+    out: list[Part] = []
+    skipped = 0
+    for begin, end in pairwise(cuts):
+        out.append(Part(encoding, first, begin, end, skipped))
+        skipped += data.count(b"\n", begin, end)
+    return [p for p in out if p.end > p.begin] or out[:1]
 
-    return cut(part), cut(part + 1)
 
-
-def _csv_part(data: bytes, encoding: str, part: int, parts: int) -> tuple[str, int] | None:
-    """The header line and the rows of one part, as text, and how many lines lie between the
-    two in the file; None when the file cannot be cut (its header is quoted)."""
-    first = data.find(b"\n") + 1
-    if not first or b'"' in data[:first]:
-        return None
-    begin, end = _cut(data, first, part, parts)
-    body = "utf-8" if encoding == "utf-8-sig" else encoding  # a BOM only starts the file
-    text = data[:first].decode(encoding) + data[begin:end].decode(body)
-    return text, data.count(b"\n", first, begin)
+def _read_part(path: Path, part: Part) -> str:
+    """The header line and the rows of ``part``, as text."""
+    with path.open("rb") as fh:
+        head = fh.read(part.header_end)
+        fh.seek(part.begin)
+        body = fh.read(part.end - part.begin)
+    if not part.header_end:  # the whole file
+        return body.decode(part.encoding)
+    rest = "utf-8" if part.encoding == "utf-8-sig" else part.encoding  # a BOM starts the file
+    return head.decode(part.encoding) + body.decode(rest)
 
 
 def _read_csv(
@@ -204,11 +232,14 @@ def _read_csv(
     headers[name] = header
     columns = {h: col for col, h in enumerate(header, start=1)}
     offset = skipped
-    # Most files have no cell that could be a formula: their rows skip the per-cell checks
-    # (the bulk of reading time) unless a cell is too long.
+    # Most files have no cell that could be a formula, and no line long enough to hold a cell
+    # over the limit: their rows skip the per-cell checks (the bulk of reading time), unless a
+    # row spans lines (a quoted cell with newlines may be long).
     checked = _MAYBE_FORMULA.search(text) is not None
+    long_lines = len(text) > MAX_CELL and max(map(len, text.split("\n"))) > MAX_CELL
+    done = reader.line_num
     while True:
-        line = offset + reader.line_num + 1
+        line = offset + done + 1
         try:
             cells = next(reader)
         except StopIteration:
@@ -216,7 +247,13 @@ def _read_csv(
         except csv.Error as exc:
             errors.append(RowError(name, line, "", f"malformed CSV: {exc}"))
             return
-        if checked or len(cells) > len(header) or max(map(len, cells), default=0) > MAX_CELL:
+        spans = reader.line_num - done > 1
+        done = reader.line_num
+        if (
+            checked
+            or len(cells) > len(header)
+            or ((long_lines or spans) and max(map(len, cells), default=0) > MAX_CELL)
+        ):
             if not any(c.strip() for c in cells):
                 continue
             row = _clean(kind, name, line, header, cells, errors, columns)
@@ -310,19 +347,20 @@ def read_file(
     path: Path,
     errors: list[RowError],
     headers: dict[str, list[str]],
-    part: int = 0,
-    parts: int = 1,
-    encoding: str | None = None,
+    part: Part | None = None,
 ) -> Iterator[RawRow]:
-    """Rows of one file, or of part ``part`` of ``parts`` of a CSV file whose ``encoding`` is
-    known (anything else is read whole, as part 0); a workbook (``kind='*'``) yields rows of
-    every sheet.
+    """Rows of one file, or of one ``part`` of a CSV file (see ``plan_parts``); a workbook
+    (``kind='*'``) yields rows of every sheet.
 
     Problems go to ``errors``; each file's header goes to ``headers`` (keyed like ``RawRow.file``).
     """
-    if parts > 1 and (encoding is None or path.suffix.lower() != ".csv"):
-        parts = 1
-    if part and parts == 1:
+    if part is not None:
+        try:
+            text = _read_part(path, part)
+        except (OSError, UnicodeDecodeError) as exc:
+            errors.append(RowError(str(path), 0, "", f"cannot read part: {exc}"))
+            return
+        yield from _read_csv(kind, path, text, errors, headers, part.skipped)
         return
     if path.suffix.lower() == ".xlsx":
         yield from _read_xlsx(path, errors, headers)
@@ -345,13 +383,6 @@ def read_file(
     if not data.strip():
         errors.append(RowError(str(path), 1, "", "empty file: no header row"))
         return
-    if parts > 1 and encoding is not None:
-        cut = _csv_part(data, encoding, part, parts)
-        if cut is not None:
-            yield from _read_csv(kind, path, cut[0], errors, headers, cut[1])
-            return
-        if part:
-            return  # cannot be cut: part 0 reads it all
     try:
         text, _ = decode_text(data)
     except BinaryFile as exc:

@@ -110,6 +110,20 @@ def test_ten_megabyte_cell(store: NetworkxStore, tmp_path: Path) -> None:
     assert f"{MAX_CELL:,}" in only.reason
 
 
+def test_long_cell_of_short_lines(store: NetworkxStore, tmp_path: Path) -> None:
+    """A quoted cell over the limit made of many short lines is refused too."""
+    folder = tmp_path / "lines"
+    folder.mkdir()
+    big = "\n".join(["一行说明文字"] * (MAX_CELL // 6))
+    (folder / "organizations.csv").write_text(
+        f'id,name,kinds,description\norg:h1,巨公司,manufacturer,"{big}"\n'
+        "org:h2,小公司,manufacturer,ok\n",
+        encoding="utf-8",
+    )
+    (only,) = _refused(store, folder).errors
+    assert (only.line, only.column) == (2, "description") and f"{MAX_CELL:,}" in only.reason
+
+
 def test_all_errors_reported_at_once(store: NetworkxStore) -> None:
     folders = sorted(p for p in CORPUS.iterdir() if p.is_dir())
     err = _refused(store, *folders)  # every folder together, the good ones too: no early stop

@@ -311,7 +311,7 @@ def test_sigkill_mid_ingest_leaves_the_store_as_before(tmp_path: Path) -> None:
 def test_csv_parts_cut_at_record_boundaries(tmp_path: Path, encoding: str) -> None:
     """Parts of a CSV file read separately give the rows of the whole file, line numbers
     included, even where quoted cells hold newlines and commas, in every encoding read."""
-    from ingest.readers import read_file
+    from ingest.readers import plan_parts, read_file
 
     path = tmp_path / "organizations.csv"
     with path.open("w", encoding=encoding, newline="") as fh:
@@ -321,15 +321,18 @@ def test_csv_parts_cut_at_record_boundaries(tmp_path: Path, encoding: str) -> No
             text = f"第{i}行\n第二行, 含逗号" if i % 7 == 0 else f"说明{i}"
             out.writerow([f"org:{i}", f"企业{i}", "manufacturer", text])
 
-    def rows(part: int, parts: int) -> list[tuple[int, dict[str, object]]]:
-        found = read_file("organizations", path, [], {}, part, parts, encoding)
+    def rows(size: int | None) -> list[tuple[int, dict[str, object]]]:
+        data = path.read_bytes()
+        parts = plan_parts(data, encoding, size) if size else [None]
+        assert size is None or len(parts) > 1
+        found = [r for p in parts for r in read_file("organizations", path, [], {}, p)]
         return [(r.line, r.values) for r in found]
 
-    whole = rows(0, 1)
+    whole = rows(None)
     assert len(whole) == 300 and whole[1][0] == 4  # row 0 spans lines 2-3
     assert whole[0][1]["id"] == "org:0" and whole[-1][1]["name"] == "企业299"
-    for parts in (2, 3, 7, 40):
-        assert [r for p in range(parts) for r in rows(p, parts)] == whole
+    for size in (5000, 1000, 300, 40):
+        assert rows(size) == whole
 
 
 def test_parallel_load_equals_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
