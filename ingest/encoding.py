@@ -10,7 +10,7 @@ import re
 
 from charset_normalizer import from_bytes
 
-__all__ = ["BinaryFile", "decode_text", "detect_encoding"]
+__all__ = ["BinaryFile", "decode_text", "detect_encoding", "encoding_of"]
 
 _SAMPLE = 1 << 20
 # Chinese legacy encodings all decode as their superset GB18030.
@@ -74,3 +74,21 @@ def _looks_binary(text: str) -> bool:
         return False
     controls = len(_CONTROL.findall(sample))
     return controls > max(8, len(sample) // 200)
+
+
+def encoding_of(data: bytes, chunk: int = 1 << 24) -> str:
+    """The encoding ``decode_text`` would read ``data`` with, checked without holding the
+    whole decoded text (a large file is checked a slice at a time)."""
+    if data.startswith(codecs.BOM_UTF8) or b"\x00" in data[:_SAMPLE]:
+        return decode_text(data)[1]
+    check = codecs.getincrementaldecoder("utf-8")()
+    try:
+        head = check.decode(data[:chunk])
+        for start in range(chunk, len(data), chunk):
+            check.decode(data[start : start + chunk])
+        check.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return decode_text(data)[1]
+    if _looks_binary(head):
+        raise BinaryFile("binary content (control characters): not a CSV/JSONL text file")
+    return "utf-8"

@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
+from itertools import chain
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from graph.store import EdgeRow, GraphStore, NodeRow
 from graph.taxonomy import taxonomy_nodes
 from ingest import readers
 from ingest.build import LABEL_OF_KIND, derived_edges, node_of, region_node, row_edges
-from ingest.encoding import BinaryFile, decode_text
+from ingest.encoding import BinaryFile, encoding_of
 from ingest.parse import NodeRecord, Parsed, RelationRecord, Sheet, Task, parse
 from ingest.readers import KINDS, discover, plan_parts, read_file
 from ingest.resolve import OrgRecord, resolve_organizations
@@ -95,26 +96,30 @@ def load_paths(
 # ---- reading in parts ---------------------------------------------------------------------
 
 
-def _tasks(found: list[tuple[str, Path]]) -> list[Task]:
-    """Parts in the order the loader wants them: organisations, workbooks, then by kind."""
+def _in_order(found: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    """Files in the order the loader wants them: organisations, workbooks, then by kind."""
     order = {kind: i for i, kind in enumerate(("organizations", "*", *KINDS))}
-    tasks = []
-    for kind, path in sorted(found, key=lambda f: order.get(f[0], len(order))):
+    return sorted(found, key=lambda f: order.get(f[0], len(order)))
+
+
+def _tasks(files: Iterable[tuple[str, Path]]) -> Iterator[Task]:
+    """A task per file, or per part of a large CSV file; planned as the workers need them."""
+    for kind, path in files:
         size = path.stat().st_size if path.is_file() else 0
         if path.suffix.lower() != ".csv" or size < 2 * readers.PART_BYTES:
-            tasks.append(Task(kind, str(path)))
+            yield Task(kind, str(path))
             continue
         try:  # the parts need the file's encoding; a file that has none is read whole
             data = path.read_bytes()
-            parts = plan_parts(data, decode_text(data)[1], readers.PART_BYTES)
+            parts = plan_parts(data, encoding_of(data), readers.PART_BYTES)
         except (BinaryFile, OSError):
-            tasks.append(Task(kind, str(path)))
+            yield Task(kind, str(path))
             continue
-        tasks += [Task(kind, str(path), part) for part in parts]
-    return tasks
+        for part in parts:
+            yield Task(kind, str(path), part)
 
 
-def _parsed(tasks: list[Task], workers: int) -> Generator[tuple[Task, Parsed], None, None]:
+def _parsed(tasks: Iterable[Task], workers: int) -> Generator[tuple[Task, Parsed], None, None]:
     """Results in task order; with workers, a few tasks ahead are read in parallel."""
     if workers <= 1:
         for task in tasks:
@@ -129,7 +134,7 @@ def _parsed(tasks: list[Task], workers: int) -> Generator[tuple[Task, Parsed], N
         todo = iter(tasks)
         for task in todo:
             ahead.append((task, pool.submit(parse, task)))
-            if len(ahead) >= 2 * workers:
+            if len(ahead) >= 3 * workers:
                 break
         while ahead:
             task, future = ahead.popleft()
@@ -249,7 +254,9 @@ class _Load:
                 )
             found += here
         report.files = [str(file) for _, file in found]
-        tasks = _tasks(found)
+        files = _in_order(found)
+        org_tasks = list(_tasks(f for f in files if f[0] in ("organizations", "*")))
+        tasks = chain(org_tasks, _tasks(f for f in files if f[0] not in ("organizations", "*")))
         if workers is None:
             size = sum(p.stat().st_size for _, p in found if p.is_file())
             workers = len(os.sched_getaffinity(0)) if size >= PARALLEL_BYTES else 1
@@ -260,8 +267,7 @@ class _Load:
 
         results = _parsed(tasks, report.workers)
         try:
-            org_tasks = sum(t.kind in ("organizations", "*") for t in tasks)
-            org_batch, rest = self._organizations(results, org_tasks)
+            org_batch, rest = self._organizations(results, len(org_tasks))
             batches = self._batches(org_batch, rest, results)
             if dry_run:
                 for _ in batches:
@@ -395,7 +401,6 @@ class _Load:
         edges: list[EdgeRow] = []
         if sheet.nodes:
             kind = sheet.kind
-            label = LABEL_OF_KIND[kind].value
             wanted = REFERENCES.get(kind, {})
             regions: dict[str, Node] = {}
             first, extra, unavailable = self.first, self.extra, self.unavailable
@@ -423,7 +428,7 @@ class _Load:
                     if state != "ok":
                         continue
                     unavailable.discard(key)
-                nodes.append((key, label, rec[1]))
+                nodes.append(rec[1])
                 edges += row_edges(kind, key, [r for _, r in refs], rec[5], rec[6])
                 if rec[6]:
                     self._region(rec[6], regions)
@@ -579,7 +584,7 @@ class _Load:
         for w in pending.values():
             rec = w.node
             assert rec is not None
-            nodes.append((rec[0], LABEL_OF_KIND[w.kind].value, rec[1]))
+            nodes.append(rec[1])
             targets = [self.remap.get(r, r) for _, r in rec[4]]
             edges += row_edges(w.kind, rec[0], targets, rec[5], rec[6])
             self._region(rec[6], regions)

@@ -19,15 +19,24 @@ from pydantic import BaseModel, ValidationError
 
 from graph.errors import RowError
 from graph.model import Rel
+from graph.store import NodeRow
+from ingest.build import LABEL_OF_KIND
 from ingest.readers import Part, RawRow, read_file
 from ingest.rows import REFERENCES, ROW_MODELS
 
 __all__ = ["NodeRecord", "Parsed", "RelationRecord", "Sheet", "Task", "parse"]
 
-# (id, properties as canonical JSON, digest of the whole row, line, ((column, referenced id), …),
-#  field id, region text, the whole row as JSON values — organisations only, for resolution)
+# (id, the node's store row, digest of the whole row, line, ((column, referenced id), …),
+#  field id, region text, the whole row's values — organisations only, for resolution)
 NodeRecord = tuple[
-    str, str, bytes, int, tuple[tuple[str, str], ...], str | None, str | None, dict[str, Any] | None
+    str,
+    NodeRow,
+    bytes,
+    int,
+    tuple[tuple[str, str], ...],
+    str | None,
+    str | None,
+    dict[str, Any] | None,
 ]
 # (source, type, target, properties as canonical JSON, line)
 RelationRecord = tuple[str, str, str, str, int]
@@ -36,6 +45,7 @@ _SORTED = orjson.OPT_SORT_KEYS
 _EMPTY = "{}"
 _REL_TYPES = frozenset(r.value for r in Rel)
 _REL_KEYS = ("source", "type", "target")
+_LABELS = {kind: label.value for kind, label in LABEL_OF_KIND.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +108,15 @@ def _node_record(kind: str, values: dict[str, Any], line: int) -> NodeRecord:
     digest = hashlib.blake2b(
         "\x1f".join([props, *(f"{c}={r}" for c, r in refs)]).encode(), digest_size=16
     ).digest()
+    me, field, region = values["id"], values.get("field"), values.get("region")
     return (
-        values["id"],
-        props,
+        me,
+        (me, _LABELS[kind], props),
         digest,
         line,
         tuple(refs),
-        values.get("field"),
-        values.get("region"),
+        field,
+        region,
         values if kind == "organizations" else None,
     )
 

@@ -49,7 +49,7 @@ _FORMULA = re.compile(r"^[=@]|^[+-]\s*[A-Za-z(]|^[+-].*[|!]")
 # A cell that may start with a formula character, anywhere in a CSV text: files without one skip
 # the per-cell check (a false alarm only costs the check).
 _MAYBE_FORMULA = re.compile(r'(?:^|,)[ \t"]*[=@+-]', re.MULTILINE)
-PART_BYTES = 8_000_000  # CSV files are read in parts of about this many bytes
+PART_BYTES = 4_000_000  # CSV files are read in parts of about this many bytes
 
 csv.field_size_limit(1 << 30)  # we check cell sizes ourselves, with a clear message
 
