@@ -158,6 +158,12 @@ class _Waiting:
     node: NodeRecord | None
     relation: RelationRecord | None
 
+    def refs(self) -> list[str]:
+        if self.node is not None:
+            return [r for _, r in self.node[4]]
+        assert self.relation is not None
+        return [self.relation[0], self.relation[2]]
+
 
 class _Load:
     def __init__(self, store: GraphStore, skip_invalid: bool, tick: Progress) -> None:
@@ -550,11 +556,7 @@ class _Load:
         rows, self.waiting = self.waiting, []
         if not rows:
             return [], []
-        self.lookup_stored(
-            self.remap.get(r, r)
-            for w in rows
-            for r in ([r for _, r in w.node[4]] if w.node else [w.relation[0], w.relation[2]])  # type: ignore[index]
-        )
+        self.lookup_stored(self.remap.get(r, r) for w in rows for r in w.refs())
         pending = {w.node[0]: w for w in rows if w.node is not None}
 
         def resolves(ref: str, want: str) -> bool:
