@@ -6,7 +6,7 @@ An edge is identified by ``(source, type, target)``: writing it again updates it
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -18,7 +18,6 @@ __all__ = [
     "EDGE_ENDPOINTS",
     "Clearance",
     "Edge",
-    "JsonProps",
     "Label",
     "Node",
     "OrgKind",
@@ -112,42 +111,9 @@ EDGE_ENDPOINTS: dict[Rel, tuple[frozenset[Label], frozenset[Label]]] = {
 
 def canonical_json(props: Mapping[str, Any]) -> str:
     """The canonical JSON text of a property map (sorted keys): equal maps give equal text."""
-    if type(props) is JsonProps:
-        return props.text
     if not props:
         return "{}"
     return orjson.dumps(props, option=orjson.OPT_SORT_KEYS).decode()
-
-
-class JsonProps(Mapping[str, Any]):
-    """Properties held as their canonical JSON text (sorted keys) and parsed on first use.
-
-    Bulk loads make millions of nodes whose properties are already JSON text: a store that
-    persists JSON writes the text as it is, and nobody pays for a parse that nobody reads.
-    """
-
-    __slots__ = ("_parsed", "text")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._parsed: dict[str, Any] | None = None
-
-    def _data(self) -> dict[str, Any]:
-        if self._parsed is None:
-            self._parsed = orjson.loads(self.text)
-        return self._parsed
-
-    def __getitem__(self, key: str) -> Any:
-        return self._data()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data())
-
-    def __len__(self) -> int:
-        return len(self._data())
-
-    def __repr__(self) -> str:
-        return f"JsonProps({self.text})"
 
 
 @dataclass(frozen=True, slots=True)

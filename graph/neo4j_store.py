@@ -46,10 +46,11 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import numpy as np
+import orjson
 from numpy.typing import NDArray
 
 from graph.errors import NodeNotFound, StoreError
-from graph.model import Edge, JsonProps, Label, Node, Rel, Subgraph, UpsertReport
+from graph.model import Edge, Label, Node, Rel, Subgraph, UpsertReport
 from graph.store import Direction, RowBatch
 
 if TYPE_CHECKING:
@@ -639,8 +640,8 @@ class Neo4jStore:
         nodes: list[Node] = []
         edges: list[Edge] = []
         for node_rows, edge_rows in batches:
-            nodes += (Node(i, label, JsonProps(text)) for i, label, text in node_rows)
-            edges += (Edge(s, typ, t, JsonProps(text)) for s, typ, t, text in edge_rows)
+            nodes += (Node(i, label, orjson.loads(text)) for i, label, text in node_rows)
+            edges += (Edge(s, typ, t, orjson.loads(text)) for s, typ, t, text in edge_rows)
         return self.upsert(nodes, edges)
 
     def _write_nodes(self, tx: Transaction, chunk: list[Node], counts: Counter[str]) -> None:

@@ -63,6 +63,13 @@ def _props(attrs: dict[str, Any]) -> dict[str, Any]:
     return props  # type: ignore[no-any-return]
 
 
+def _outcome(props: str | None, before: str | None) -> str:
+    """How writing ``props`` over ``before`` (None: nothing) is counted."""
+    if before is None:
+        return "edges_created"
+    return "unchanged" if props == before else "edges_updated"
+
+
 def _chunks(items: Iterable[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
@@ -158,7 +165,9 @@ class NetworkxStore:
         """
         counts: Counter[str] = Counter()
         fresh: set[str] = set()  # ids written by this call: edges to them need no lookup
-        seen_edges: set[int] = set()  # hashes of edge keys written by this call
+        # edge key hash → its properties before this call (None: it did not exist), for every
+        # key this call wrote into a table that had rows: a key written twice counts once
+        seen_edges: dict[int, str | None] = {}
         keep = self._graph is not None  # only remember writes when there is a graph to update
         written_nodes: list[NodeRow] = []
         written_edges: list[EdgeRow] = []
@@ -264,7 +273,11 @@ class NetworkxStore:
             raise StoreError(f"edge endpoint(s) not in the store: {', '.join(sorted(ends)[:5])}")
 
     def _write_edges(
-        self, cur: sqlite3.Cursor, chunk: list[EdgeRow], counts: Counter[str], seen: set[int]
+        self,
+        cur: sqlite3.Cursor,
+        chunk: list[EdgeRow],
+        counts: Counter[str],
+        seen: dict[int, str | None],
     ) -> list[EdgeRow]:
         """Write a chunk of edge rows into a table that had rows before this call; ``seen``
         holds the hashes of keys this call wrote before (written again, not counted again)."""
@@ -283,16 +296,17 @@ class NetworkxStore:
                 existing[(s, typ, t)] = props
         rows: list[EdgeRow] = []
         for key, row in latest.items():
-            old = existing.get(key)
+            old = existing.get(key)  # as this transaction sees it
             h = hash(key)
-            repeat = h in seen
-            seen.add(h)
-            if old == row[3]:
-                counts["unchanged"] += not repeat
-                continue
-            if not repeat:
-                counts["edges_updated" if old is not None else "edges_created"] += 1
-            rows.append(row)
+            if h in seen:  # written before in this call: count by the value before the call
+                before = seen[h]
+                counts[_outcome(old, before)] -= 1
+                counts[_outcome(row[3], before)] += 1
+            else:
+                seen[h] = "{}" if old == "{}" else old
+                counts[_outcome(row[3], old)] += 1
+            if old != row[3]:
+                rows.append(row)
         cur.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?)", rows)
         return rows
 

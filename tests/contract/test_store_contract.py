@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph.errors import NodeNotFound, StoreError
 from graph.model import Edge, Node
-from graph.store import GraphStore
+from graph.store import GraphStore, RowBatch
 
 
 def _sample() -> tuple[list[Node], list[Edge]]:
@@ -44,6 +46,36 @@ def test_upsert_is_idempotent(store: GraphStore) -> None:
     again = store.upsert(nodes, edges)
     assert not again.changed and again.unchanged == 9
     assert store.version() == version
+
+
+def test_upsert_rows_streams_batches_and_counts_each_key_once(store: GraphStore) -> None:
+    """Batches of rows form one write: an edge written twice counts once, by the value it had
+    before the write; a failure while the batches are read writes nothing."""
+    nodes, edges = _sample()
+    store.upsert(nodes, edges)
+    lead = ("org:a", "MEMBER_OF", "al:1")
+    report = store.upsert_rows(
+        [
+            ([("org:c", "Organization", '{"name":"丙"}')], [(*lead, "{}")]),
+            ([], [(*lead, '{"role":"lead"}'), ("org:c", "MAKES", "eq:1", "{}")]),
+        ]
+    )
+    assert (report.nodes_created, report.edges_created, report.edges_updated) == (1, 1, 0)
+    assert report.unchanged == 1
+    assert dict(store.edges_of("org:a", rel="MEMBER_OF")[0].props) == {"role": "lead"}
+
+    def broken() -> Iterator[RowBatch]:
+        yield [("org:d", "Organization", '{"name":"丁"}')], []
+        raise RuntimeError("a bad row found late")
+
+    before = store.counts()
+    with pytest.raises(RuntimeError, match="found late"):
+        store.upsert_rows(broken())
+    assert store.counts() == before and not store.has("org:d")
+    assert store.labels_of(["org:c", "org:d", "eq:1"]) == {
+        "org:c": "Organization",
+        "eq:1": "Equipment",
+    }
 
 
 def test_update_replaces_properties(store: GraphStore) -> None:
