@@ -71,11 +71,7 @@ def _slots(eco: Ecosystem, demanded: Collection[str]) -> Iterator[tuple[int, str
 
 
 def write_equipment(
-    out: RowWriter,
-    eco: Ecosystem,
-    scale: float,
-    seed: int,
-    demanded: Collection[str] = (),
+    out: RowWriter, eco: Ecosystem, scale: float, seed: int, demanded: Collection[str] = (),
 ) -> EquipmentIndex:
     rng = random.Random(f"{seed}:equipment")
     index = EquipmentIndex()
@@ -163,12 +159,7 @@ def _filed(i: int, n_real: int, n: int, rng: random.Random) -> str:
 
 
 def write_patents(
-    out: RowWriter,
-    rel: RowWriter,
-    eco: Ecosystem,
-    scale: float,
-    seed: int,
-    source: Path,
+    out: RowWriter, rel: RowWriter, eco: Ecosystem, scale: float, seed: int, source: Path,
 ) -> None:
     rng = random.Random(f"{seed}:patents")
     pool = _ordered(load_real_patents(source), rng)
@@ -217,16 +208,9 @@ def write_patents(
 
 # Which military research domain (a word in the unit's name) owns a military technology.
 _DOMAINS = (
-    ("传动", "动力传动"),
-    ("悬挂", "动力传动"),
-    ("推进电机", "机电"),
-    ("无人机", "机电"),
-    ("导航", "精密仪器"),
-    ("CT", "精密仪器"),
-    ("红外", "光电"),
-    ("熔覆", "特种装备"),
-    ("装填", "特种装备"),
-    ("雷达", "雷达"),
+    ("传动", "动力传动"), ("悬挂", "动力传动"), ("推进电机", "机电"), ("无人机", "机电"),
+    ("导航", "精密仪器"), ("CT", "精密仪器"), ("红外", "光电"), ("熔覆", "特种装备"),
+    ("装填", "特种装备"), ("雷达", "雷达"),
 )
 _VARIANTS = ("改进型", "第二代", "轻量化", "低成本", "高可靠", "模块化", "智能化")
 
@@ -253,12 +237,6 @@ def write_technologies(out: RowWriter, eco: Ecosystem, scale: float, seed: int) 
             owner = pick(rng, owners)
         trl = rng.randint(*spec.trl)
         out.row(
-            f"tech:{k + 1:0{width}d}",
-            name,
-            spec.description,
-            spec.origin,
-            spec.field,
-            trl,
-            eco.orgs[owner].id,
-            spec.clearance,
+            f"tech:{k + 1:0{width}d}", name, spec.description, spec.origin, spec.field, trl,
+            eco.orgs[owner].id, spec.clearance,
         )

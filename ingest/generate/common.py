@@ -30,37 +30,16 @@ Progress = Callable[[str, int], None]
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "organizations": (
-        "id",
-        "name",
-        "kinds",
-        "uscc",
-        "region",
-        "description",
-        "aliases",
-        "clearance",
+        "id", "name", "kinds", "uscc", "region", "description", "aliases", "clearance",
     ),
     "equipment": ("id", "name", "maker_ids", "field", "description", "catalogue", "status"),
     "patents": ("id", "title", "abstract", "ipc", "owner_ids", "filed", "granted"),
     "technologies": (
-        "id",
-        "name",
-        "description",
-        "origin",
-        "field",
-        "trl",
-        "owner_id",
-        "clearance",
+        "id", "name", "description", "origin", "field", "trl", "owner_id", "clearance",
     ),
     "alliances": ("id", "name", "kind", "field", "member_ids"),
     "projects": (
-        "id",
-        "name",
-        "owner_id",
-        "kind",
-        "region",
-        "description",
-        "budget_wan",
-        "clearance",
+        "id", "name", "owner_id", "kind", "region", "description", "budget_wan", "clearance",
     ),
     "demands": ("id", "project_id", "text", "field", "quantity", "budget_wan", "needed_by"),
     "pitches": ("id", "title", "summary", "org_id", "field", "stage", "trl"),
@@ -98,9 +77,7 @@ class RowWriter:
         return self
 
     def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.close()

@@ -45,27 +45,13 @@ _AWAY: dict[str, tuple[float, float]] = {
     "military_unit": (0.1, 0.0),
 }
 _FOREIGN_NAMES = (
-    "赫尔曼",
-    "克莱因",
-    "施泰纳",
-    "鲍尔",
-    "瓦格纳",
-    "福格尔",
-    "诺伊曼",
-    "霍夫曼",
-    "山田",
-    "松本",
-    "罗西",
-    "林德伯格",
+    "赫尔曼", "克莱因", "施泰纳", "鲍尔", "瓦格纳", "福格尔", "诺伊曼", "霍夫曼",
+    "山田", "松本", "罗西", "林德伯格",
 )
 _COMPANY = ("有限公司", "股份有限公司", "有限责任公司", "科技有限公司", "（集团）有限责任公司")
 _HONOURS = (
-    "国家级专精特新“小巨人”企业",
-    "国家高新技术企业",
-    "重庆市企业技术中心",
-    "重庆市制造业单项冠军",
-    "国家知识产权示范企业",
-    "重庆市“专精特新”中小企业",
+    "国家级专精特新“小巨人”企业", "国家高新技术企业", "重庆市企业技术中心", "重庆市制造业单项冠军",
+    "国家知识产权示范企业", "重庆市“专精特新”中小企业",
 )
 
 
@@ -186,12 +172,9 @@ def _topic(field_id: str) -> str:
 
 # Military research domains (name word, field), in turn.
 _MILITARY = (
-    ("动力传动", "field:components.bearing"),
-    ("机电", "field:marine"),
-    ("精密仪器", "field:instrument"),
-    ("光电", "field:instrument"),
-    ("特种装备", "field:machine_tool.forming"),
-    ("雷达", "field:safety"),
+    ("动力传动", "field:components.bearing"), ("机电", "field:marine"),
+    ("精密仪器", "field:instrument"), ("光电", "field:instrument"),
+    ("特种装备", "field:machine_tool.forming"), ("雷达", "field:safety"),
 )
 
 
@@ -237,13 +220,7 @@ class _Builder:
         if not aliases:
             org.short = ""
         self.out.row(
-            org.id,
-            org.name,
-            ";".join(org.kinds),
-            code,
-            org.place.region,
-            description,
-            aliases,
+            org.id, org.name, ";".join(org.kinds), code, org.place.region, description, aliases,
             _clearance(org, i),
         )
         self.eco.add(org)
@@ -259,7 +236,7 @@ class _Builder:
                 return f"{place.short}{who}{industry}股份公司"
 
             name, _ = self.namer.make(foreign)
-            return name, name[len(place.short) : -len(industry) - 4]
+            return name, name[len(place.short):-len(industry) - 4]
         return self.namer.make(lambda b: f"{place.short}{b}{industry}{pick(rng, suffixes)}")
 
     def manufacturer(self, fam: Family, second: str | None) -> None:
@@ -294,24 +271,15 @@ class _Builder:
             name, brand = self.namer.make(
                 lambda b: f"{city}{b}{pick(rng, ('理工大学', '科技大学', '工业大学', '交通大学'))}"
             )
-            lab = pick(
-                rng,
-                (
-                    "机械与运载工程学院",
-                    "电气工程学院",
-                    "材料科学与工程学院",
-                    "土木工程学院",
-                    "自动化学院",
-                    "能源与动力工程学院",
-                ),
-            )
+            lab = pick(rng, ("机械与运载工程学院", "电气工程学院", "材料科学与工程学院",
+                             "土木工程学院", "自动化学院", "能源与动力工程学院"))
             fam = pick(rng, fams)
             desc = (
                 f"{name}{lab}在{topic}方向有长期积累，建有{_topic(fields[0])}省部级重点实验室，"
                 f"研究{fam.name}的{pick(rng, fam.features)}等问题。"
             )
             org = Org("", name, (kind,), place, (), fields)
-            org.short = name.replace("大学", "大")[len(city) :] if rng.random() < 0.5 else ""
+            org.short = name.replace("大学", "大")[len(city):] if rng.random() < 0.5 else ""
             self.emit(org, desc, "12")
             return
         if kind == "military_unit":
@@ -320,7 +288,8 @@ class _Builder:
             topic = _field_name(mfield)
             fams = _families_of(mfield)
             name, brand = self.namer.make(
-                lambda b: pick(rng, (f"{b}{short}研究所", f"国营{b}{short}厂", f"{b}{short}研究院"))
+                lambda b: pick(rng, (f"{b}{short}研究所", f"国营{b}{short}厂",
+                                     f"{b}{short}研究院"))
             )
             desc = (
                 f"军工科研生产单位，长期承担武器装备配套任务，{short}方向技术积累深厚，"
@@ -347,14 +316,9 @@ class _Builder:
         place = _place(rng, "testing_body")
         topic = _field_name(fields[0])
         name, _ = self.namer.make(
-            lambda b: pick(
-                rng,
-                (
-                    f"{place.short}{b}{_topic(fields[0])}检验检测有限公司",
-                    f"国家{_topic(fields[0])}质量检验检测中心（{place.short}{b}）",
-                    f"{place.short}{b}计量质量检测研究院",
-                ),
-            )
+            lambda b: pick(rng, (f"{place.short}{b}{_topic(fields[0])}检验检测有限公司",
+                                 f"国家{_topic(fields[0])}质量检验检测中心（{place.short}{b}）",
+                                 f"{place.short}{b}计量质量检测研究院"))
         )
         desc = (
             f"具备CMA、CNAS资质的第三方检验检测机构，开展{topic}的型式试验、性能检测和"
@@ -433,9 +397,7 @@ class _Builder:
 
 
 def _plan_makers(
-    n: int,
-    demanded: Counter[str],
-    rng: random.Random,
+    n: int, demanded: Counter[str], rng: random.Random,
 ) -> list[tuple[Family, str | None]]:
     """(main family, second family or None) for ``n`` manufacturers.
 
@@ -473,10 +435,7 @@ def _plan_makers(
 
 
 def build_orgs(
-    out: RowWriter,
-    scale: float,
-    seed: int,
-    demanded: Counter[str] | None = None,
+    out: RowWriter, scale: float, seed: int, demanded: Counter[str] | None = None,
 ) -> Ecosystem:
     """Write ``organizations.csv`` rows and return the ecosystem index.
 
@@ -513,3 +472,4 @@ def _clearance(org: Org, i: int) -> str:
     if org.local and qualified & set(org.kinds) and i % 5 == 0:
         return "restricted"
     return ""
+

@@ -123,7 +123,7 @@ def _load(path: str, mtime_ns: int, size: int) -> tuple[RealPatent, ...]:
 def _stem(title: str) -> str:
     for head in ("一种", "一类"):
         if title.startswith(head):
-            return title[len(head) :]
+            return title[len(head):]
     return title
 
 

@@ -46,11 +46,7 @@ def _related(a: str, b: str) -> bool:
 
 
 def write_alliances(
-    out: RowWriter,
-    rel: RowWriter,
-    eco: Ecosystem,
-    scale: float,
-    seed: int,
+    out: RowWriter, rel: RowWriter, eco: Ecosystem, scale: float, seed: int,
 ) -> None:
     rng = random.Random(f"{seed}:alliances")
     n = scaled(len(_ALLIANCES), scale)
@@ -97,16 +93,8 @@ def _short_district(name: str) -> str:
 
 
 _QTY = {
-    "台": (1, 12),
-    "套": (1, 8),
-    "列": (6, 40),
-    "公里": (5, 60),
-    "艘": (2, 10),
-    "架": (4, 40),
-    "辆": (20, 200),
-    "根": (20, 160),
-    "条": (1, 3),
-    "架次": (1, 5),
+    "台": (1, 12), "套": (1, 8), "列": (6, 40), "公里": (5, 60), "艘": (2, 10), "架": (4, 40),
+    "辆": (20, 200), "根": (20, 160), "条": (1, 3), "架次": (1, 5),
 }
 _PARTS = ("", "一期工程", "土建施工{n}标段", "机电设备采购包{n}", "设备安装标段")
 
@@ -139,14 +127,8 @@ def _budget(lo: int, hi: int, rng: random.Random) -> int:
 
 class _Projects:
     def __init__(
-        self,
-        eco: Ecosystem,
-        eq: EquipmentIndex,
-        out: RowWriter,
-        demands: RowWriter,
-        rel: RowWriter,
-        rng: random.Random,
-        width: int,
+        self, eco: Ecosystem, eq: EquipmentIndex, out: RowWriter, demands: RowWriter,
+        rel: RowWriter, rng: random.Random, width: int,
     ) -> None:
         self.eco, self.eq, self.out, self.demands, self.rel = eco, eq, out, demands, rel
         self.rng, self.width = rng, width
@@ -164,15 +146,11 @@ class _Projects:
         owner = self._org("user", t.sector)
         assert owner is not None
         owner_org = eco.orgs[owner]
-        place = (
-            owner_org.place
-            if owner_org.local and rng.random() < 0.6
-            else pick(rng, CQ_DISTRICTS, [p.weight for p in CQ_DISTRICTS])
+        place = owner_org.place if owner_org.local and rng.random() < 0.6 else pick(
+            rng, CQ_DISTRICTS, [p.weight for p in CQ_DISTRICTS]
         )
         name = pick(rng, t.names).format(
-            n=rng.randint(4, 27),
-            brand=pick(rng, BRANDS),
-            district=_short_district(place.region),
+            n=rng.randint(4, 27), brand=pick(rng, BRANDS), district=_short_district(place.region),
         )
         budget = _budget(*t.budget, rng)
         year = rng.randint(2016, 2024) if done else rng.randint(2027, 2030)
@@ -187,15 +165,14 @@ class _Projects:
         if done:
             self._history(pid, t, fams)
             return
-        for role, kind, p in (
-            ("design_institute", "design_institute", 0.8),
-            ("integrator", "integrator", 0.4),
-        ):
+        for role, kind, p in (("design_institute", "design_institute", 0.8),
+                              ("integrator", "integrator", 0.4)):
             org = self._org(kind, t.sector)
             if org is not None and rng.random() < p:
                 self.rel.row(eco.orgs[org].id, "PARTICIPATES_IN", pid, role, "")
         for key in demanded:
             self._demand(pid, name, family_by_key(key), budget)
+
 
     def _demand(self, pid: str, project: str, fam: Family, budget: int) -> None:
         rng = self.rng
@@ -223,10 +200,8 @@ class _Projects:
         integrators = eco.by_sector.get(("integrator", t.sector), [])
         if integrators:
             partner = slot % len(integrators) if rng.random() < 0.7 else None
-            join(
-                integrators[partner] if partner is not None else pick(rng, integrators),
-                "integrator",
-            )
+            join(integrators[partner] if partner is not None else pick(rng, integrators),
+                 "integrator")
         chosen = rng.sample(fams, min(len(fams), rng.randint(1, 3)))
         field = family_by_key(chosen[0]).field
         research = eco.research_by_field.get(field) or eco.research_by_field.get(top_field(field))
@@ -247,10 +222,7 @@ class _Projects:
 
 
 def _choose(
-    t: ProjectType,
-    n: int,
-    unserved: list[set[str]],
-    rng: random.Random,
+    t: ProjectType, n: int, unserved: list[set[str]], rng: random.Random,
 ) -> list[str]:
     """Family keys for ``n`` demands of a project of type ``t``: the headline family often
     comes first; families a military technology could serve (``unserved``, updated) are
@@ -286,14 +258,8 @@ def plan_demands(scale: float, seed: int) -> list[tuple[int, list[str]]]:
 
 
 def write_projects(
-    out: RowWriter,
-    demands: RowWriter,
-    rel: RowWriter,
-    eco: Ecosystem,
-    eq: EquipmentIndex,
-    plan: list[tuple[int, list[str]]],
-    scale: float,
-    seed: int,
+    out: RowWriter, demands: RowWriter, rel: RowWriter, eco: Ecosystem, eq: EquipmentIndex,
+    plan: list[tuple[int, list[str]]], scale: float, seed: int,
 ) -> list[str]:
     """Write projects, their demands and participation; return the demanded family keys."""
     rng = random.Random(f"{seed}:projects")
@@ -312,16 +278,8 @@ def write_projects(
 
 
 _PITCH_SUFFIX = (
-    "关键部件国产化",
-    "智能运维系统",
-    "数字孪生监测平台",
-    "轻量化设计",
-    "在线故障诊断系统",
-    "节能改造方案",
-    "远程运维平台",
-    "国产控制系统",
-    "核心算法",
-    "再制造技术",
+    "关键部件国产化", "智能运维系统", "数字孪生监测平台", "轻量化设计", "在线故障诊断系统",
+    "节能改造方案", "远程运维平台", "国产控制系统", "核心算法", "再制造技术",
 )
 _STAGES = {
     "idea": ((1, 3), "方案论证", "已完成方案论证和仿真分析"),
@@ -333,11 +291,7 @@ _ASKS = ("示范应用场景", "首台（套）示范项目合作", "产业化�
 
 
 def write_pitches(
-    out: RowWriter,
-    eco: Ecosystem,
-    demanded: list[str],
-    scale: float,
-    seed: int,
+    out: RowWriter, eco: Ecosystem, demanded: list[str], scale: float, seed: int,
 ) -> None:
     rng = random.Random(f"{seed}:pitches")
     n = scaled(40, scale)
@@ -364,4 +318,5 @@ def write_pitches(
             f"团队面向{use}，研发{subject}：{pick(rng, fam.features)}，{pick(rng, fam.specs)}。"
             f"目前处于{stage_cn}阶段，{evidence}，寻求{pick(rng, _ASKS)}。"
         )
-        out.row(f"pitch:{k + 1:0{width}d}", title, summary, eco.orgs[org].id, fam.field, stage, trl)
+        out.row(f"pitch:{k + 1:0{width}d}", title, summary, eco.orgs[org].id, fam.field, stage,
+                trl)

@@ -25,14 +25,8 @@ from ingest.generate.vocab import FAMILIES, family_by_key
 Rows = dict[str, list[dict[str, str]]]
 
 MINIMUMS = {
-    "organizations": 300,
-    "equipment": 150,
-    "patents": 1000,
-    "technologies": 30,
-    "alliances": 15,
-    "projects": 40,
-    "demands": 80,
-    "pitches": 40,
+    "organizations": 300, "equipment": 150, "patents": 1000, "technologies": 30,
+    "alliances": 15, "projects": 40, "demands": 80, "pitches": 40,
 }
 CQ_DISTRICTS = {t.name for t in regions().values() if t.parent == "region:CN-CQ"}
 
@@ -61,8 +55,7 @@ def _split(cell: str) -> list[str]:
 
 
 def test_same_seed_gives_identical_files(
-    demo: tuple[Path, dict[str, int], Rows],
-    tmp_path: Path,
+    demo: tuple[Path, dict[str, int], Rows], tmp_path: Path,
 ) -> None:
     folder, counts, _ = demo
     again = write_demo(tmp_path / "again")
@@ -74,8 +67,7 @@ def test_same_seed_gives_identical_files(
 
 
 def test_another_seed_gives_other_files(
-    demo: tuple[Path, dict[str, int], Rows],
-    tmp_path: Path,
+    demo: tuple[Path, dict[str, int], Rows], tmp_path: Path,
 ) -> None:
     folder, _, _ = demo
     write_demo(tmp_path / "other", seed=8, scale=1.0)
@@ -159,11 +151,8 @@ def test_patents_are_real_titles(demo: tuple[Path, dict[str, int], Rows]) -> Non
 def test_field_ids_exist(demo: tuple[Path, dict[str, int], Rows]) -> None:
     rows = demo[2]
     known = set(fields())
-    used = {
-        r["field"]
-        for kind in ("equipment", "technologies", "demands", "pitches")
-        for r in rows[kind]
-    }
+    used = {r["field"] for kind in ("equipment", "technologies", "demands", "pitches")
+            for r in rows[kind]}
     used |= {r["field"] for r in rows["alliances"] if r["field"]}
     assert used - known == set()
     leaves = {f for f in known if "." in f or not any(g.startswith(f + ".") for g in known)}
@@ -214,16 +203,11 @@ def test_shield_demand_has_real_suppliers_and_distractors(
     assert shield_demands
     assert all(d["field"] == epb.field for d in shield_demands)
     assert not any(epb.name in d["text"] for d in shield_demands)  # paraphrased
-    makers = {
-        m for e in rows["equipment"] if e["name"].endswith(epb.name) for m in _split(e["maker_ids"])
-    }
+    makers = {m for e in rows["equipment"] if e["name"].endswith(epb.name)
+              for m in _split(e["maker_ids"])}
     assert 2 <= len(makers) <= 6
-    same_field = {
-        m
-        for e in rows["equipment"]
-        if e["field"] == epb.field and not e["name"].endswith(epb.name)
-        for m in _split(e["maker_ids"])
-    }
+    same_field = {m for e in rows["equipment"] if e["field"] == epb.field
+                  and not e["name"].endswith(epb.name) for m in _split(e["maker_ids"])}
     assert len(same_field - makers) >= 3  # pipe-jacking, cutter and TBM makers
 
 
@@ -257,8 +241,7 @@ def test_docstring_examples(module: str) -> None:
 
 def test_classify_prefers_specific_ipc_and_family_keywords() -> None:
     assert classify("可360°旋转的盾构管片拼装装置", ["E21D", "G05B"]) == (
-        "field:construction.tunnel",
-        "epb_shield",
+        "field:construction.tunnel", "epb_shield",
     )
     assert classify("一种交叉洞室爆破开挖方法", ["E21D"]) == ("field:construction.tunnel", None)
     assert classify("数据处理方法", ["G06F"]) == (None, None)
@@ -291,9 +274,8 @@ def test_loads_without_errors(demo: tuple[Path, dict[str, int], Rows], tmp_path:
         assert again.written is not None and not again.written.changed
         assert store.version() == version
         assert report.written is not None
-        assert (
-            again.written.unchanged == report.written.nodes_created + report.written.edges_created
-        )
+        created = report.written.nodes_created + report.written.edges_created
+        assert again.written.unchanged == created
     finally:
         store.close()
     assert report.errors == [] and report.rejected == 0
