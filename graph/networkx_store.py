@@ -161,7 +161,8 @@ class NetworkxStore:
     def upsert_rows(self, batches: Iterable[RowBatch]) -> UpsertReport:
         """One transaction, written as the batches arrive (memory stays flat).
 
-        An id or edge key written twice in one call counts once, as created or updated.
+        Written twice in one call, an edge key counts once, judged by its value before the call;
+        a node id counts once, by its first write.
         """
         counts: Counter[str] = Counter()
         fresh: set[str] = set()  # ids written by this call: edges to them need no lookup
@@ -195,9 +196,8 @@ class NetworkxStore:
                             if keep:
                                 written_edges += changed_e
                 if no_edges:  # every key in the table is one this call created
-                    counts["edges_created"] = cur.execute("SELECT COUNT(*) FROM edges").fetchone()[
-                        0
-                    ]
+                    (created,) = cur.execute("SELECT COUNT(*) FROM edges").fetchone()
+                    counts["edges_created"] = created
                 if (
                     counts["nodes_created"]
                     + counts["nodes_updated"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from contextlib import suppress
 
 from charset_normalizer import from_bytes
 
@@ -55,12 +56,11 @@ def detect_encoding(data: bytes) -> str:
 
 def decode_text(data: bytes) -> tuple[str, str]:
     """The text and the encoding it was read with."""
-    try:  # the common case, decoded once
-        if not data.startswith(codecs.BOM_UTF8) and b"\x00" not in data[:_SAMPLE]:
+    encoding = ""
+    if not data.startswith(codecs.BOM_UTF8) and b"\x00" not in data[:_SAMPLE]:
+        with suppress(UnicodeDecodeError):  # the common case, decoded once
             text, encoding = data.decode("utf-8"), "utf-8"
-        else:
-            raise UnicodeDecodeError("utf-8", b"", 0, 1, "not plain UTF-8")
-    except UnicodeDecodeError:
+    if not encoding:
         encoding = detect_encoding(data)
         text = data.decode(encoding)
     if _looks_binary(text):
