@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -21,18 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ingest.parse import peak_mb
 from ingest.readers import KINDS
 
 __all__ = ["bench_ingest", "peer_load"]
-
-
-def _peak_mb() -> float:
-    """Peak resident memory of this process (VmHWM; ru_maxrss would include the parent's
-    peak, which a forked child inherits)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def peer_load(folder: Path, db: Path) -> int:
@@ -86,7 +77,7 @@ def _worker(step: str, folder: Path, db: Path) -> dict[str, Any]:
     else:
         raise SystemExit(f"unknown step {step}")
     out["seconds"] = time.perf_counter() - start
-    out["main_peak_mb"] = _peak_mb()
+    out["main_peak_mb"] = peak_mb()
     out["worker_peak_mb"] = worker_mb
     # every process at its own peak at once: an upper bound of what the machine needed
     out["peak_mb"] = out["main_peak_mb"] + worker_mb

@@ -41,8 +41,6 @@ __all__ = ["PARALLEL_BYTES", "LoadReport", "Progress", "load_paths"]
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total)
 PARALLEL_BYTES = 16 << 20  # inputs at least this large are read by worker processes
 Batch = tuple[list[NodeRow], list[EdgeRow]]
-_ENDPOINTS = {rel.value: ends for rel, ends in EDGE_ENDPOINTS.items()}  # by plain name: fast
-_LABEL = {kind: label.value for kind, label in LABEL_OF_KIND.items()}
 
 
 @dataclass
@@ -395,78 +393,33 @@ class _Load:
     def _sheet(self, sheet: Sheet) -> Batch:
         """Check one sheet's rows against everything seen so far; the batch of those that pass."""
         file = sheet.file
-        if sheet.kind == "organizations":  # a workbook's, read after the organisations stage
-            for rec in sheet.nodes:
-                self.error(RowError(file, rec[3], "", "organisations must come before other kinds"))
-            return [], []
         remap = self.remap
         if self.store_has_nodes:  # ids this load does not have may be stored already
             self.lookup_stored(remap.get(r, r) for rec in sheet.nodes for _, r in rec[4])
             self.lookup_stored(x for rel in sheet.relations for x in (rel[0], rel[2]))
         nodes: list[NodeRow] = []
         edges: list[EdgeRow] = []
-        if sheet.nodes:
-            kind = sheet.kind
-            wanted = REFERENCES.get(kind, {})
-            regions: dict[str, Node] = {}
-            first, extra, unavailable = self.first, self.extra, self.unavailable
-            for rec in sheet.nodes:
-                key = rec[0]
-                if key in first:  # a repeat: dropped, or refused when it differs
-                    self.first_seen(kind, file, key, rec[2], rec[3])
-                    continue
-                first[key] = (kind, rec[2], file, rec[3])
-                refs = [(c, remap.get(r, r)) for c, r in rec[4]] if remap else rec[4]
-                ok = True
-                for column, ref in refs:  # the common case inline; _check_refs says why not
-                    seen = first.get(ref)
-                    if seen is None or ref in unavailable:
-                        ok = seen is None and extra.get(ref) == wanted[column]
-                    else:
-                        ok = LABEL_OF_KIND[seen[0]] == wanted[column]
-                    if not ok:
-                        break
-                if not ok:
-                    state = self._check_refs(file, rec[3], refs, wanted)
-                    if state == "wait":
-                        self.waiting.append(_Waiting(kind, file, rec, None))
-                    unavailable.add(key)
-                    if state != "ok":
-                        continue
-                    unavailable.discard(key)
-                nodes.append(rec[1])
-                edges += row_edges(kind, key, [r for _, r in refs], rec[5], rec[6])
-                if rec[6]:
-                    self._region(rec[6], regions)
-            nodes += ((n.id, str(n.label), canonical_json(n.props)) for n in regions.values())
-        self._relations(sheet, edges)
-        return nodes, edges
-
-    def _relations(self, sheet: Sheet, edges: list[EdgeRow]) -> None:
-        """The edges of a sheet's relationship rows: the common case (both ends known with
-        the right labels, key not seen) inline, every other case through ``_relation``."""
-        first, extra, unavailable = self.first, self.extra, self.unavailable
-        relations, file, slow = self.relations, sheet.file, bool(self.remap)
+        kind = sheet.kind
+        wanted = REFERENCES.get(kind, {})
+        regions: dict[str, Node] = {}
+        for rec in sheet.nodes:
+            if not self.first_seen(kind, file, rec[0], rec[2], rec[3]):
+                continue
+            refs = [(c, remap.get(r, r)) for c, r in rec[4]] if remap else rec[4]
+            state = self._check_refs(file, rec[3], refs, wanted)
+            if state != "ok":
+                if state == "wait":
+                    self.waiting.append(_Waiting(kind, file, rec, None))
+                self.unavailable.add(rec[0])
+                continue
+            nodes.append(rec[1])
+            edges += row_edges(kind, rec[0], [r for _, r in refs], rec[5], rec[6])
+            self._region(rec[6], regions)
+        nodes += ((n.id, str(n.label), canonical_json(n.props)) for n in regions.values())
         for rel in sheet.relations:
-            source, typ, target, props, line = rel
-            ends = _ENDPOINTS.get(typ)
-            if not slow and ends is not None:
-                seen_s, seen_t = first.get(source), first.get(target)
-                label_s = _LABEL[seen_s[0]] if seen_s is not None else extra.get(source)
-                label_t = _LABEL[seen_t[0]] if seen_t is not None else extra.get(target)
-                if (
-                    label_s in ends[0]
-                    and label_t in ends[1]
-                    and source not in unavailable
-                    and target not in unavailable
-                ):
-                    h1 = hash((source, typ, target))
-                    if h1 not in relations:
-                        relations[h1] = (hash((target, typ, source)), props, file, line)
-                        edges.append((source, typ, target, props))
-                        continue
             if (edge := self._relation(file, rel, final=False)) is not None:
                 edges.append(edge)
+        return nodes, edges
 
     def _check_refs(
         self,
@@ -509,7 +462,7 @@ class _Load:
         source, typ, target, props, line = rel
         if self.remap:
             source, target = self.remap.get(source, source), self.remap.get(target, target)
-        sources, targets = _ENDPOINTS[typ]
+        sources, targets = EDGE_ENDPOINTS[typ]  # type: ignore[index]  # a name finds its Rel
         ok = True
         for column, ref, allowed in (("source", source, sources), ("target", target, targets)):
             have = self.label_of(ref)

@@ -24,7 +24,7 @@ from ingest.build import LABEL_OF_KIND
 from ingest.readers import Part, RawRow, read_file
 from ingest.rows import REFERENCES, ROW_MODELS
 
-__all__ = ["NodeRecord", "Parsed", "RelationRecord", "Sheet", "Task", "parse"]
+__all__ = ["NodeRecord", "Parsed", "RelationRecord", "Sheet", "Task", "parse", "peak_mb"]
 
 # (id, the node's store row, digest of the whole row, line, ((column, referenced id), …),
 #  field id, region text, the whole row's values — organisations only, for resolution)
@@ -80,8 +80,9 @@ class Parsed:
     pid: int
 
 
-def _peak_mb() -> float:
-    """Peak resident memory of this process (VmHWM)."""
+def peak_mb() -> float:
+    """Peak resident memory of this process (VmHWM; ru_maxrss would include the parent's
+    peak, which a forked child inherits)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -186,4 +187,4 @@ def parse(task: Task) -> Parsed:
         sheet.relations.append(
             (values["source"], values["type"], values["target"], _text(props), raw.line)
         )
-    return Parsed(list(sheets.values()), errors, headers, rows, _peak_mb(), os.getpid())
+    return Parsed(list(sheets.values()), errors, headers, rows, peak_mb(), os.getpid())

@@ -231,7 +231,6 @@ def _read_csv(
             return
     headers[name] = header
     columns = {h: col for col, h in enumerate(header, start=1)}
-    offset = skipped
     # Most files have no cell that could be a formula, and no line long enough to hold a cell
     # over the limit: their rows skip the per-cell checks (the bulk of reading time), unless a
     # row spans lines (a quoted cell with newlines may be long).
@@ -239,7 +238,7 @@ def _read_csv(
     long_lines = len(text) > MAX_CELL and max(map(len, text.split("\n"))) > MAX_CELL
     done = reader.line_num
     while True:
-        line = offset + done + 1
+        line = skipped + done + 1
         try:
             cells = next(reader)
         except StopIteration:
