@@ -1,8 +1,14 @@
-"""The embedded store: a networkx multigraph in memory, persisted to one SQLite file (WAL).
+"""The embedded store: the graph in memory, persisted to one SQLite file (WAL).
 
 SQLite is the source of truth and is written first, in one transaction per upsert; the
-in-memory graph is loaded lazily on the first read and updated only after a commit. A process
-killed mid-write therefore leaves the file exactly as it was before the write.
+in-memory graph (``graph.adjacency``: arrays of integer node keys) is loaded on the first read
+and updated only after a commit. A process killed mid-write therefore leaves the file exactly
+as it was before the write. ``NetworkxStore.graph`` gives the same graph as a networkx
+multigraph, built on first use, for graph algorithms.
+
+The file: ``nodes(n, id, label, props)`` with an integer key ``n`` per node, ``edges(source,
+type, target, props)`` keyed by node ``n``s (small keys: fast bulk writes and bulk reads), and
+the view ``edge_rows`` with the ids spelled out, for people reading the file with SQL.
 """
 
 from __future__ import annotations
@@ -13,13 +19,13 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import orjson
 
+from graph.adjacency import Adjacency
 from graph.bulk import gc_paused
 from graph.errors import NodeNotFound, StoreError
 from graph.model import Edge, Node, Subgraph, UpsertReport, canonical_json
@@ -28,15 +34,34 @@ from graph.store import Direction, EdgeRow, NodeRow, RowBatch
 __all__ = ["NetworkxStore"]
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS nodes (id TEXT PRIMARY KEY, label TEXT NOT NULL, props TEXT NOT NULL)
-    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nodes (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+    label TEXT NOT NULL, props TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS edges (
-    source TEXT NOT NULL, type TEXT NOT NULL, target TEXT NOT NULL, props TEXT NOT NULL,
+    source INTEGER NOT NULL, type TEXT NOT NULL, target INTEGER NOT NULL, props TEXT NOT NULL,
     PRIMARY KEY (source, type, target)) WITHOUT ROWID;
+CREATE VIEW IF NOT EXISTS edge_rows AS
+    SELECT s.id AS source, e.type, t.id AS target, e.props
+    FROM edges e JOIN nodes s ON s.n = e.source JOIN nodes t ON t.n = e.target;
 CREATE TABLE IF NOT EXISTS cache (ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
     PRIMARY KEY (ns, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-INSERT OR IGNORE INTO meta VALUES ('schema', '1'), ('version', '0');
+INSERT OR IGNORE INTO meta VALUES ('schema', '2'), ('version', '0');
+"""
+# Schema 1 keyed edges by node id text; its files are rewritten once, on first open.
+_FROM_SCHEMA_1 = """
+CREATE TABLE nodes_2 (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+    label TEXT NOT NULL, props TEXT NOT NULL);
+INSERT INTO nodes_2 SELECT row_number() OVER (ORDER BY id) - 1, id, label, props FROM nodes;
+CREATE TABLE edges_2 (
+    source INTEGER NOT NULL, type TEXT NOT NULL, target INTEGER NOT NULL, props TEXT NOT NULL,
+    PRIMARY KEY (source, type, target)) WITHOUT ROWID;
+INSERT INTO edges_2 SELECT s.n, e.type, t.n, e.props
+    FROM edges e JOIN nodes_2 s ON s.id = e.source JOIN nodes_2 t ON t.id = e.target;
+DROP TABLE edges;
+DROP TABLE nodes;
+ALTER TABLE nodes_2 RENAME TO nodes;
+ALTER TABLE edges_2 RENAME TO edges;
+UPDATE meta SET value = '2' WHERE key = 'schema';
 """
 _CHUNK = 5000
 # A key written twice into a table that was empty: the last write wins, as INSERT OR REPLACE.
@@ -44,23 +69,8 @@ _INSERT_NEW_EDGE = (
     "INSERT INTO edges VALUES (?, ?, ?, ?) "
     "ON CONFLICT (source, type, target) DO UPDATE SET props = excluded.props"
 )
-
-
-# The attributes of every edge without properties, shared: most edges have none, and one dict
-# per edge is most of what reopening a large store costs. Edge data is read-only for that.
-_BARE: dict[str, Any] = {}
-
-
-def _props(attrs: dict[str, Any]) -> dict[str, Any]:
-    """The properties of an edge of the in-memory graph, parsing its stored JSON on first use.
-    Racing threads may both parse; either result is the same."""
-    if not attrs:
-        return {}
-    props = attrs.get("props")
-    if props is None:
-        props = orjson.loads(attrs["raw"])
-        attrs["props"] = props
-    return props  # type: ignore[no-any-return]
+_KeyedEdge = tuple[int, str, int, str]  # an edge row with node keys for ids
+_KeyedNode = tuple[int, str, str, str]  # n, id, label, properties
 
 
 def _outcome(props: str | None, before: str | None) -> str:
@@ -76,8 +86,17 @@ def _chunks(items: Iterable[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
         yield chunk
 
 
+def _keys_of(cur: sqlite3.Cursor, ids: Iterable[str]) -> dict[str, int]:
+    """The node keys of those ``ids`` that are in the store (as this transaction sees it)."""
+    out: dict[str, int] = {}
+    for part in _chunks(ids, 900):
+        marks = ",".join("?" * len(part))
+        out.update(cur.execute(f"SELECT id, n FROM nodes WHERE id IN ({marks})", part))
+    return out
+
+
 class NetworkxStore:
-    """``GraphStore`` over networkx and SQLite. Safe to share between threads."""
+    """``GraphStore`` over SQLite with the graph in memory. Safe to share between threads."""
 
     def __init__(self, path: str | Path) -> None:
         self.location = str(path)
@@ -92,64 +111,63 @@ class NetworkxStore:
             # Bulk loads insert millions of keys in no particular order: a larger page cache
             # (a ceiling, not an allocation) keeps the B-trees' hot pages off the disk.
             self._db.execute("PRAGMA cache_size=-262144")
+            self._upgrade()
             self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open store {path}: {exc}") from exc
         self._lock = threading.RLock()
-        self._graph: nx.MultiDiGraph | None = None
-        self._by_label: dict[str, set[str]] = {}
+        self._adj: Adjacency | None = None
+        self._nx: nx.MultiDiGraph | None = None
+
+    def _upgrade(self) -> None:
+        """Rewrite a schema-1 file (edges keyed by id text) to the current schema, once."""
+        cur = self._db.cursor()
+        columns = [r[1] for r in cur.execute("PRAGMA table_info(nodes)")]
+        if not columns or "n" in columns:
+            return
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            if "n" not in [r[1] for r in cur.execute("PRAGMA table_info(nodes)")]:
+                for statement in _FROM_SCHEMA_1.split(";"):
+                    if statement.strip():
+                        cur.execute(statement)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
 
     # ---- loading -------------------------------------------------------------------------
 
+    def _adjacency(self) -> Adjacency:
+        """The in-memory graph, loaded from SQLite on first use."""
+        with self._lock:
+            if self._adj is None:
+                with gc_paused():
+                    self._db.execute("BEGIN")  # one snapshot for all the bulk reads
+                    try:
+                        self._adj = Adjacency.load(self._db, self.version())
+                    finally:
+                        self._db.execute("COMMIT")
+                    # The graph lives as long as the store: keep the collector from walking
+                    # its containers on every later collection.
+                    gc.freeze()
+            return self._adj
+
+    def load(self) -> None:
+        """Read the graph into memory now (a server's start), not on the first read."""
+        self._adjacency()
+
     @property
     def graph(self) -> nx.MultiDiGraph:
-        """The in-memory graph, loaded from SQLite on first use; treat it as read-only.
-
-        Nodes carry ``label`` and, once read through the store, ``props``; edges are keyed by
-        type and carry ``raw`` (JSON text) or ``props`` when they have properties.
-        """
+        """The graph as a networkx multigraph, built on first use (all node properties are
+        read); treat it as read-only. Nodes carry ``label`` and ``props``; edges are keyed by
+        type and carry ``props`` when they have any. A write drops it; the next use rebuilds."""
         with self._lock:
-            if self._graph is None:
-                with gc_paused():
-                    self._graph = self._load()
-                    # The graph lives as long as the store: keep the collector from walking
-                    # its millions of dicts on every later collection.
-                    gc.freeze()
-            return self._graph
-
-    def _load(self) -> nx.MultiDiGraph:
-        """Build the graph straight into networkx's adjacency dicts.
-
-        ``add_edges_from`` costs ~10 µs an edge (argument checks, cache clearing); filling
-        ``_node``/``_succ``/``_pred`` as networkx itself lays them out (successor and predecessor
-        share one key dict per node pair) is several times faster, which is what keeps reopening
-        a store of millions of edges within seconds. Node properties stay in SQLite until read
-        (``_node_props``). ``tests/contract`` checks the result against a graph built through
-        the public API.
-        """
-        g = nx.MultiDiGraph()
-        node_attr, succ, pred = g._node, g._succ, g._pred
-        by_label: dict[str, set[str]] = {}
-        for node_id, label in self._db.execute("SELECT id, label FROM nodes"):
-            node_attr[node_id] = {"label": label}
-            succ[node_id] = {}
-            pred[node_id] = {}
-            members = by_label.get(label)
-            if members is None:
-                members = by_label[label] = set()
-            members.add(node_id)
-        bare = _BARE
-        for s, typ, t, p in self._db.execute(
-            "SELECT source, type, target, NULLIF(props, '{}') FROM edges"
-        ):
-            keydict = succ[s].get(t)
-            if keydict is None:
-                keydict = succ[s][t] = {}
-                pred[t][s] = keydict
-            keydict[typ] = bare if p is None else {"raw": p}
-        nx._clear_cache(g)
-        self._by_label = by_label
-        return g
+            if self._nx is None:
+                adj = self._adjacency()
+                self._read_props(None)
+                self._nx = adj.to_networkx(adj.node_props)
+            return self._nx
 
     # ---- writing -------------------------------------------------------------------------
 
@@ -164,46 +182,19 @@ class NetworkxStore:
         Written twice in one call, an edge key counts once, judged by its value before the call;
         a node id counts once, by its first write.
         """
-        counts: Counter[str] = Counter()
-        fresh: set[str] = set()  # ids written by this call: edges to them need no lookup
-        # edge key hash → its properties before this call (None: it did not exist), for every
-        # key this call wrote into a table that had rows: a key written twice counts once
-        seen_edges: dict[int, str | None] = {}
-        keep = self._graph is not None  # only remember writes when there is a graph to update
-        written_nodes: list[NodeRow] = []
-        written_edges: list[EdgeRow] = []
         with self._lock:
             cur = self._db.cursor()
             cur.execute("BEGIN IMMEDIATE")
             try:
-                # Into an empty table (a first load) only what this call wrote can exist: the
-                # lookups that tell created from updated are skipped.
-                no_nodes = not cur.execute("SELECT EXISTS (SELECT 1 FROM nodes)").fetchone()[0]
-                no_edges = not cur.execute("SELECT EXISTS (SELECT 1 FROM edges)").fetchone()[0]
+                before = self.version()
+                write = _Upsert(cur, keep=self._adj is not None)
                 for node_rows, edge_rows in batches:
                     for chunk in _chunks(node_rows):
-                        changed = self._write_nodes(cur, chunk, counts, fresh, no_nodes)
-                        if keep:
-                            written_nodes += changed
+                        write.nodes(chunk)
                     for echunk in _chunks(edge_rows):
-                        self._check_endpoints(cur, echunk, fresh, no_nodes)
-                        if no_edges:
-                            cur.executemany(_INSERT_NEW_EDGE, echunk)
-                            if keep:
-                                written_edges += echunk
-                        else:
-                            changed_e = self._write_edges(cur, echunk, counts, seen_edges)
-                            if keep:
-                                written_edges += changed_e
-                if no_edges:  # every key in the table is one this call created
-                    (created,) = cur.execute("SELECT COUNT(*) FROM edges").fetchone()
-                    counts["edges_created"] = created
-                if (
-                    counts["nodes_created"]
-                    + counts["nodes_updated"]
-                    + counts["edges_created"]
-                    + counts["edges_updated"]
-                ):
+                        write.edges(echunk)
+                counts = write.finish()
+                if write.changed:
                     cur.execute(
                         "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'"
                     )
@@ -211,163 +202,82 @@ class NetworkxStore:
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
-            if self._graph is not None:
-                self._apply(written_nodes, written_edges)
+            if write.changed:
+                self._apply(write, before)
         return UpsertReport(**counts)
 
-    def _write_nodes(
-        self,
-        cur: sqlite3.Cursor,
-        chunk: list[NodeRow],
-        counts: Counter[str],
-        fresh: set[str],
-        no_nodes: bool,
-    ) -> list[NodeRow]:
-        """Write a chunk of node rows; ``fresh`` holds the ids this call wrote before (written
-        again, they are not counted again)."""
-        latest = {row[0]: row for row in chunk}
-        ask = [i for i in latest if i in fresh] if no_nodes else list(latest)
-        existing: dict[str, tuple[str, str]] = {}
-        for part in _chunks(ask, 900):
-            marks = ",".join("?" * len(part))
-            for node_id, label, props in cur.execute(
-                f"SELECT id, label, props FROM nodes WHERE id IN ({marks})", part
-            ):
-                existing[node_id] = (label, props)
-        if not existing:  # all new: the bulk path
-            rows = list(latest.values())
-            counts["nodes_created"] += len(rows)
-        else:
-            rows = []
-            for row in latest.values():
-                node_id, label, text = row
-                old = existing.get(node_id)
-                again = node_id in fresh
-                if old is not None and old[0] != label:
-                    raise StoreError(
-                        f"node {node_id!r} is a {old[0]}; it cannot be written as a {label}"
-                    )
-                if old is not None and old[1] == text:
-                    counts["unchanged"] += not again
-                    continue
-                if not again:
-                    counts["nodes_updated" if old else "nodes_created"] += 1
-                rows.append(row)
-        fresh.update(latest)
-        cur.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?)", rows)
-        return rows
-
-    def _check_endpoints(
-        self, cur: sqlite3.Cursor, chunk: list[EdgeRow], fresh: set[str], no_nodes: bool
-    ) -> None:
-        ends = set(map(itemgetter(0), chunk))
-        ends.update(map(itemgetter(2), chunk))
-        ends -= fresh
-        if ends and not no_nodes:
-            for part in _chunks(ends, 900):
-                marks = ",".join("?" * len(part))
-                ends.difference_update(
-                    r[0] for r in cur.execute(f"SELECT id FROM nodes WHERE id IN ({marks})", part)
-                )
-        if ends:
-            raise StoreError(f"edge endpoint(s) not in the store: {', '.join(sorted(ends)[:5])}")
-
-    def _write_edges(
-        self,
-        cur: sqlite3.Cursor,
-        chunk: list[EdgeRow],
-        counts: Counter[str],
-        seen: dict[int, str | None],
-    ) -> list[EdgeRow]:
-        """Write a chunk of edge rows into a table that had rows before this call; ``seen``
-        holds the hashes of keys this call wrote before (written again, not counted again)."""
-        latest = {row[:3]: row for row in chunk}
-        existing: dict[tuple[str, str, str], str] = {}
-        for part in _chunks(latest, 300):
-            marks = ",".join(["(?,?,?)"] * len(part))
-            flat = [v for key in part for v in key]
-            # A join on the primary key: `(a, b, c) IN (VALUES …)` would scan the whole table.
-            for s, typ, t, props in cur.execute(
-                f"WITH k(s, y, t) AS (VALUES {marks}) "
-                "SELECT e.source, e.type, e.target, e.props FROM k "
-                "JOIN edges e ON e.source = k.s AND e.type = k.y AND e.target = k.t",
-                flat,
-            ):
-                existing[(s, typ, t)] = props
-        rows: list[EdgeRow] = []
-        for key, row in latest.items():
-            old = existing.get(key)  # as this transaction sees it
-            h = hash(key)
-            if h in seen:  # written before in this call: count by the value before the call
-                before = seen[h]
-                counts[_outcome(old, before)] -= 1
-                counts[_outcome(row[3], before)] += 1
-            else:
-                seen[h] = "{}" if old == "{}" else old
-                counts[_outcome(row[3], old)] += 1
-            if old != row[3]:
-                rows.append(row)
-        cur.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?)", rows)
-        return rows
-
-    def _apply(self, nodes: list[NodeRow], edges: list[EdgeRow]) -> None:
+    def _apply(self, write: _Upsert, before: int) -> None:
         """Bring the in-memory graph up to date with rows just committed."""
-        g = self._graph
-        assert g is not None
-        for node_id, label, text in nodes:
-            if node_id in g:
-                g._node[node_id] = {"label": label, "props": orjson.loads(text)}
-            else:
-                g.add_node(node_id, label=label, props=orjson.loads(text))
-            self._by_label.setdefault(label, set()).add(node_id)
-        for source, typ, target, text in edges:
-            g.add_edge(source, target, key=typ)
-            # replaced, not updated: the old data may be the shared ``_BARE``
-            g._succ[source][target][typ] = _BARE if text == "{}" else {"raw": text}
+        self._nx = None
+        adj = self._adj
+        if adj is None:
+            return
+        if adj.version != before:  # another process wrote since the load: read it all again
+            self._adj = None
+            return
+        for n, node_id, label, text in write.written_nodes:
+            adj.add_node(n, node_id, label, orjson.loads(text))
+        for source, typ, target, text in write.written_edges:
+            adj.add_edge(source, typ, target, text)
+        adj.version = before + 1
 
     # ---- reading -------------------------------------------------------------------------
 
-    def _node(self, node_id: str) -> Node:
-        data = self.graph.nodes.get(node_id)
-        if data is None:
+    def _key(self, node_id: str) -> int:
+        n = self._adjacency().index.get(node_id)
+        if n is None:
             raise NodeNotFound(node_id)
-        return Node(node_id, data["label"], self._node_props(node_id, data))
+        return n
 
-    def _node_props(self, node_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    def _node_at(self, n: int) -> Node:
+        adj = self._adjacency()
+        node_id = adj.ids[n]
+        assert node_id is not None
+        return Node(node_id, adj.label_of(n), self._props_at(n))
+
+    def _props_at(self, n: int) -> dict[str, Any]:
         """A node's properties, read from SQLite on first use and kept."""
-        props = data.get("props")
+        adj = self._adjacency()
+        props = adj.node_props.get(n)
         if props is None:
             with self._lock:
-                row = self._db.execute("SELECT props FROM nodes WHERE id = ?", (node_id,))
-                props = data["props"] = orjson.loads(row.fetchone()[0])
-        return props  # type: ignore[no-any-return]
+                row = self._db.execute("SELECT props FROM nodes WHERE n = ?", (n,)).fetchone()
+            props = adj.node_props[n] = orjson.loads(row[0])
+        return props
 
     def _read_props(self, label: str | None) -> None:
         """Read the properties of every node (of ``label``) not read yet, in one scan."""
-        g = self.graph
-        members = self._by_label.get(label, set()) if label else g
-        if all("props" in g._node[i] for i in members):
+        adj = self._adjacency()
+        keys = self._keys_with(label)
+        if all(n in adj.node_props for n in keys):
             return
-        query = "SELECT id, props FROM nodes" + (" WHERE label = ?" if label else "")
+        query = "SELECT n, props FROM nodes" + (" WHERE label = ?" if label else "")
         with self._lock:
-            for node_id, text in self._db.execute(query, (label,) if label else ()):
-                data = g._node.get(node_id)
-                if data is not None and "props" not in data:
-                    data["props"] = orjson.loads(text)
+            for n, text in self._db.execute(query, (label,) if label else ()):
+                if n not in adj.node_props and n < len(adj.ids):
+                    adj.node_props[n] = orjson.loads(text)
+
+    def _keys_with(self, label: str | None) -> list[int]:
+        adj = self._adjacency()
+        if label is None:
+            return list(adj.index.values())
+        if label not in adj.label_names:
+            return []
+        return adj.by_label.get(adj.label_names.index(label), [])
 
     def get(self, node_id: str) -> Node:
-        return self._node(node_id)
+        return self._node_at(self._key(node_id))
 
     def get_many(self, node_ids: Iterable[str]) -> list[Node]:
-        g = self.graph
-        return [self._node(i) for i in node_ids if i in g]
+        index = self._adjacency().index
+        return [self._node_at(index[i]) for i in node_ids if i in index]
 
     def has(self, node_id: str) -> bool:
-        return node_id in self.graph
+        return node_id in self._adjacency().index
 
     def labels_of(self, node_ids: Iterable[str]) -> dict[str, str]:
-        # From SQLite, not the graph: a loader asks in the middle of its write transaction,
-        # when loading the graph would take in rows not committed yet.
+        # From SQLite, not memory: a loader asks in the middle of its write transaction, when
+        # loading the graph would take in rows not committed yet.
         out: dict[str, str] = {}
         with self._lock:
             for part in _chunks(node_ids, 900):
@@ -378,11 +288,10 @@ class NetworkxStore:
         return out
 
     def nodes(self, label: str | None = None) -> Iterator[Node]:
-        g = self.graph
+        adj = self._adjacency()
         self._read_props(label)
-        ids = sorted(self._by_label.get(label, ())) if label else sorted(g.nodes)
-        for node_id in ids:
-            yield self._node(node_id)
+        for n in sorted(self._keys_with(label), key=lambda n: adj.ids[n] or ""):
+            yield self._node_at(n)
 
     def find(self, label: str | None = None, **props: Any) -> list[Node]:
         def matches(node: Node) -> bool:
@@ -395,28 +304,44 @@ class NetworkxStore:
         return [n for n in self.nodes(label) if matches(n)]
 
     def edges(self, rel: str | None = None) -> Iterator[Edge]:
-        for s, t, typ, data in self.graph.edges(keys=True, data=True):
-            if rel is None or typ == rel:
-                yield Edge(s, typ, t, _props(data))
+        adj = self._adjacency()
+        code = None if rel is None else adj.type_code(rel)
+        if code == -1:
+            return
+        for s, source in enumerate(list(adj.ids)):
+            if source is not None:
+                yield from self._out_edges(adj, s, source, code)
+
+    def _out_edges(self, adj: Adjacency, s: int, source: str, code: int | None) -> list[Edge]:
+        ids, names = adj.ids, adj.type_names
+        return [
+            Edge(source, names[y], ids[t], adj.edge_props_of(s, y, t))  # type: ignore[arg-type]
+            for t, y in adj.out(s)
+            if code is None or y == code
+        ]
+
+    def _in_edges(self, adj: Adjacency, t: int, target: str, code: int | None) -> list[Edge]:
+        ids, names = adj.ids, adj.type_names
+        return [
+            Edge(ids[s], names[y], target, adj.edge_props_of(s, y, t))  # type: ignore[arg-type]
+            for s, y in adj.into(t)
+            if code is None or y == code
+        ]
 
     def edges_of(
         self, node_id: str, *, rel: str | None = None, direction: Direction = "both"
     ) -> list[Edge]:
-        g = self.graph
-        if node_id not in g:
-            raise NodeNotFound(node_id)
+        adj = self._adjacency()
+        n = self._key(node_id)
+        code = None if rel is None else adj.type_code(rel)
+        if code == -1:
+            return []
         out: list[Edge] = []
         if direction in ("out", "both"):
-            out += [
-                Edge(node_id, k, t, _props(d))
-                for _, t, k, d in g.out_edges(node_id, keys=True, data=True)
-            ]
+            out += self._out_edges(adj, n, node_id, code)
         if direction in ("in", "both"):
-            out += [
-                Edge(s, k, node_id, _props(d))
-                for s, _, k, d in g.in_edges(node_id, keys=True, data=True)
-            ]
-        return [e for e in out if rel is None or e.type == rel]
+            out += self._in_edges(adj, n, node_id, code)
+        return out
 
     def neighbours(
         self, node_id: str, *, rel: str | None = None, direction: Direction = "both"
@@ -428,34 +353,37 @@ class NetworkxStore:
         return self.get_many(sorted(ids))
 
     def neighbourhood(self, node_id: str, depth: int = 1, *, rel: str | None = None) -> Subgraph:
-        g = self.graph
-        if node_id not in g:
-            raise NodeNotFound(node_id)
-        seen = {node_id}
-        frontier = [node_id]
+        adj = self._adjacency()
+        start = self._key(node_id)
+        code = None if rel is None else adj.type_code(rel)
+        seen = {start}
+        frontier = [start]
         for _ in range(max(depth, 0)):
-            nxt: list[str] = []
+            nxt: list[int] = []
             for current in frontier:
-                for e in self.edges_of(current, rel=rel):
-                    other = e.target if e.source == current else e.source
-                    if other not in seen:
+                for other, y in adj.out(current) + adj.into(current):
+                    if other not in seen and (code is None or y == code):
                         seen.add(other)
                         nxt.append(other)
             frontier = nxt
-        return self.subgraph(seen, rel=rel)
+        return self._subgraph(adj, seen, code)
 
     def subgraph(self, node_ids: Iterable[str], *, rel: str | None = None) -> Subgraph:
-        g = self.graph
-        ids = sorted({i for i in node_ids if i in g})
-        keep = set(ids)
+        adj = self._adjacency()
+        code = None if rel is None else adj.type_code(rel)
+        index = adj.index
+        return self._subgraph(adj, {index[i] for i in node_ids if i in index}, code)
+
+    def _subgraph(self, adj: Adjacency, keys: set[int], code: int | None) -> Subgraph:
+        ordered = sorted(keys, key=lambda n: adj.ids[n] or "")
         edges = [
-            Edge(s, k, t, _props(d))
-            for s in ids
-            for _, t, k, d in g.out_edges(s, keys=True, data=True)
-            if t in keep and (rel is None or k == rel)
+            e
+            for s in ordered
+            for e in self._out_edges(adj, s, adj.ids[s], code)  # type: ignore[arg-type]
+            if adj.index[e.target] in keys
         ]
         edges.sort(key=lambda e: e.key)
-        return Subgraph([self._node(i) for i in ids], edges)
+        return Subgraph([self._node_at(n) for n in ordered], edges)
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -507,3 +435,132 @@ class NetworkxStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Upsert:
+    """One upsert's writes, chunk by chunk, inside the caller's transaction, and its counts."""
+
+    def __init__(self, cur: sqlite3.Cursor, *, keep: bool) -> None:
+        self.cur = cur
+        self.counts: Counter[str] = Counter()
+        # Into an empty table (a first load) only what this call wrote can exist: the lookups
+        # that tell created from updated are skipped.
+        self.no_nodes = not cur.execute("SELECT EXISTS (SELECT 1 FROM nodes)").fetchone()[0]
+        self.no_edges = not cur.execute("SELECT EXISTS (SELECT 1 FROM edges)").fetchone()[0]
+        self.next_key = cur.execute("SELECT COALESCE(MAX(n), -1) + 1 FROM nodes").fetchone()[0]
+        self.fresh: dict[str, int] = {}  # id → key of every node this call wrote
+        # edge key hash → its properties before this call (None: it did not exist), for every
+        # key this call wrote into a table that had rows: a key written twice counts once
+        self.seen_edges: dict[int, str | None] = {}
+        self.keep = keep  # remember what was written, to update the graph in memory
+        self.written_nodes: list[_KeyedNode] = []
+        self.written_edges: list[_KeyedEdge] = []
+
+    @property
+    def changed(self) -> bool:
+        c = self.counts
+        return bool(
+            c["nodes_created"] + c["nodes_updated"] + c["edges_created"] + c["edges_updated"]
+        )
+
+    def finish(self) -> dict[str, int]:
+        if self.no_edges:  # every key in the table is one this call created
+            (created,) = self.cur.execute("SELECT COUNT(*) FROM edges").fetchone()
+            self.counts["edges_created"] = created
+        return dict(self.counts)
+
+    def nodes(self, chunk: list[NodeRow]) -> None:
+        """Write a chunk of node rows; a node written before by this call is not counted again."""
+        cur, counts, fresh = self.cur, self.counts, self.fresh
+        latest = {row[0]: row for row in chunk}
+        ask = [i for i in latest if i in fresh] if self.no_nodes else list(latest)
+        existing: dict[str, tuple[int, str, str]] = {}
+        for part in _chunks(ask, 900):
+            marks = ",".join("?" * len(part))
+            for n, node_id, label, props in cur.execute(
+                f"SELECT n, id, label, props FROM nodes WHERE id IN ({marks})", part
+            ):
+                existing[node_id] = (n, label, props)
+        new: list[_KeyedNode] = []
+        updated: list[_KeyedNode] = []
+        for node_id, label, text in latest.values():
+            old = existing.get(node_id)
+            if old is None:
+                new.append((self.next_key, node_id, label, text))
+                fresh[node_id] = self.next_key
+                self.next_key += 1
+                continue
+            again = node_id in fresh
+            if old[1] != label:
+                raise StoreError(
+                    f"node {node_id!r} is a {old[1]}; it cannot be written as a {label}"
+                )
+            fresh[node_id] = old[0]
+            if old[2] == text:
+                counts["unchanged"] += not again
+                continue
+            counts["nodes_updated"] += not again
+            updated.append((old[0], node_id, label, text))
+        counts["nodes_created"] += len(new)
+        cur.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?)", new)
+        cur.executemany("UPDATE nodes SET props = ? WHERE n = ?", [(r[3], r[0]) for r in updated])
+        if self.keep:
+            self.written_nodes += new + updated
+
+    def edges(self, chunk: list[EdgeRow]) -> None:
+        rows = self._keyed(chunk)
+        if self.no_edges:
+            self.cur.executemany(_INSERT_NEW_EDGE, rows)
+        else:
+            rows = self._changed_edges(rows)
+            self.cur.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?)", rows)
+        if self.keep:
+            self.written_edges += rows
+
+    def _keyed(self, chunk: list[EdgeRow]) -> list[_KeyedEdge]:
+        """The rows with node keys for ids; an endpoint in no node is an error."""
+        fresh = self.fresh
+        try:  # a first load: every endpoint was written by this call
+            return [(fresh[s], typ, fresh[t], p) for s, typ, t, p in chunk]
+        except KeyError:
+            pass
+        ends = {row[0] for row in chunk} | {row[2] for row in chunk}
+        keys = {i: fresh[i] for i in ends if i in fresh}
+        if not self.no_nodes:
+            keys.update(_keys_of(self.cur, ends - keys.keys()))
+        missing = sorted(ends - keys.keys())
+        if missing:
+            raise StoreError(f"edge endpoint(s) not in the store: {', '.join(missing[:5])}")
+        return [(keys[s], typ, keys[t], p) for s, typ, t, p in chunk]
+
+    def _changed_edges(self, chunk: list[_KeyedEdge]) -> list[_KeyedEdge]:
+        """Count a chunk written into a table that had rows before this call; return the rows
+        whose properties differ from what is stored."""
+        counts, seen = self.counts, self.seen_edges
+        latest = {row[:3]: row for row in chunk}
+        existing: dict[tuple[int, str, int], str] = {}
+        for part in _chunks(latest, 300):
+            marks = ",".join(["(?,?,?)"] * len(part))
+            flat = [v for key in part for v in key]
+            # A join on the primary key: `(a, b, c) IN (VALUES …)` would scan the whole table.
+            for s, typ, t, props in self.cur.execute(
+                f"WITH k(s, y, t) AS (VALUES {marks}) "
+                "SELECT e.source, e.type, e.target, e.props FROM k "
+                "JOIN edges e ON e.source = k.s AND e.type = k.y AND e.target = k.t",
+                flat,
+            ):
+                existing[(s, typ, t)] = props
+        rows: list[_KeyedEdge] = []
+        for key, row in latest.items():
+            old = existing.get(key)  # as this transaction sees it
+            h = hash(key)
+            if h in seen:  # written before in this call: count by the value before the call
+                before = seen[h]
+                counts[_outcome(old, before)] -= 1
+                counts[_outcome(row[3], before)] += 1
+            else:
+                seen[h] = "{}" if old == "{}" else old
+                counts[_outcome(row[3], old)] += 1
+            if old != row[3]:
+                rows.append(row)
+        return rows

@@ -68,15 +68,20 @@ def _worker(step: str, folder: Path, db: Path) -> dict[str, Any]:
     elif step == "peer":
         out = {"rows": peer_load(folder, db)}
     elif step == "reopen":
-        # open, load the graph, and answer a first read: the store is usable from here on
+        # open, load the graph, and answer a first read (a node and its neighbourhood two
+        # steps out): the store is usable from here on
+        with sqlite3.connect(db) as con:
+            (first,) = con.execute("SELECT id FROM nodes LIMIT 1").fetchone()
+        start = time.perf_counter()
         store = NetworkxStore(db)
-        g = store.graph
-        first = next(iter(g.nodes))
-        store.get(first)
-        out = {"nodes": g.number_of_nodes(), "edges": g.number_of_edges()}
+        store.load()
+        around = store.neighbourhood(first, 2)
+        seconds = time.perf_counter() - start
+        out = {"around_first": len(around.nodes), **store.counts()}
+        out["seconds"] = seconds
     else:
         raise SystemExit(f"unknown step {step}")
-    out["seconds"] = time.perf_counter() - start
+    out.setdefault("seconds", time.perf_counter() - start)
     out["main_peak_mb"] = peak_mb()
     out["worker_peak_mb"] = worker_mb
     # every process at its own peak at once: an upper bound of what the machine needed
