@@ -77,7 +77,7 @@ def _worker(step: str, folder: Path, db: Path) -> dict[str, Any]:
         store.load()
         around = store.neighbourhood(first, 2)
         seconds = time.perf_counter() - start
-        out = {"around_first": len(around.nodes), **store.counts()}
+        out = {"around_first": len(around.nodes), "counts": store.counts()}
         out["seconds"] = seconds
     else:
         raise SystemExit(f"unknown step {step}")
