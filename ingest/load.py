@@ -34,7 +34,7 @@ from ingest.encoding import BinaryFile, encoding_of
 from ingest.parse import NodeRecord, Parsed, RelationRecord, Sheet, Task, parse
 from ingest.readers import KINDS, discover, plan_parts, read_file
 from ingest.resolve import OrgRecord, resolve_organizations
-from ingest.rows import REFERENCES, ROW_MODELS
+from ingest.rows import REFERENCES, row_json
 
 __all__ = ["PARALLEL_BYTES", "LoadReport", "Progress", "load_paths"]
 
@@ -572,8 +572,7 @@ def _reread(
     for kind, path in sorted(files):
         for raw in read_file(kind, Path(path), [], {}):
             if (raw.file, raw.line) in wanted:
-                row = ROW_MODELS[raw.kind].model_validate(raw.values)
-                out[(raw.file, raw.line)] = row.model_dump(mode="json")
+                out[(raw.file, raw.line)] = row_json(raw.kind, raw.values)
     return out
 
 
