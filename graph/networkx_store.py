@@ -14,7 +14,6 @@ the view ``edge_rows`` with the ids spelled out, for people reading the file wit
 from __future__ import annotations
 
 import gc
-import queue
 import sqlite3
 import threading
 from collections import Counter
@@ -119,7 +118,6 @@ class NetworkxStore:
         self._lock = threading.RLock()
         self._adj: Adjacency | None = None
         self._nx: nx.MultiDiGraph | None = None
-        self._writer: _Writer | None = None  # the inserts of the upsert under way
 
     def _upgrade(self) -> None:
         """Rewrite a schema-1 file (edges keyed by id text) to the current schema, once."""
@@ -187,10 +185,9 @@ class NetworkxStore:
         with self._lock:
             cur = self._db.cursor()
             cur.execute("BEGIN IMMEDIATE")
-            self._writer = _Writer(self._db)
             try:
                 before = self.version()
-                write = _Upsert(cur, self._writer, keep=self._adj is not None)
+                write = _Upsert(cur, keep=self._adj is not None)
                 for node_rows, edge_rows in batches:
                     for chunk in _chunks(node_rows):
                         write.nodes(chunk)
@@ -203,12 +200,8 @@ class NetworkxStore:
                     )
                 cur.execute("COMMIT")
             except BaseException:
-                self._writer.close(drop=True)
                 cur.execute("ROLLBACK")
                 raise
-            finally:
-                self._writer.close()
-                self._writer = None
             if write.changed:
                 self._apply(write, before)
         return UpsertReport(**counts)
@@ -287,8 +280,6 @@ class NetworkxStore:
         # loading the graph would take in rows not committed yet.
         out: dict[str, str] = {}
         with self._lock:
-            if self._writer is not None:  # asked by a loader mid-upsert: see every row so far
-                self._writer.sync()
             for part in _chunks(node_ids, 900):
                 marks = ",".join("?" * len(part))
                 out.update(
@@ -449,9 +440,8 @@ class NetworkxStore:
 class _Upsert:
     """One upsert's writes, chunk by chunk, inside the caller's transaction, and its counts."""
 
-    def __init__(self, cur: sqlite3.Cursor, writer: _Writer, *, keep: bool) -> None:
+    def __init__(self, cur: sqlite3.Cursor, *, keep: bool) -> None:
         self.cur = cur
-        self.writer = writer  # every insert goes through it; reads wait for it first
         self.counts: Counter[str] = Counter()
         # Into an empty table (a first load) only what this call wrote can exist: the lookups
         # that tell created from updated are skipped.
@@ -474,7 +464,6 @@ class _Upsert:
         )
 
     def finish(self) -> dict[str, int]:
-        self.writer.sync()
         if self.no_edges:  # every key in the table is one this call created
             (created,) = self.cur.execute("SELECT COUNT(*) FROM edges").fetchone()
             self.counts["edges_created"] = created
@@ -486,8 +475,6 @@ class _Upsert:
         latest = {row[0]: row for row in chunk}
         ask = [i for i in latest if i in fresh] if self.no_nodes else list(latest)
         existing: dict[str, tuple[int, str, str]] = {}
-        if ask:
-            self.writer.sync()
         for part in _chunks(ask, 900):
             marks = ",".join("?" * len(part))
             for n, node_id, label, props in cur.execute(
@@ -515,21 +502,18 @@ class _Upsert:
             counts["nodes_updated"] += not again
             updated.append((old[0], node_id, label, text))
         counts["nodes_created"] += len(new)
-        self.writer.run("INSERT INTO nodes VALUES (?, ?, ?, ?)", new)
-        if updated:
-            self.writer.run(
-                "UPDATE nodes SET props = ? WHERE n = ?", [(r[3], r[0]) for r in updated]
-            )
+        cur.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?)", new)
+        cur.executemany("UPDATE nodes SET props = ? WHERE n = ?", [(r[3], r[0]) for r in updated])
         if self.keep:
             self.written_nodes += new + updated
 
     def edges(self, chunk: list[EdgeRow]) -> None:
         rows = self._keyed(chunk)
         if self.no_edges:
-            self.writer.run(_INSERT_NEW_EDGE, rows)
+            self.cur.executemany(_INSERT_NEW_EDGE, rows)
         else:
             rows = self._changed_edges(rows)
-            self.writer.run("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?)", rows)
+            self.cur.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?)", rows)
         if self.keep:
             self.written_edges += rows
 
@@ -543,7 +527,6 @@ class _Upsert:
         ends = {row[0] for row in chunk} | {row[2] for row in chunk}
         keys = {i: fresh[i] for i in ends if i in fresh}
         if not self.no_nodes:
-            self.writer.sync()
             keys.update(_keys_of(self.cur, ends - keys.keys()))
         missing = sorted(ends - keys.keys())
         if missing:
@@ -556,7 +539,6 @@ class _Upsert:
         counts, seen = self.counts, self.seen_edges
         latest = {row[:3]: row for row in chunk}
         existing: dict[tuple[int, str, int], str] = {}
-        self.writer.sync()
         for part in _chunks(latest, 300):
             marks = ",".join(["(?,?,?)"] * len(part))
             flat = [v for key in part for v in key]
@@ -582,52 +564,3 @@ class _Upsert:
             if old != row[3]:
                 rows.append(row)
         return rows
-
-
-class _Writer:
-    """Runs one transaction's inserts on a second thread. SQLite releases the GIL while it works
-    on its B-trees, so the caller's Python (checking and keying the next rows) runs meanwhile;
-    on two cores a large load spends about a third of its loader's time in those inserts."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._cur = db.cursor()
-        self._jobs: queue.Queue[tuple[str, list[Any]] | None] = queue.Queue(maxsize=4)
-        self._error: BaseException | None = None
-        self._dropping = False
-        self._thread = threading.Thread(target=self._work, name="sqlite-writer", daemon=True)
-        self._thread.start()
-
-    def _work(self) -> None:
-        while True:
-            job = self._jobs.get()
-            try:
-                if job is None:
-                    return
-                if self._error is None and not self._dropping:  # else it all rolls back
-                    self._cur.executemany(*job)
-            except BaseException as exc:  # raised again in the caller's thread
-                self._error = exc
-            finally:
-                self._jobs.task_done()
-
-    def run(self, sql: str, rows: list[Any]) -> None:
-        """Queue ``executemany(sql, rows)``; ``rows`` must not change afterwards."""
-        self._raise()
-        if rows:
-            self._jobs.put((sql, rows))
-
-    def sync(self) -> None:
-        """Wait until every queued insert ran (a read sees them all); raise what one raised."""
-        self._jobs.join()
-        self._raise()
-
-    def close(self, *, drop: bool = False) -> None:
-        """Stop the thread (idempotent); queued inserts run first unless ``drop``."""
-        self._dropping = self._dropping or drop
-        if self._thread.is_alive():
-            self._jobs.put(None)
-            self._thread.join()
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            raise self._error
