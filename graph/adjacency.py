@@ -98,7 +98,7 @@ class Adjacency:
             id_list = [r[0] for r in db.execute("SELECT id FROM nodes ORDER BY n")]
         codes = _char_codes(labels, count)
         size = top + 1
-        if count == size:  # keys 0..count-1, the usual case
+        if count == size and np.array_equal(keys, np.arange(count)):  # the usual case
             adj.ids = list(id_list)
             adj.labels = codes.tolist()
         else:  # keys with gaps (rows removed by hand): leave holes
@@ -123,6 +123,10 @@ class Adjacency:
         ).fetchone()
         out_src, adj.out_dst = _ints(src, edges), _ints(dst, edges)
         adj.out_type = _char_codes(types, edges)
+        if np.any(out_src[1:] < out_src[:-1]):  # not read in key order after all: sort
+            by_source = np.argsort(out_src, kind="stable")
+            out_src, adj.out_dst = out_src[by_source], adj.out_dst[by_source]
+            adj.out_type = adj.out_type[by_source]
         adj.out_ptr = _rows(out_src, size)
         by_target = np.argsort(adj.out_dst, kind="stable")
         adj.in_src, adj.in_type = out_src[by_target], adj.out_type[by_target]
