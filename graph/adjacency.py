@@ -16,6 +16,8 @@ import networkx as nx
 import numpy as np
 import orjson
 
+from graph.model import Label, Rel
+
 __all__ = ["Adjacency"]
 
 _SEP = "\x1f"  # between ids in one concatenated text; a load checks the count it gets back
@@ -24,12 +26,22 @@ _SEP = "\x1f"  # between ids in one concatenated text; a load checks the count i
 _BARE: dict[str, Any] = {}
 
 
-def _codes(db: sqlite3.Connection, table: str, column: str) -> tuple[list[str], str]:
-    """The distinct values of a text column and a SQL CASE expression mapping each to one
-    character (``char(1)`` upwards), so a whole column comes back as one short string."""
-    names = [r[0] for r in db.execute(f"SELECT DISTINCT {column} FROM {table}")]
-    whens = " ".join(f"WHEN ? THEN char({i + 1})" for i in range(len(names)))
-    return names, f"CASE {column} {whens} END" if names else "''"
+def _coded(
+    db: sqlite3.Connection, sql: str, table: str, column: str, known: list[str], count: int
+) -> tuple[tuple[Any, ...], list[str], np.ndarray]:
+    """Run ``sql``, whose last result is ``group_concat({codes}, '')``: one character per row
+    for the text ``column``, read back as 0-based codes into the names returned. The model's
+    names (``known``) are tried first; a value outside them costs a second run with the
+    column's own distinct values (a scan of the table the first run saves)."""
+    names = known
+    while True:
+        whens = " ".join(f"WHEN ? THEN char({i + 1})" for i in range(len(names)))
+        case = f"CASE {column} {whens} ELSE char({len(names) + 1}) END"
+        row = db.execute(sql.format(codes=case), names).fetchone()
+        codes = _char_codes(row[-1], count)
+        if names is not known or not np.any(codes == len(names)):
+            return row, names, codes
+        names = [r[0] for r in db.execute(f"SELECT DISTINCT {column} FROM {table}")]
 
 
 def _ints(text: str | None, count: int) -> np.ndarray:
@@ -43,7 +55,7 @@ def _ints(text: str | None, count: int) -> np.ndarray:
 
 
 def _char_codes(text: str | None, count: int) -> np.ndarray:
-    """One character per row (see ``_codes``) as 0-based codes."""
+    """One character per row (see ``_coded``) as 0-based codes."""
     out = np.frombuffer((text or "").encode("utf-32-le"), np.uint32).astype(np.int32) - 1
     if len(out) != count:
         raise ValueError(f"expected {count} codes, got {len(out)}")
@@ -55,6 +67,14 @@ def _rows(keys: np.ndarray, size: int) -> np.ndarray:
     ptr = np.zeros(size + 1, np.int64)
     np.cumsum(np.bincount(keys, minlength=size), out=ptr[1:])
     return ptr
+
+
+def _row(ptr: np.ndarray, other: np.ndarray, types: np.ndarray, n: int) -> list[tuple[int, int]]:
+    """Row ``n`` of a CSR as (other end, type code) pairs; empty past the loaded nodes."""
+    if n + 1 >= len(ptr):
+        return []
+    a, b = ptr[n], ptr[n + 1]
+    return list(zip(other[a:b].tolist(), types[a:b].tolist(), strict=True))
 
 
 class Adjacency:
@@ -85,19 +105,28 @@ class Adjacency:
     def load(cls, db: sqlite3.Connection, version: int) -> Adjacency:
         """Read ids, labels and edges in a few bulk queries (call inside a read transaction)."""
         adj = cls(version)
+        size = adj._load_nodes(db)
+        adj._load_edges(db, size)
+        return adj
+
+    def _load_nodes(self, db: sqlite3.Connection) -> int:
+        """Ids, labels and the nodes of each label; returns the size of the key space."""
+        adj = self
         count, top = db.execute("SELECT COUNT(*), COALESCE(MAX(n), -1) FROM nodes").fetchone()
-        adj.label_names, label_case = _codes(db, "nodes", "label")
-        ns, ids, labels = db.execute(
-            f"SELECT group_concat(n), group_concat(id, char(31)), group_concat({label_case}, '') "
+        (ns, ids, _), adj.label_names, codes = _coded(
+            db,
+            "SELECT group_concat(n), group_concat(id, char(31)), group_concat({codes}, '') "
             "FROM (SELECT n, id, label FROM nodes ORDER BY n)",
-            adj.label_names,
-        ).fetchone()
+            "nodes",
+            "label",
+            [str(label) for label in Label],
+            count,
+        )
         keys = _ints(ns, count)
         id_list = ids.split(_SEP) if count else []
         if len(id_list) != count:  # an id holds the separator: read them one row at a time
             id_list = [r[0] for r in db.execute("SELECT id FROM nodes ORDER BY n")]
-        codes = _char_codes(labels, count)
-        size = top + 1
+        size = int(top) + 1
         if count == size and np.array_equal(keys, np.arange(count)):  # the usual case
             adj.ids = list(id_list)
             adj.labels = codes.tolist()
@@ -113,16 +142,22 @@ class Adjacency:
         bounds = np.searchsorted(codes[order], np.arange(len(adj.label_names) + 1))
         for code in range(len(adj.label_names)):
             adj.by_label[code] = keys[order[bounds[code] : bounds[code + 1]]].tolist()
+        return size
 
+    def _load_edges(self, db: sqlite3.Connection, size: int) -> None:
+        """Both directions of adjacency, and the properties of the edges that have some."""
+        adj = self
         edges = db.execute("SELECT COUNT(*) FROM edges").fetchone()[0]
-        adj.type_names, type_case = _codes(db, "edges", "type")
-        src, dst, types = db.execute(
-            f"SELECT group_concat(source), group_concat(target), group_concat({type_case}, '') "
+        (src, dst, _), adj.type_names, adj.out_type = _coded(
+            db,
+            "SELECT group_concat(source), group_concat(target), group_concat({codes}, '') "
             "FROM edges",  # primary-key order: source, type, target
-            adj.type_names,
-        ).fetchone()
+            "edges",
+            "type",
+            [str(rel) for rel in Rel],
+            edges,
+        )
         out_src, adj.out_dst = _ints(src, edges), _ints(dst, edges)
-        adj.out_type = _char_codes(types, edges)
         if np.any(out_src[1:] < out_src[:-1]):  # not read in key order after all: sort
             by_source = np.argsort(out_src, kind="stable")
             out_src, adj.out_dst = out_src[by_source], adj.out_dst[by_source]
@@ -137,7 +172,6 @@ class Adjacency:
             "SELECT source, type, target, props FROM edges WHERE props <> '{}'"
         ):
             adj.edge_props[(s, type_code[typ], t)] = raw
-        return adj
 
     # ---- codes -----------------------------------------------------------------------------
 
@@ -166,21 +200,11 @@ class Adjacency:
 
     def out(self, n: int) -> list[tuple[int, int]]:
         """(target, type code) of every edge leaving ``n``."""
-        if n + 1 < len(self.out_ptr):
-            a, b = self.out_ptr[n], self.out_ptr[n + 1]
-            found = list(zip(self.out_dst[a:b].tolist(), self.out_type[a:b].tolist(), strict=True))
-        else:
-            found = []
-        return found + self.more_out.get(n, [])
+        return _row(self.out_ptr, self.out_dst, self.out_type, n) + self.more_out.get(n, [])
 
     def into(self, n: int) -> list[tuple[int, int]]:
         """(source, type code) of every edge arriving at ``n``."""
-        if n + 1 < len(self.in_ptr):
-            a, b = self.in_ptr[n], self.in_ptr[n + 1]
-            found = list(zip(self.in_src[a:b].tolist(), self.in_type[a:b].tolist(), strict=True))
-        else:
-            found = []
-        return found + self.more_in.get(n, [])
+        return _row(self.in_ptr, self.in_src, self.in_type, n) + self.more_in.get(n, [])
 
     def edge_props_of(self, s: int, typ: int, t: int) -> dict[str, Any]:
         """An edge's properties, parsing its stored JSON on first use. Racing threads may both

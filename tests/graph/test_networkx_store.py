@@ -110,6 +110,21 @@ def test_ids_with_the_separator_and_keys_with_gaps_read_back(tmp_path: Path) -> 
     assert _snapshot(reopened) == _snapshot(NetworkxStore(path))
 
 
+def test_labels_and_types_outside_the_model_read_back(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    NetworkxStore(path).upsert(
+        [Node("w", "Widget", {"n": 1}), Node("p", "Patent", {})],
+        [Edge("w", "LIKES", "p"), Edge("p", "CITES", "p")],
+    )
+    store = NetworkxStore(path)
+    assert store.get("w").label == "Widget" and store.get("p").label == "Patent"
+    assert sorted(e.key for e in store.edges_of("p", direction="in")) == [
+        ("p", "CITES", "p"),
+        ("w", "LIKES", "p"),
+    ]
+    assert [n.id for n in store.nodes("Widget")] == ["w"]
+
+
 _SCHEMA_1 = """
 CREATE TABLE nodes (id TEXT PRIMARY KEY, label TEXT NOT NULL, props TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE edges (source TEXT NOT NULL, type TEXT NOT NULL, target TEXT NOT NULL,
