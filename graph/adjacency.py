@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 import orjson
 
-from graph.model import Label, Rel
+from graph.model import Edge, Label, Rel
 
 __all__ = ["Adjacency"]
 
@@ -69,6 +69,17 @@ def _rows(keys: np.ndarray, size: int) -> np.ndarray:
     return ptr
 
 
+def _code(names: list[str], name: str, add: bool) -> int:
+    """The position of ``name`` in ``names``, appended when new and ``add``; else -1."""
+    try:
+        return names.index(name)
+    except ValueError:
+        if not add:
+            return -1
+        names.append(name)
+        return len(names) - 1
+
+
 def _row(ptr: np.ndarray, other: np.ndarray, types: np.ndarray, n: int) -> list[tuple[int, int]]:
     """Row ``n`` of a CSR as (other end, type code) pairs; empty past the loaded nodes."""
     if n + 1 >= len(ptr):
@@ -97,7 +108,6 @@ class Adjacency:
         self.more_keys: set[tuple[int, int, int]] = set()
         self.edge_props: dict[tuple[int, int, int], Any] = {}  # raw JSON text, or parsed
         self.node_props: dict[int, dict[str, Any]] = {}  # parsed on first use
-        self.edge_count = 0
 
     # ---- loading -------------------------------------------------------------------------
 
@@ -166,7 +176,6 @@ class Adjacency:
         by_target = np.argsort(adj.out_dst, kind="stable")
         adj.in_src, adj.in_type = out_src[by_target], adj.out_type[by_target]
         adj.in_ptr = _rows(adj.out_dst, size)
-        adj.edge_count = edges
         type_code = {name: i for i, name in enumerate(adj.type_names)}
         for s, typ, t, raw in db.execute(
             "SELECT source, type, target, props FROM edges WHERE props <> '{}'"
@@ -178,23 +187,19 @@ class Adjacency:
     def label_of(self, n: int) -> str:
         return self.label_names[self.labels[n]]
 
-    def label_code(self, label: str) -> int:
-        """The code of a label, adding it when new."""
-        try:
-            return self.label_names.index(label)
-        except ValueError:
-            self.label_names.append(label)
-            return len(self.label_names) - 1
+    def label_code(self, label: str, *, add: bool = False) -> int:
+        """The code of a label (-1 when unknown and not added)."""
+        return _code(self.label_names, label, add)
 
     def type_code(self, typ: str, *, add: bool = False) -> int:
         """The code of an edge type (-1 when unknown and not added)."""
-        try:
-            return self.type_names.index(typ)
-        except ValueError:
-            if not add:
-                return -1
-            self.type_names.append(typ)
-            return len(self.type_names) - 1
+        return _code(self.type_names, typ, add)
+
+    def edge(self, s: int, typ: int, t: int) -> Edge:
+        """The edge ``s -[typ]-> t`` with ids, type name and properties."""
+        source, target = self.ids[s], self.ids[t]
+        assert source is not None and target is not None
+        return Edge(source, self.type_names[typ], target, self.edge_props_of(s, typ, t))
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -232,7 +237,7 @@ class Adjacency:
             self.ids += [None] * grow
             self.labels += [-1] * grow
         if self.ids[n] is None:
-            code = self.label_code(label)
+            code = self.label_code(label, add=True)
             self.ids[n] = node_id
             self.index[node_id] = n
             self.labels[n] = code
@@ -245,7 +250,6 @@ class Adjacency:
             self.more_out.setdefault(s, []).append((t, code))
             self.more_in.setdefault(t, []).append((s, code))
             self.more_keys.add((s, code, t))
-            self.edge_count += 1
         if raw == "{}":
             self.edge_props.pop((s, code, t), None)
         else:
@@ -253,14 +257,14 @@ class Adjacency:
 
     # ---- networkx --------------------------------------------------------------------------
 
-    def to_networkx(self, node_props: dict[int, dict[str, Any]]) -> nx.MultiDiGraph:
+    def to_networkx(self) -> nx.MultiDiGraph:
         """A networkx multigraph of the same nodes and edges: nodes carry ``label`` and
-        ``props``, edges are keyed by type and carry ``props`` when they have any (edges
-        without share one attribute dict)."""
+        ``props`` (read them all into ``node_props`` first), edges are keyed by type and carry
+        ``props`` when they have any (edges without share one attribute dict)."""
         g = nx.MultiDiGraph()
         for n, node_id in enumerate(self.ids):
             if node_id is not None:
-                g.add_node(node_id, label=self.label_of(n), props=node_props[n])
+                g.add_node(node_id, label=self.label_of(n), props=self.node_props[n])
         succ, pred = g._succ, g._pred
         for s, node_id in enumerate(self.ids):
             if node_id is None:

@@ -33,12 +33,13 @@ from graph.store import Direction, EdgeRow, NodeRow, RowBatch
 
 __all__ = ["NetworkxStore"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS nodes (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
-    label TEXT NOT NULL, props TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS edges (
-    source INTEGER NOT NULL, type TEXT NOT NULL, target INTEGER NOT NULL, props TEXT NOT NULL,
-    PRIMARY KEY (source, type, target)) WITHOUT ROWID;
+_NODES = """(n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, label TEXT NOT NULL,
+    props TEXT NOT NULL)"""
+_EDGES = """(source INTEGER NOT NULL, type TEXT NOT NULL, target INTEGER NOT NULL,
+    props TEXT NOT NULL, PRIMARY KEY (source, type, target)) WITHOUT ROWID"""
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS nodes {_NODES};
+CREATE TABLE IF NOT EXISTS edges {_EDGES};
 CREATE VIEW IF NOT EXISTS edge_rows AS
     SELECT s.id AS source, e.type, t.id AS target, e.props
     FROM edges e JOIN nodes s ON s.n = e.source JOIN nodes t ON t.n = e.target;
@@ -48,13 +49,10 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('schema', '2'), ('version', '0');
 """
 # Schema 1 keyed edges by node id text; its files are rewritten once, on first open.
-_FROM_SCHEMA_1 = """
-CREATE TABLE nodes_2 (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
-    label TEXT NOT NULL, props TEXT NOT NULL);
+_FROM_SCHEMA_1 = f"""
+CREATE TABLE nodes_2 {_NODES};
 INSERT INTO nodes_2 SELECT row_number() OVER (ORDER BY id) - 1, id, label, props FROM nodes;
-CREATE TABLE edges_2 (
-    source INTEGER NOT NULL, type TEXT NOT NULL, target INTEGER NOT NULL, props TEXT NOT NULL,
-    PRIMARY KEY (source, type, target)) WITHOUT ROWID;
+CREATE TABLE edges_2 {_EDGES};
 INSERT INTO edges_2 SELECT s.n, e.type, t.n, e.props
     FROM edges e JOIN nodes_2 s ON s.id = e.source JOIN nodes_2 t ON t.id = e.target;
 DROP TABLE edges;
@@ -86,13 +84,20 @@ def _chunks(items: Iterable[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _keys_of(cur: sqlite3.Cursor, ids: Iterable[str]) -> dict[str, int]:
-    """The node keys of those ``ids`` that are in the store (as this transaction sees it)."""
-    out: dict[str, int] = {}
+def _by_id(
+    cur: sqlite3.Cursor | sqlite3.Connection, column: str, ids: Iterable[str]
+) -> dict[str, Any]:
+    """``column`` of those ``ids`` that are in the store (as this transaction sees it)."""
+    out: dict[str, Any] = {}
     for part in _chunks(ids, 900):
         marks = ",".join("?" * len(part))
-        out.update(cur.execute(f"SELECT id, n FROM nodes WHERE id IN ({marks})", part))
+        out.update(cur.execute(f"SELECT id, {column} FROM nodes WHERE id IN ({marks})", part))
     return out
+
+
+def _type_filter(adj: Adjacency, rel: str | None) -> int | None:
+    """The type code a read keeps (None: every type; -1, a type no edge has: none)."""
+    return None if rel is None else adj.type_code(rel)
 
 
 class NetworkxStore:
@@ -127,6 +132,7 @@ class NetworkxStore:
             return
         cur.execute("BEGIN IMMEDIATE")
         try:
+            # again under the write lock: another process may have rewritten it meanwhile
             if "n" not in [r[1] for r in cur.execute("PRAGMA table_info(nodes)")]:
                 for statement in _FROM_SCHEMA_1.split(";"):
                     if statement.strip():
@@ -166,7 +172,7 @@ class NetworkxStore:
             if self._nx is None:
                 adj = self._adjacency()
                 self._read_props(None)
-                self._nx = adj.to_networkx(adj.node_props)
+                self._nx = adj.to_networkx()
             return self._nx
 
     # ---- writing -------------------------------------------------------------------------
@@ -261,9 +267,7 @@ class NetworkxStore:
         adj = self._adjacency()
         if label is None:
             return list(adj.index.values())
-        if label not in adj.label_names:
-            return []
-        return adj.by_label.get(adj.label_names.index(label), [])
+        return adj.by_label.get(adj.label_code(label), [])
 
     def get(self, node_id: str) -> Node:
         return self._node_at(self._key(node_id))
@@ -278,14 +282,8 @@ class NetworkxStore:
     def labels_of(self, node_ids: Iterable[str]) -> dict[str, str]:
         # From SQLite, not memory: a loader asks in the middle of its write transaction, when
         # loading the graph would take in rows not committed yet.
-        out: dict[str, str] = {}
         with self._lock:
-            for part in _chunks(node_ids, 900):
-                marks = ",".join("?" * len(part))
-                out.update(
-                    self._db.execute(f"SELECT id, label FROM nodes WHERE id IN ({marks})", part)
-                )
-        return out
+            return _by_id(self._db, "label", node_ids)
 
     def nodes(self, label: str | None = None) -> Iterator[Node]:
         adj = self._adjacency()
@@ -305,42 +303,22 @@ class NetworkxStore:
 
     def edges(self, rel: str | None = None) -> Iterator[Edge]:
         adj = self._adjacency()
-        code = None if rel is None else adj.type_code(rel)
-        if code == -1:
-            return
+        code = _type_filter(adj, rel)
         for s, source in enumerate(list(adj.ids)):
             if source is not None:
-                yield from self._out_edges(adj, s, source, code)
-
-    def _out_edges(self, adj: Adjacency, s: int, source: str, code: int | None) -> list[Edge]:
-        ids, names = adj.ids, adj.type_names
-        return [
-            Edge(source, names[y], ids[t], adj.edge_props_of(s, y, t))  # type: ignore[arg-type]
-            for t, y in adj.out(s)
-            if code is None or y == code
-        ]
-
-    def _in_edges(self, adj: Adjacency, t: int, target: str, code: int | None) -> list[Edge]:
-        ids, names = adj.ids, adj.type_names
-        return [
-            Edge(ids[s], names[y], target, adj.edge_props_of(s, y, t))  # type: ignore[arg-type]
-            for s, y in adj.into(t)
-            if code is None or y == code
-        ]
+                yield from (adj.edge(s, y, t) for t, y in adj.out(s) if code in (None, y))
 
     def edges_of(
         self, node_id: str, *, rel: str | None = None, direction: Direction = "both"
     ) -> list[Edge]:
         adj = self._adjacency()
         n = self._key(node_id)
-        code = None if rel is None else adj.type_code(rel)
-        if code == -1:
-            return []
+        code = _type_filter(adj, rel)
         out: list[Edge] = []
         if direction in ("out", "both"):
-            out += self._out_edges(adj, n, node_id, code)
+            out += [adj.edge(n, y, t) for t, y in adj.out(n) if code in (None, y)]
         if direction in ("in", "both"):
-            out += self._in_edges(adj, n, node_id, code)
+            out += [adj.edge(s, y, n) for s, y in adj.into(n) if code in (None, y)]
         return out
 
     def neighbours(
@@ -355,14 +333,14 @@ class NetworkxStore:
     def neighbourhood(self, node_id: str, depth: int = 1, *, rel: str | None = None) -> Subgraph:
         adj = self._adjacency()
         start = self._key(node_id)
-        code = None if rel is None else adj.type_code(rel)
+        code = _type_filter(adj, rel)
         seen = {start}
         frontier = [start]
         for _ in range(max(depth, 0)):
             nxt: list[int] = []
             for current in frontier:
                 for other, y in adj.out(current) + adj.into(current):
-                    if other not in seen and (code is None or y == code):
+                    if other not in seen and code in (None, y):
                         seen.add(other)
                         nxt.append(other)
             frontier = nxt
@@ -370,17 +348,17 @@ class NetworkxStore:
 
     def subgraph(self, node_ids: Iterable[str], *, rel: str | None = None) -> Subgraph:
         adj = self._adjacency()
-        code = None if rel is None else adj.type_code(rel)
+        code = _type_filter(adj, rel)
         index = adj.index
         return self._subgraph(adj, {index[i] for i in node_ids if i in index}, code)
 
     def _subgraph(self, adj: Adjacency, keys: set[int], code: int | None) -> Subgraph:
         ordered = sorted(keys, key=lambda n: adj.ids[n] or "")
         edges = [
-            e
+            adj.edge(s, y, t)
             for s in ordered
-            for e in self._out_edges(adj, s, adj.ids[s], code)  # type: ignore[arg-type]
-            if adj.index[e.target] in keys
+            for t, y in adj.out(s)
+            if t in keys and code in (None, y)
         ]
         edges.sort(key=lambda e: e.key)
         return Subgraph([self._node_at(n) for n in ordered], edges)
@@ -527,7 +505,7 @@ class _Upsert:
         ends = {row[0] for row in chunk} | {row[2] for row in chunk}
         keys = {i: fresh[i] for i in ends if i in fresh}
         if not self.no_nodes:
-            keys.update(_keys_of(self.cur, ends - keys.keys()))
+            keys.update(_by_id(self.cur, "n", ends - keys.keys()))
         missing = sorted(ends - keys.keys())
         if missing:
             raise StoreError(f"edge endpoint(s) not in the store: {', '.join(missing[:5])}")
