@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from graph.model import Label, Node, Rel
@@ -23,15 +23,16 @@ LABEL_OF_KIND: dict[str, Label] = {
     "pitches": Label.PITCH,
 }
 # kind → (reference column, relationship, True when the edge points from the referenced node)
-_EDGE_OF_REFERENCE: dict[str, tuple[str, Rel, bool]] = {
-    "equipment": ("maker_ids", Rel.MAKES, True),
-    "patents": ("owner_ids", Rel.OWNS, True),
-    "technologies": ("owner_id", Rel.OWNS, True),
-    "alliances": ("member_ids", Rel.MEMBER_OF, True),
-    "projects": ("owner_id", Rel.OWNED_BY, False),
-    "demands": ("project_id", Rel.NEEDS, True),
-    "pitches": ("org_id", Rel.PRESENTS, True),
+_EDGE_OF_REFERENCE: dict[str, tuple[str, str, bool]] = {
+    "equipment": ("maker_ids", Rel.MAKES.value, True),
+    "patents": ("owner_ids", Rel.OWNS.value, True),
+    "technologies": ("owner_id", Rel.OWNS.value, True),
+    "alliances": ("member_ids", Rel.MEMBER_OF.value, True),
+    "projects": ("owner_id", Rel.OWNED_BY.value, False),
+    "demands": ("project_id", Rel.NEEDS.value, True),
+    "pitches": ("org_id", Rel.PRESENTS.value, True),
 }
+_IN_FIELD, _LOCATED_IN = Rel.IN_FIELD.value, Rel.LOCATED_IN.value
 
 
 def node_of(kind: str, values: dict[str, Any], remap: dict[str, str]) -> Node:
@@ -49,7 +50,7 @@ def region_node(text: str) -> Node | None:
     return Node(rid, Label.REGION, {"name": text.strip()})
 
 
-def derived_edges(kind: str, values: dict[str, Any], remap: dict[str, str]) -> Iterator[EdgeRow]:
+def derived_edges(kind: str, values: dict[str, Any], remap: dict[str, str]) -> list[EdgeRow]:
     """Edges implied by a row (given as its JSON dump): reference columns, field and region."""
     refs: list[str] = []
     if kind in _EDGE_OF_REFERENCE:
@@ -66,14 +67,15 @@ def derived_edges(kind: str, values: dict[str, Any], remap: dict[str, str]) -> I
 
 def row_edges(
     kind: str, me: str, refs: Iterable[str], field: str | None, region: str | None
-) -> Iterator[EdgeRow]:
+) -> list[EdgeRow]:
     """Edges (as store rows, without properties) implied by row ``me`` of ``kind``: to the
     ids of its reference column (already resolved), to its field, and to its region."""
+    out: list[EdgeRow] = []
     if kind in _EDGE_OF_REFERENCE:
         _, rel, inbound = _EDGE_OF_REFERENCE[kind]
-        for other in refs:
-            yield (other, rel.value, me, "{}") if inbound else (me, rel.value, other, "{}")
+        out += [(other, rel, me, "{}") if inbound else (me, rel, other, "{}") for other in refs]
     if field:
-        yield (me, Rel.IN_FIELD.value, field, "{}")
+        out.append((me, _IN_FIELD, field, "{}"))
     if region and kind in ("organizations", "projects"):
-        yield (me, Rel.LOCATED_IN.value, region_id(region), "{}")
+        out.append((me, _LOCATED_IN, region_id(region), "{}"))
+    return out

@@ -46,9 +46,7 @@ MAX_CELL = 100_000  # characters; a longer cell is refused, not truncated
 # Spreadsheet formula injection: =… and @… always; +/- only when followed by a name or
 # formula syntax, so that "-40℃" or "+86 23 …" stay ordinary text.
 _FORMULA = re.compile(r"^[=@]|^[+-]\s*[A-Za-z(]|^[+-].*[|!]")
-# A cell that may start with a formula character, anywhere in a CSV text: files without one skip
-# the per-cell check (a false alarm only costs the check).
-_MAYBE_FORMULA = re.compile(r'(?:^|,)[ \t"]*[=@+-]', re.MULTILINE)
+_FORMULA_START = "=@+-"  # a cell starting with one of these gets the full check
 PART_BYTES = 4_000_000  # CSV files are read in parts of about this many bytes
 
 csv.field_size_limit(1 << 30)  # we check cell sizes ourselves, with a clear message
@@ -119,7 +117,7 @@ def _clean(
             cell = cell.strip()
             if not cell:
                 continue
-            if cell[0] in "=@+-" or len(cell) > MAX_CELL:
+            if cell[0] in _FORMULA_START or len(cell) > MAX_CELL:
                 problem = _check_cell(kind, file, line, header.index(name) + 1, name, cell)
                 if problem:
                     errors.append(problem)
@@ -231,37 +229,32 @@ def _read_csv(
             return
     headers[name] = header
     columns = {h: col for col, h in enumerate(header, start=1)}
-    # Most files have no cell that could be a formula, and no line long enough to hold a cell
-    # over the limit: their rows skip the per-cell checks (the bulk of reading time), unless a
-    # row spans lines (a quoted cell with newlines may be long).
-    checked = _MAYBE_FORMULA.search(text) is not None
+    width = len(header)
+    # The fast path below takes rows whose cells need no per-cell check: no cell can be over
+    # the limit (no line is that long, and the row is on one line), no cell starts with a
+    # formula character, and there are no cells past the header. Others go through ``_clean``.
     long_lines = len(text) > MAX_CELL and max(map(len, text.split("\n"))) > MAX_CELL
     done = reader.line_num
-    while True:
-        line = skipped + done + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            errors.append(RowError(name, line, "", f"malformed CSV: {exc}"))
-            return
-        spans = reader.line_num - done > 1
-        done = reader.line_num
-        if (
-            checked
-            or len(cells) > len(header)
-            or ((long_lines or spans) and max(map(len, cells), default=0) > MAX_CELL)
-        ):
-            if not any(c.strip() for c in cells):
-                continue
-            row = _clean(kind, name, line, header, cells, errors, columns)
-            if row:
+    try:
+        for cells in reader:
+            line = skipped + done + 1
+            spans = reader.line_num - done > 1
+            done = reader.line_num
+            values = {h: v for h, c in zip(header, cells, strict=False) if (v := c.strip())}
+            if len(cells) <= width and not (
+                (long_lines or spans) and max(map(len, cells), default=0) > MAX_CELL
+            ):
+                for v in values.values():
+                    if v[0] in _FORMULA_START:
+                        break
+                else:
+                    if values:
+                        yield RawRow(kind, name, line, values, columns)
+                    continue
+            if (row := _clean(kind, name, line, header, cells, errors, columns)) is not None:
                 yield row
-            continue
-        values = {h: v for h, c in zip(header, cells, strict=False) if (v := c.strip())}
-        if values:
-            yield RawRow(kind, name, line, values, columns)
+    except csv.Error as exc:
+        errors.append(RowError(name, skipped + done + 1, "", f"malformed CSV: {exc}"))
 
 
 def _read_jsonl(
