@@ -33,8 +33,11 @@ from graph.store import Direction, EdgeRow, NodeRow, RowBatch
 
 __all__ = ["NetworkxStore"]
 
-_NODES = """(n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, label TEXT NOT NULL,
-    props TEXT NOT NULL)"""
+# Node ids are unique through the index ``nodes_id``, which a first load into an empty table
+# drops and builds again at its end (sorting 1M ids once beats inserting them one by one).
+# Files written before that have the same constraint inline (``UNIQUE``) and are left as they are.
+_NODES = """(n INTEGER PRIMARY KEY, id TEXT NOT NULL, label TEXT NOT NULL, props TEXT NOT NULL)"""
+_ID_INDEX = "CREATE UNIQUE INDEX nodes_id ON nodes (id)"
 _EDGES = """(source INTEGER NOT NULL, type TEXT NOT NULL, target INTEGER NOT NULL,
     props TEXT NOT NULL, PRIMARY KEY (source, type, target)) WITHOUT ROWID"""
 _SCHEMA = f"""
@@ -118,6 +121,8 @@ class NetworkxStore:
             self._db.execute("PRAGMA cache_size=-262144")
             self._upgrade()
             self._db.executescript(_SCHEMA)
+            if not any(row[2] for row in self._db.execute("PRAGMA index_list(nodes)")):
+                self._db.execute(_ID_INDEX)  # a new file (or one just upgraded)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open store {path}: {exc}") from exc
         self._lock = threading.RLock()
@@ -426,6 +431,13 @@ class _Upsert:
         self.no_nodes = not cur.execute("SELECT EXISTS (SELECT 1 FROM nodes)").fetchone()[0]
         self.no_edges = not cur.execute("SELECT EXISTS (SELECT 1 FROM edges)").fetchone()[0]
         self.next_key = cur.execute("SELECT COALESCE(MAX(n), -1) + 1 FROM nodes").fetchone()[0]
+        # Into an empty table, the id index is built once at the end (``finish``); meanwhile
+        # nodes are found by key, never by id.
+        self.index_later = self.no_nodes and bool(
+            cur.execute("SELECT 1 FROM sqlite_master WHERE name = 'nodes_id'").fetchone()
+        )
+        if self.index_later:
+            cur.execute("DROP INDEX nodes_id")
         self.fresh: dict[str, int] = {}  # id → key of every node this call wrote
         # edge key hash → its properties before this call (None: it did not exist), for every
         # key this call wrote into a table that had rows: a key written twice counts once
@@ -442,6 +454,8 @@ class _Upsert:
         )
 
     def finish(self) -> dict[str, int]:
+        if self.index_later:
+            self.cur.execute(_ID_INDEX)
         if self.no_edges:  # every key in the table is one this call created
             (created,) = self.cur.execute("SELECT COUNT(*) FROM edges").fetchone()
             self.counts["edges_created"] = created
@@ -451,17 +465,31 @@ class _Upsert:
         """Write a chunk of node rows; a node written before by this call is not counted again."""
         cur, counts, fresh = self.cur, self.counts, self.fresh
         latest = {row[0]: row for row in chunk}
-        ask = [i for i in latest if i in fresh] if self.no_nodes else list(latest)
+        new: list[_KeyedNode] = []
+        rows: list[NodeRow] = []  # rows whose id may be stored
         existing: dict[str, tuple[int, str, str]] = {}
+        if self.no_nodes:  # only rows this call wrote exist: found by key, one probe per id
+            before: list[int] = []
+            for row in latest.values():
+                n = fresh.setdefault(row[0], self.next_key)
+                if n == self.next_key:
+                    new.append((n, *row))
+                    self.next_key += 1
+                else:
+                    rows.append(row)
+                    before.append(n)
+            where, ask = "n", list[int | str](before)
+        else:
+            rows = list(latest.values())
+            where, ask = "id", list[int | str](latest)
         for part in _chunks(ask, 900):
             marks = ",".join("?" * len(part))
             for n, node_id, label, props in cur.execute(
-                f"SELECT n, id, label, props FROM nodes WHERE id IN ({marks})", part
+                f"SELECT n, id, label, props FROM nodes WHERE {where} IN ({marks})", part
             ):
                 existing[node_id] = (n, label, props)
-        new: list[_KeyedNode] = []
         updated: list[_KeyedNode] = []
-        for node_id, label, text in latest.values():
+        for node_id, label, text in rows:
             old = existing.get(node_id)
             if old is None:
                 new.append((self.next_key, node_id, label, text))
