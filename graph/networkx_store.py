@@ -19,6 +19,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -202,8 +203,7 @@ class NetworkxStore:
                 for node_rows, edge_rows in batches:
                     for chunk in _chunks(node_rows):
                         write.nodes(chunk)
-                    for echunk in _chunks(edge_rows):
-                        write.edges(echunk)
+                    write.edges(edge_rows)
                 counts = write.finish()
                 if write.changed:
                     cur.execute(
@@ -513,31 +513,35 @@ class _Upsert:
         if self.keep:
             self.written_nodes += new + updated
 
-    def edges(self, chunk: list[EdgeRow]) -> None:
-        rows = self._keyed(chunk)
-        if self.no_edges:
-            self.cur.executemany(_INSERT_NEW_EDGE, rows)
-        else:
-            rows = self._changed_edges(rows)
-            self.cur.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?)", rows)
-        if self.keep:
-            self.written_edges += rows
+    def edges(self, batch: Iterable[EdgeRow]) -> None:
+        """Write a batch of edge rows. They go in by source key (a stable sort: a key written
+        twice keeps its last value), so that the B-tree takes them a page at a time."""
+        keyed = self._keyed(list(batch))
+        keyed.sort(key=itemgetter(0))
+        for chunk in _chunks(keyed):
+            if self.no_edges:
+                self.cur.executemany(_INSERT_NEW_EDGE, chunk)
+            else:
+                chunk = self._changed_edges(chunk)
+                self.cur.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?)", chunk)
+            if self.keep:
+                self.written_edges += chunk
 
-    def _keyed(self, chunk: list[EdgeRow]) -> list[_KeyedEdge]:
+    def _keyed(self, rows: list[EdgeRow]) -> list[_KeyedEdge]:
         """The rows with node keys for ids; an endpoint in no node is an error."""
         fresh = self.fresh
         try:  # a first load: every endpoint was written by this call
-            return [(fresh[s], typ, fresh[t], p) for s, typ, t, p in chunk]
+            return [(fresh[s], typ, fresh[t], p) for s, typ, t, p in rows]
         except KeyError:
             pass
-        ends = {row[0] for row in chunk} | {row[2] for row in chunk}
+        ends = {row[0] for row in rows} | {row[2] for row in rows}
         keys = {i: fresh[i] for i in ends if i in fresh}
         if not self.no_nodes:
             keys.update(_by_id(self.cur, "n", ends - keys.keys()))
         missing = sorted(ends - keys.keys())
         if missing:
             raise StoreError(f"edge endpoint(s) not in the store: {', '.join(missing[:5])}")
-        return [(keys[s], typ, keys[t], p) for s, typ, t, p in chunk]
+        return [(keys[s], typ, keys[t], p) for s, typ, t, p in rows]
 
     def _changed_edges(self, chunk: list[_KeyedEdge]) -> list[_KeyedEdge]:
         """Count a chunk written into a table that had rows before this call; return the rows

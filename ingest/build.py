@@ -10,7 +10,7 @@ from graph.store import EdgeRow
 from graph.taxonomy import region_id, regions
 from ingest.rows import REFERENCES
 
-__all__ = ["LABEL_OF_KIND", "derived_edges", "node_of", "region_node", "row_edges"]
+__all__ = ["LABEL_OF_KIND", "node_of", "region_node", "row_edges"]
 
 LABEL_OF_KIND: dict[str, Label] = {
     "organizations": Label.ORGANIZATION,
@@ -48,21 +48,6 @@ def region_node(text: str) -> Node | None:
     if rid in regions():
         return None
     return Node(rid, Label.REGION, {"name": text.strip()})
-
-
-def derived_edges(kind: str, values: dict[str, Any], remap: dict[str, str]) -> list[EdgeRow]:
-    """Edges implied by a row (given as its JSON dump): reference columns, field and region."""
-    refs: list[str] = []
-    if kind in _EDGE_OF_REFERENCE:
-        found = values.get(_EDGE_OF_REFERENCE[kind][0]) or []
-        refs = [found] if isinstance(found, str) else list(found)
-    return row_edges(
-        kind,
-        remap.get(values["id"], values["id"]),
-        [remap.get(r, r) for r in refs],
-        values.get("field"),
-        values.get("region"),
-    )
 
 
 def row_edges(

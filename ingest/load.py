@@ -29,7 +29,7 @@ from graph.model import EDGE_ENDPOINTS, Label, Node, UpsertReport, canonical_jso
 from graph.store import EdgeRow, GraphStore, NodeRow
 from graph.taxonomy import taxonomy_nodes
 from ingest import readers
-from ingest.build import LABEL_OF_KIND, derived_edges, node_of, region_node, row_edges
+from ingest.build import LABEL_OF_KIND, node_of, region_node, row_edges
 from ingest.encoding import BinaryFile, encoding_of
 from ingest.parse import NodeRecord, Parsed, RelationRecord, Sheet, Task, parse
 from ingest.readers import KINDS, discover, plan_parts, read_file
@@ -47,6 +47,9 @@ _ENDPOINTS = {
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total)
 PARALLEL_BYTES = 16 << 20  # inputs at least this large are read by worker processes
+# Parts read ahead of the loader, per worker: enough to keep the workers busy while the loader
+# resolves organisations (a few seconds at 100k) without holding much of the input in memory.
+_AHEAD = 6
 Batch = tuple[list[NodeRow], list[EdgeRow]]
 
 
@@ -139,7 +142,7 @@ def _parsed(tasks: Iterable[Task], workers: int) -> Generator[tuple[Task, Parsed
         todo = iter(tasks)
         for task in todo:
             ahead.append((task, pool.submit(parse, task)))
-            if len(ahead) >= 3 * workers:
+            if len(ahead) >= _AHEAD * workers:
                 break
         while ahead:
             task, future = ahead.popleft()
@@ -335,19 +338,23 @@ class _Load:
         self.report.merged = resolution.groups
         self.report.likely_duplicates = resolution.likely_duplicates
         grouped = {i for g in resolution.groups for i in g}
-        nodes: dict[str, Node] = {n.id: n for n in taxonomy_nodes()}
+        # An organisation that was not merged is written as its worker built it; merged ones
+        # are built again from their rows (and the stored node they may merge with).
+        rows: list[NodeRow] = [_node_row(n) for n in taxonomy_nodes()]
+        nodes: dict[str, Node] = {}  # merged organisations and new regions
         edges: list[EdgeRow] = []
         for rec in orgs:
-            values = rec[7]
-            assert values is not None
-            node = node_of("organizations", values, self.remap)
-            if rec[0] in grouped or node.id in grouped:
-                node = _merged(nodes.get(node.id) or _stored(self.store, node.id), node, rec[0])
-            nodes[node.id] = node
-            edges += derived_edges("organizations", values, self.remap)
-            self._region(values.get("region"), nodes)
-        rows = [(n.id, str(n.label), canonical_json(n.props)) for n in nodes.values()]
-        self.labels.update((n.id, str(n.label)) for n in nodes.values())
+            me = self.remap.get(rec[0], rec[0])
+            if rec[0] in grouped or me in grouped:
+                assert rec[7] is not None
+                node = node_of("organizations", rec[7], self.remap)
+                nodes[me] = _merged(nodes.get(me) or _stored(self.store, me), node, rec[0])
+            else:
+                rows.append(rec[1])
+            edges += row_edges("organizations", me, (), rec[5], rec[6])
+            self._region(rec[6], nodes)
+        rows += map(_node_row, nodes.values())
+        self.labels.update((row[0], row[1]) for row in rows)
         return (rows, edges), rest
 
     def _stored_orgs(self, loaded: list[OrgRecord]) -> Iterator[OrgRecord]:
@@ -427,7 +434,7 @@ class _Load:
                 edges += row_edges(kind, rec[0], [r for _, r in refs], rec[5], rec[6])
                 if rec[6]:
                     self._region(rec[6], regions)
-        nodes += ((n.id, str(n.label), canonical_json(n.props)) for n in regions.values())
+        nodes += map(_node_row, regions.values())
         for rel in sheet.relations:
             if (edge := self._relation(file, rel, final=False)) is not None:
                 edges.append(edge)
@@ -561,7 +568,7 @@ class _Load:
             targets = [self.remap.get(r, r) for _, r in rec[4]]
             edges += row_edges(w.kind, rec[0], targets, rec[5], rec[6])
             self._region(rec[6], regions)
-        nodes += ((n.id, str(n.label), canonical_json(n.props)) for n in regions.values())
+        nodes += map(_node_row, regions.values())
         for w in rows:
             if w.relation is not None and (edge := self._relation(w.file, w.relation, final=True)):
                 edges.append(edge)
@@ -592,6 +599,10 @@ def _reread(
             if (raw.file, raw.line) in wanted:
                 out[(raw.file, raw.line)] = row_json(raw.kind, raw.values)
     return out
+
+
+def _node_row(node: Node) -> NodeRow:
+    return (node.id, str(node.label), canonical_json(node.props))
 
 
 def _error_order(e: RowError) -> tuple[str, int, int]:

@@ -34,6 +34,8 @@ _LEGAL_ENDINGS = (
     "ag",
 )
 _DROP = re.compile(r"[\s()\[\]【】（）·,，.。'\"“”‘’\-_/]+")
+_SPACE = re.compile(r"\s+")
+_ENDING = re.compile("(?:" + "|".join(map(re.escape, _LEGAL_ENDINGS)) + ")$")
 
 
 @lru_cache(maxsize=1)
@@ -69,12 +71,14 @@ def name_key(name: str) -> str:
     """
     text = unicodedata.normalize("NFKC", name).casefold().strip()
     text = text.translate(_to_simplified())
-    compact = re.sub(r"\s+", "", text)
-    changed = True
-    while changed:
-        changed = False
+    compact = _SPACE.sub("", text)
+    # endings come off in passes until none is left ("…集团有限公司" loses both); a name keeps
+    # two characters at least. The pattern spares names that end in none a pass.
+    while _ENDING.search(compact):
+        before = compact
         for ending in _LEGAL_ENDINGS:
             if compact.endswith(ending) and len(compact) > len(ending) + 1:
                 compact = compact[: -len(ending)]
-                changed = True
+        if compact == before:
+            break
     return _DROP.sub("", compact)

@@ -154,3 +154,43 @@ def test_a_schema_1_file_is_rewritten_on_open(tmp_path: Path) -> None:
             ("org:a", "MAKES", "eq:1", '{"since":2020}')
         ]
     assert NetworkxStore(path).counts() == {"Equipment": 1, "MAKES": 1, "Organization": 1}
+
+
+def _unique_id_indexes(path: Path) -> list[str]:
+    with sqlite3.connect(path) as db:
+        return [row[1] for row in db.execute("PRAGMA index_list(nodes)") if row[2]]
+
+
+def test_a_first_load_builds_the_id_index_at_its_end_and_a_failed_one_keeps_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "first.db"
+    store = NetworkxStore(path)
+    assert _unique_id_indexes(path) == ["nodes_id"]
+
+    def failing() -> Any:
+        yield [("a", "Patent", "{}")], []
+        raise RuntimeError("the loader found a bad row")
+
+    try:
+        store.upsert_rows(failing())
+    except RuntimeError:
+        pass
+    assert store.counts() == {} and _unique_id_indexes(path) == ["nodes_id"]
+    # an id written twice in the first load into the empty table: found by key, counted once
+    report = store.upsert_rows(
+        [
+            ([("a", "Patent", '{"v":1}'), ("b", "Patent", "{}")], []),
+            ([("a", "Patent", '{"v":2}')], [("a", "CITES", "b", "{}")]),
+        ]
+    )
+    assert (report.nodes_created, report.nodes_updated, report.edges_created) == (2, 0, 1)
+    assert store.get("a").props == {"v": 2}
+    assert _unique_id_indexes(path) == ["nodes_id"]
+    with sqlite3.connect(path) as db:  # the index holds: a second row with id "a" is refused
+        try:
+            db.execute("INSERT INTO nodes VALUES (9, 'a', 'Patent', '{}')")
+            raise AssertionError("a repeated id was accepted")
+        except sqlite3.IntegrityError:
+            pass
+    assert NetworkxStore(path).get("a").props == {"v": 2}
