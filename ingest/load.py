@@ -11,6 +11,7 @@ reported at once with file, line and column.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import threading
@@ -50,6 +51,7 @@ PARALLEL_BYTES = 16 << 20  # inputs at least this large are read by worker proce
 # Parts read ahead of the loader, per worker: enough to keep the workers busy while the loader
 # resolves organisations (a few seconds at 100k) without holding much of the input in memory.
 _AHEAD = 6
+_WORKER_NICE = 3
 Batch = tuple[list[NodeRow], list[EdgeRow]]
 
 
@@ -127,6 +129,14 @@ def _tasks(files: Iterable[tuple[str, Path]]) -> Iterator[Task]:
             yield Task(kind, str(path), part)
 
 
+def _yield_cpu() -> None:
+    """Run a worker at a lower priority. The loader is the critical path: with two workers on
+    two cores, the scheduler then gives it a core of its own and the workers the rest, instead
+    of three equal shares (scale 333: ~4 s faster on average over four runs each)."""
+    with contextlib.suppress(OSError):
+        os.nice(_WORKER_NICE)
+
+
 def _parsed(tasks: Iterable[Task], workers: int) -> Generator[tuple[Task, Parsed], None, None]:
     """Results in task order; with workers, a few tasks ahead are read in parallel."""
     if workers <= 1:
@@ -136,7 +146,7 @@ def _parsed(tasks: Iterable[Task], workers: int) -> Generator[tuple[Task, Parsed
     # fork is quick and needs no importable __main__, but is only safe while this process runs
     # one thread; a threaded caller (a web server) gets fresh interpreters instead.
     method = "fork" if threading.active_count() == 1 else "spawn"
-    pool = ProcessPoolExecutor(workers, mp_context=get_context(method))
+    pool = ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_yield_cpu)
     try:
         ahead: deque[tuple[Task, Future[Parsed]]] = deque()
         todo = iter(tasks)
