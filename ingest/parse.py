@@ -122,7 +122,7 @@ def _node_record(kind: str, values: dict[str, Any], line: int) -> NodeRecord:
     props = _text({k: v for k, v in values.items() if k != "id" and k not in skip and v != []})
     # The row is its id, its properties and its references: equal digests, equal rows.
     digest = hashlib.blake2b(
-        "\x1f".join([props, *(f"{c}={r}" for c, r in refs)]).encode(), digest_size=16
+        "\x1f".join([props, *map("=".join, refs)]).encode(), digest_size=16
     ).digest()
     me, field, region = values["id"], values.get("field"), values.get("region")
     return (
@@ -202,8 +202,10 @@ def parse(task: Task) -> Parsed:
                 )
             )
             continue
-        props = {k: v for k, v in values.items() if k not in _REL_KEYS and v is not None}
+        props = _EMPTY  # most relationship rows have no property
+        if len(values) > len(_REL_KEYS):
+            props = _text({k: v for k, v in values.items() if k not in _REL_KEYS and v is not None})
         sheet.relations.append(
-            (values["source"], values["type"], values["target"], _text(props), raw.line)
+            (values["source"], values["type"], values["target"], props, raw.line)
         )
     return Parsed(list(sheets.values()), errors, headers, rows, peak_mb(), os.getpid())
