@@ -17,7 +17,7 @@ import gc
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
@@ -513,10 +513,10 @@ class _Upsert:
         if self.keep:
             self.written_nodes += new + updated
 
-    def edges(self, batch: Iterable[EdgeRow]) -> None:
+    def edges(self, batch: Sequence[EdgeRow]) -> None:
         """Write a batch of edge rows. They go in by source key (a stable sort: a key written
         twice keeps its last value), so that the B-tree takes them a page at a time."""
-        keyed = self._keyed(list(batch))
+        keyed = self._keyed(batch)
         keyed.sort(key=itemgetter(0))
         for chunk in _chunks(keyed):
             if self.no_edges:
@@ -527,7 +527,7 @@ class _Upsert:
             if self.keep:
                 self.written_edges += chunk
 
-    def _keyed(self, rows: list[EdgeRow]) -> list[_KeyedEdge]:
+    def _keyed(self, rows: Sequence[EdgeRow]) -> list[_KeyedEdge]:
         """The rows with node keys for ids; an endpoint in no node is an error."""
         fresh = self.fresh
         try:  # a first load: every endpoint was written by this call
