@@ -38,7 +38,7 @@ __all__ = ["NetworkxStore"]
 # drops and builds again at its end (sorting 1M ids once beats inserting them one by one).
 # Files written before that have the same constraint inline (``UNIQUE``) and are left as they are.
 _NODES = """(n INTEGER PRIMARY KEY, id TEXT NOT NULL, label TEXT NOT NULL, props TEXT NOT NULL)"""
-_ID_INDEX = "CREATE UNIQUE INDEX nodes_id ON nodes (id)"
+_ID_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS nodes_id ON nodes (id)"
 _EDGES = """(source INTEGER NOT NULL, type TEXT NOT NULL, target INTEGER NOT NULL,
     props TEXT NOT NULL, PRIMARY KEY (source, type, target)) WITHOUT ROWID"""
 _SCHEMA = f"""
