@@ -251,6 +251,8 @@ def _read_csv(
                     if values:
                         yield RawRow(kind, name, line, values, columns)
                     continue
+            if not any(c.strip() for c in cells):  # a blank row, however many cells
+                continue
             if (row := _clean(kind, name, line, header, cells, errors, columns)) is not None:
                 yield row
     except csv.Error as exc:

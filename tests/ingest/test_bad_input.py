@@ -124,6 +124,19 @@ def test_long_cell_of_short_lines(store: NetworkxStore, tmp_path: Path) -> None:
     assert (only.line, only.column) == (2, "description") and f"{MAX_CELL:,}" in only.reason
 
 
+def test_blank_rows_are_skipped_whatever_their_cells(store: NetworkxStore, tmp_path: Path) -> None:
+    """Blank rows — no cells, empty cells past the header, empty quoted cells — are not rows."""
+    folder = tmp_path / "blank"
+    folder.mkdir()
+    (folder / "organizations.csv").write_text(
+        'id,name,kinds\norg:b1,甲公司,manufacturer\n\n,,,,\n"",""\n  , \norg:b2,乙公司,user\n',
+        encoding="utf-8",
+    )
+    report = load_paths(store, [folder])
+    assert (report.rows, report.errors) == (2, [])
+    assert [n.id for n in store.nodes("Organization")] == ["org:b1", "org:b2"]
+
+
 def test_all_errors_reported_at_once(store: NetworkxStore) -> None:
     folders = sorted(p for p in CORPUS.iterdir() if p.is_dir())
     err = _refused(store, *folders)  # every folder together, the good ones too: no early stop
