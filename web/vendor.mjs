@@ -7,7 +7,10 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "..", "api", "web", "vendor");
-const files = [{ pkg: "cytoscape", from: "dist/cytoscape.min.js", to: "cytoscape.min.js" }];
+const files = [
+  { pkg: "cytoscape", from: "dist/cytoscape.min.js", to: "cytoscape.min.js" },
+  { pkg: "chart.js", from: "dist/chart.umd.min.js", to: "chart.umd.min.js" },
+];
 
 mkdirSync(out, { recursive: true });
 const record = {};
