@@ -42,7 +42,7 @@ baselines that ``firstset eval suppliers`` reports next to the hybrid.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -65,6 +65,8 @@ from matching.features import (
 )
 from matching.index import top_k_vectors
 from matching.profiles import ProfileIndex, region_chain, visible_to
+from matching.results import Evidence
+from matching.results import Ranked as Hit
 from matching.scoring import (
     DEFAULT_WEIGHTS,
     DENSE_FEATURES,
@@ -130,39 +132,6 @@ class _Signals:
     item_rows: NDArray[np.int64] | None = None  # the candidates' items, segment by segment
     item_starts: NDArray[np.int64] | None = None
     item_sims: NDArray[np.float32] | None = None
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One reason behind a hit: an item with its own similarity, a path, a flag."""
-
-    kind: str
-    id: str
-    text: str
-    score: float
-
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "id": self.id, "text": self.text, "score": round(self.score, 4)}
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One ranked organisation; ``parts`` add up to ``score``."""
-
-    id: str
-    name: str
-    score: float
-    parts: Mapping[str, float]
-    evidence: list[Evidence] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "score": round(self.score, 6),
-            "parts": {k: round(v, 6) for k, v in self.parts.items()},
-            "evidence": [e.to_json() for e in self.evidence],
-        }
 
 
 @dataclass(frozen=True)

