@@ -11,10 +11,12 @@ from api.routes import (
     ingest,
     me,
     nodes,
+    overview,
     partners,
     search,
     shortlists,
     suppliers,
+    taxonomy,
     transfers,
 )
 
@@ -33,5 +35,7 @@ for module in (
     shortlists,
     ingest,
     feedback,
+    overview,
+    taxonomy,
 ):
     api_router.include_router(module.router)

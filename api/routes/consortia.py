@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from api.deps import JobsDep, ReaderDep
 from api.errors import ERROR_RESPONSES
+from api.exports import ExportFormat, consortium_rows, export_response
 from api.job_models import ConsortiaPublic, ConsortiumCreate, ConsortiumPublic
 
 __all__ = ["router"]
@@ -19,7 +21,9 @@ router = APIRouter(
 @router.post(
     "/consortia", response_model=ConsortiaPublic, summary="组建联合体 / build a consortium"
 )
-def build_consortia(body: ConsortiumCreate, jobs: JobsDep, who: ReaderDep) -> ConsortiaPublic:
+def build_consortia(
+    body: ConsortiumCreate, jobs: JobsDep, who: ReaderDep, format: ExportFormat = None
+) -> ConsortiaPublic | Response:
     found = jobs.consortia(
         body.project,
         roles=body.roles,
@@ -28,6 +32,8 @@ def build_consortia(body: ConsortiumCreate, jobs: JobsDep, who: ReaderDep) -> Co
         local=body.local,
         clearance=who.clearance,
     )
+    if format:
+        return export_response(consortium_rows(found), format, "consortia")
     return ConsortiaPublic(
         project_id=body.project, alternatives=[ConsortiumPublic.model_validate(c) for c in found]
     )

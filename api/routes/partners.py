@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from api.deps import JobsDep, ReaderDep, SettingsDep
 from api.errors import ERROR_RESPONSES
+from api.exports import ExportFormat, export_response, ranked_rows
 from api.job_models import PartnerQueryBase, PartnersPublic, PartnersQuery, RankedPublic
 from api.routes._limits import check_batch, check_top, run_batch
 
@@ -21,13 +23,26 @@ def _query(q: PartnerQueryBase) -> dict[str, object]:
 
 @router.post("/partners", response_model=PartnersPublic, summary="补全联合体 / partner recovery")
 def rank_partners(
-    body: PartnersQuery, jobs: JobsDep, who: ReaderDep, settings: SettingsDep
-) -> PartnersPublic:
+    body: PartnersQuery,
+    jobs: JobsDep,
+    who: ReaderDep,
+    settings: SettingsDep,
+    format: ExportFormat = None,
+) -> PartnersPublic | Response:
     check_batch(body.batch, settings)
     if body.batch:
         answers = run_batch(body.batch, settings, lambda q: jobs.partners(_query(q), who.clearance))
+        if format:
+            rows = [
+                r
+                for i, hits in enumerate(answers)
+                for r in ranked_rows(hits, extra={"查询 query": i + 1})
+            ]
+            return export_response(rows, format, "partners")
         out = [[RankedPublic.model_validate(h) for h in hits] for hits in answers]
         return PartnersPublic(results=[], batch=out)
     check_top(body.top, settings)
     hits = jobs.partners(_query(body), who.clearance)
+    if format:
+        return export_response(ranked_rows(hits), format, "partners")
     return PartnersPublic(results=[RankedPublic.model_validate(h) for h in hits])

@@ -4,9 +4,11 @@ key's clearance does not exist here: not in results, counts, evidence or errors.
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from api.deps import JobsDep, ReaderDep, SettingsDep
 from api.errors import ERROR_RESPONSES
+from api.exports import ExportFormat, export_response, transfer_rows
 from api.job_models import TransferPublic, TransferQuery
 from api.routes._limits import check_top
 
@@ -19,7 +21,14 @@ router = APIRouter(
 
 @router.post("/transfers", response_model=TransferPublic, summary="军民技术匹配 / military–civil")
 def match_transfers(
-    body: TransferQuery, jobs: JobsDep, who: ReaderDep, settings: SettingsDep
-) -> TransferPublic:
+    body: TransferQuery,
+    jobs: JobsDep,
+    who: ReaderDep,
+    settings: SettingsDep,
+    format: ExportFormat = None,
+) -> TransferPublic | Response:
     check_top(body.top, settings)
-    return TransferPublic.model_validate(jobs.transfers(body.model_dump(), who.clearance))
+    found = jobs.transfers(body.model_dump(), who.clearance)
+    if format:
+        return export_response(transfer_rows(found), format, "transfers")
+    return TransferPublic.model_validate(found)
