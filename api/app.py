@@ -19,6 +19,7 @@ from api.deps import ServiceState
 from api.errors import install_handlers
 from api.limits import BodyLimit
 from api.name_index import NameIndex
+from api.redact import install_access_log_redaction
 from api.routes import api_router
 from api.settings import Settings, get_settings
 from graph.open_store import open_store
@@ -77,6 +78,7 @@ def create_app(
     )
     app.state.firstset = state
     install_handlers(app)
+    install_access_log_redaction()  # a key sent in a URL by mistake is never logged
     app.include_router(api_router)
 
     if settings.cors_origins:

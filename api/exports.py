@@ -27,6 +27,7 @@ from fastapi import Query
 from fastapi.responses import Response
 
 __all__ = [
+    "EXPORT_RESPONSES",
     "PART_NAMES",
     "ExportFormat",
     "consortium_rows",
@@ -44,6 +45,16 @@ ExportFormat = Annotated[
 ]
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# For a route's ``responses``: the 200 answer may also be one of these files.
+EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+        "description": "JSON，或 ?format= 所选的文件 / JSON, or the file ?format= asks for",
+    }
+}
 
 # Chinese names of the score parts (the page's table has the same names and one-line meanings).
 PART_NAMES: dict[str, str] = {

@@ -8,18 +8,21 @@ forgot to filter it.
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
+
 from api.visibility import filter_payload, visible_get
 from graph.errors import InvalidRequest, NodeNotFound
 from graph.store import GraphStore
 
-__all__ = ["Jobs", "default_engine", "plumbing_engine"]
+__all__ = ["ANSWER_CACHE_BYTES", "Jobs", "default_engine", "plumbing_engine"]
+
+ANSWER_CACHE_BYTES = 8 << 20  # supplier answers kept as JSON: 8 MiB (~2,000 answers of 10 hits)
 
 
 def default_engine(store: GraphStore) -> Any:
@@ -44,26 +47,57 @@ def _not_found_as(field: str, exc: NodeNotFound) -> InvalidRequest:
 class Jobs:
     """The four jobs for one store, as one caller of a given clearance sees them."""
 
-    def __init__(self, store: GraphStore, engine: Any, *, cache_size: int = 1024) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        engine: Any,
+        *,
+        cache_size: int = 1024,
+        cache_bytes: int = ANSWER_CACHE_BYTES,
+    ) -> None:
         self.store = store
         self.engine = engine
         self._lock = threading.Lock()
         self._cache_size = cache_size
-        self._answers: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
+        self._cache_bytes = cache_bytes
+        self._answers: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._answer_bytes = 0
 
     def _remember(self, key: tuple[Any, ...], value: list[dict[str, Any]] | None = None) -> Any:
         """An LRU of supplier answers keyed by store version, clearance and the query: a repeated
-        search (the same demand asked again) costs no query embedding."""
+        search (the same demand asked again) costs no query embedding.
+
+        Bounded by entries (``cache_size``) and by bytes (``cache_bytes``): answers are kept as
+        compact JSON, so the memory they hold is what is counted, and each hit is a fresh copy.
+        """
         with self._lock:
             if value is None:
-                hit = self._answers.get(key)
-                if hit is not None:
-                    self._answers.move_to_end(key)
-                return hit
-            self._answers[key] = value
-            while len(self._answers) > self._cache_size:
-                self._answers.popitem(last=False)
+                blob = self._answers.get(key)
+                if blob is None:
+                    return None
+                self._answers.move_to_end(key)
+                return orjson.loads(blob)
+            blob = orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY)
+            old = self._answers.pop(key, None)
+            self._answer_bytes -= len(old) + len(key[-1]) if old is not None else 0
+            if len(blob) > self._cache_bytes:
+                return value
+            self._answers[key] = blob
+            self._answer_bytes += len(blob) + len(key[-1])
+            while len(self._answers) > self._cache_size or self._answer_bytes > self._cache_bytes:
+                k, b = self._answers.popitem(last=False)
+                self._answer_bytes -= len(b) + len(k[-1])
             return value
+
+    def cache_stats(self) -> dict[str, int]:
+        """Entries and bytes held by the answer cache, and its limits."""
+        with self._lock:
+            return {
+                "entries": len(self._answers),
+                "bytes": self._answer_bytes,
+                "max_entries": self._cache_size,
+                "max_bytes": self._cache_bytes,
+            }
 
     # ---- suppliers ---------------------------------------------------------------------------
 
@@ -73,7 +107,7 @@ class Jobs:
         key = (self.store.version(), clearance, json.dumps(query, sort_keys=True, default=str))
         cached: list[dict[str, Any]] | None = self._remember(key)
         if cached is not None:
-            return copy.deepcopy(cached)
+            return cached
         demand = query.get("demand")
         if demand:
             try:
@@ -96,7 +130,7 @@ class Jobs:
         out: list[dict[str, Any]] = filter_payload(
             self.store, [h.to_json() for h in hits], clearance
         )
-        self._remember(key, copy.deepcopy(out))
+        self._remember(key, out)
         return out
 
     # ---- consortia ---------------------------------------------------------------------------

@@ -8,13 +8,14 @@ from fastapi.responses import Response
 
 from api.deps import JobsDep, ReaderDep
 from api.errors import ERROR_RESPONSES
-from api.exports import ExportFormat, consortium_rows, export_response
+from api.exports import EXPORT_RESPONSES, ExportFormat, consortium_rows, export_response
 from api.job_models import ConsortiaPublic, ConsortiumCreate, ConsortiumPublic
 
 __all__ = ["router"]
 
 router = APIRouter(
-    tags=["matching"], responses={k: ERROR_RESPONSES[k] for k in (401, 404, 413, 422)}
+    tags=["matching"],
+    responses={**EXPORT_RESPONSES, **{k: ERROR_RESPONSES[k] for k in (401, 404, 413, 422)}},
 )
 
 

@@ -30,7 +30,7 @@ from fastapi.responses import Response
 
 from api.deps import ReaderDep, StateDep
 from api.errors import ERROR_RESPONSES
-from api.exports import ExportFormat, export_response
+from api.exports import EXPORT_RESPONSES, ExportFormat, export_response
 from graph.clearance import is_visible
 from graph.errors import InvalidRequest
 from graph.model import Label, Node, Rel
@@ -429,7 +429,7 @@ def overview(state: StateDep, who: ReaderDep) -> dict[str, Any]:
 @router.get(
     "/overview/list",
     summary="图表背后的列表 / the list behind a chart bar",
-    responses={422: ERROR_RESPONSES[422]},
+    responses={**EXPORT_RESPONSES, 422: ERROR_RESPONSES[422]},
     response_model=None,
 )
 def overview_list(

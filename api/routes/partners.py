@@ -8,13 +8,16 @@ from fastapi.responses import Response
 
 from api.deps import JobsDep, ReaderDep, SettingsDep
 from api.errors import ERROR_RESPONSES
-from api.exports import ExportFormat, export_response, ranked_rows
+from api.exports import EXPORT_RESPONSES, ExportFormat, export_response, ranked_rows
 from api.job_models import PartnerQueryBase, PartnersPublic, PartnersQuery, RankedPublic
 from api.routes._limits import check_batch, check_top, run_batch
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["matching"], responses={k: ERROR_RESPONSES[k] for k in (401, 413, 422)})
+router = APIRouter(
+    tags=["matching"],
+    responses={**EXPORT_RESPONSES, **{k: ERROR_RESPONSES[k] for k in (401, 413, 422)}},
+)
 
 
 def _query(q: PartnerQueryBase) -> dict[str, object]:

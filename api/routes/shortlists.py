@@ -7,13 +7,16 @@ from fastapi.responses import Response
 
 from api.deps import JobsDep, ReaderDep, SettingsDep
 from api.errors import ERROR_RESPONSES
-from api.exports import ExportFormat, export_response, shortlist_rows
+from api.exports import EXPORT_RESPONSES, ExportFormat, export_response, shortlist_rows
 from api.job_models import ShortlistCreate, ShortlistPublic
 from api.routes._limits import check_top
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["matching"], responses={k: ERROR_RESPONSES[k] for k in (401, 413, 422)})
+router = APIRouter(
+    tags=["matching"],
+    responses={**EXPORT_RESPONSES, **{k: ERROR_RESPONSES[k] for k in (401, 413, 422)}},
+)
 
 
 @router.post("/shortlists", response_model=ShortlistPublic, summary="路演遴选 / roadshow shortlist")

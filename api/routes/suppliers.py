@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from api.deps import JobsDep, ReaderDep, SettingsDep
 from api.errors import ERROR_RESPONSES
-from api.exports import ExportFormat, export_response, ranked_rows
+from api.exports import EXPORT_RESPONSES, ExportFormat, export_response, ranked_rows
 from api.job_models import RankedPublic, SupplierSearch, SuppliersPublic
 from api.routes._limits import check_batch, check_top, run_batch
 
@@ -17,7 +17,7 @@ __all__ = ["router"]
 router = APIRouter(
     prefix="/suppliers",
     tags=["matching"],
-    responses={k: ERROR_RESPONSES[k] for k in (401, 413, 422)},
+    responses={**EXPORT_RESPONSES, **{k: ERROR_RESPONSES[k] for k in (401, 413, 422)}},
 )
 
 
