@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         default=True, description="build the matching indexes at startup, in the background"
     )
     cors_origins: list[str] = Field(default_factory=list)
+    watches_file: Path | None = Field(default=None, description="watches file; default: by keys")
+    watch_max_share: float = Field(default=0.2, gt=0, le=1, description="most a watch may alert on")
+    webhook_private_ok: bool = Field(default=False, description="webhooks to private addresses")
+    insurance_max_rate: float = Field(default=0.03, gt=0, le=1, description="保险补偿 rate cap")
+    insurance_share: float = Field(default=0.8, gt=0, le=1, description="保险补偿 premium share")
+    insurance_max_years: int = Field(default=3, ge=1, le=10, description="保险补偿 years cap")
 
     @property
     def reads_open(self) -> bool:

@@ -10,7 +10,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.cli_common import JsonOpt, StoreOpt, console, emit_json, fail, guarded, opened_store
+from api.cli_common import (
+    JsonOpt,
+    StoreOpt,
+    benchmark,
+    console,
+    emit_json,
+    fail,
+    guarded,
+    opened_store,
+)
 from api.progress import stage_bars
 from graph.errors import NodeNotFound
 from graph.export import export_graphml, export_jsonl
@@ -71,6 +80,9 @@ def ingest(
         report = load_paths(
             s, [str(p) for p in paths], dry_run=dry_run, skip_invalid=skip_invalid, progress=bars
         )
+        from api.information import after_load  # watches (#16): percolate what it brought
+
+        after_load(s, report)
     _print_load(report, as_json=as_json)
 
 
@@ -191,6 +203,9 @@ def demo(
             with stage_bars(not as_json) as bars:
                 report = load_paths(s, [str(out)], progress=bars)
             _print_load(report, as_json=as_json)
+            from api.information import after_load  # watches (#16)
+
+            after_load(s, report)
             if index:  # vectors are cached in the store: a second run embeds nothing
                 if not as_json:
                     console.print("向量化 embedding texts for matching (multilingual-e5-small)…")
@@ -208,7 +223,7 @@ def bench_ingest_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest speed and memory against a plain csv+sqlite3 peer. 导入性能基准"""
-    from ingest.bench import bench_ingest
+    bench_ingest = benchmark("ingest").bench_ingest
     from ingest.generate.demo import write_demo
 
     folder = work / f"data-scale{scale:g}"

@@ -18,6 +18,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 
 from api.deps import EditorDep, SettingsDep, StateDep
 from api.errors import ERROR_RESPONSES
+from api.information import after_load
 from api.models import IngestPublic
 from api.settings import Settings
 from graph.errors import IngestError, InvalidRequest, RowError
@@ -151,6 +152,7 @@ def ingest(
             report = load_paths(state.store, [target], dry_run=dry_run)
         except IngestError as exc:
             raise IngestError(_relative(exc.errors, base)) from None
+        after_load(state.store, report, engine=lambda: state.jobs().engine, settings=settings)
         written = report.written
         return IngestPublic(
             files=[
