@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.routes import (
+    alerts,
     consortia,
     feedback,
     health,
@@ -18,6 +19,7 @@ from api.routes import (
     suppliers,
     taxonomy,
     transfers,
+    watches,
 )
 
 __all__ = ["api_router"]
@@ -37,5 +39,7 @@ for module in (
     feedback,
     overview,
     taxonomy,
+    watches,
+    alerts,
 ):
     api_router.include_router(module.router)
