@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -19,6 +22,7 @@ from graph.store import GraphStore
 __all__ = [
     "JsonOpt",
     "StoreOpt",
+    "benchmark",
     "console",
     "emit_json",
     "fail",
@@ -75,3 +79,15 @@ def guarded(as_json: bool) -> Iterator[None]:
         raise fail(str(exc), as_json=as_json, code=2, details=details) from exc
     except FirstsetError as exc:
         raise fail(str(exc), as_json=as_json, code=1) from exc
+
+
+def benchmark(name: str) -> ModuleType:
+    """The benchmark module ``benchmarks/<name>.py`` of the source checkout (benchmark code is
+    not part of the installed packages; ``firstset bench`` runs it from the checkout)."""
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "benchmarks" / f"{name}.py").is_file():
+        raise FirstsetError(f"benchmarks/{name}.py not found: firstset bench runs from a source "
+                            "checkout / 基准测试需要源码目录")
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    return importlib.import_module(f"benchmarks.{name}")

@@ -204,12 +204,11 @@ class Jobs:
         from matching.transfers import find_transfers
 
         result = find_transfers(
-            self.store,
+            self.engine,
             technology=query.get("technology"),
             demand=query.get("demand"),
             org=query.get("org"),
             clearance=clearance,
-            fit=self.engine,
             top=int(query.get("top", 10)),
         )
         out: dict[str, Any] = filter_payload(self.store, result.to_json(), clearance)
@@ -224,7 +223,7 @@ class Jobs:
 
         quotas = parse_quotas([f"{name}={n}" for name, n in quota.items()])
         result = shortlist(
-            self.store, size=size, quotas=quotas, diversity=diversity, clearance=clearance
+            self.engine, size=size, quotas=quotas, diversity=diversity, clearance=clearance
         )
         out: dict[str, Any] = filter_payload(self.store, result.to_json(), clearance)
         return out

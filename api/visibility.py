@@ -1,8 +1,8 @@
 """What a caller's clearance lets them see. Hidden items behave exactly like missing ones.
 
-A node is hidden when its own ``clearance`` property is above the caller's; a military project
-without a mark is restricted, and a demand is hidden with its project (the rule the matching
-jobs use, ``matching.transfers.node_clearance``). Graph views walk only through visible nodes,
+The rule itself lives in :mod:`graph.clearance` (an unknown mark counts as the highest level, a
+military project without a mark is restricted, a demand is hidden with its project); this
+module applies it to nodes read from a store. Graph views walk only through visible nodes,
 so a hidden node is never a bridge that reveals what lies behind it.
 """
 
@@ -12,28 +12,22 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from graph.clearance import is_visible as clearance_rule
 from graph.errors import NodeNotFound
-from graph.model import CLEARANCE_ORDER, Edge, Node, Subgraph
+from graph.model import Edge, Label, Node, Rel, Subgraph
 from graph.store import GraphStore
 
 __all__ = ["filter_payload", "is_visible", "visible_get", "visible_ids", "visible_neighbourhood"]
 
 
-def _own_ok(node: Node, clearance: str) -> bool:
-    mark = node.props.get("clearance") or "public"
-    return CLEARANCE_ORDER[clearance] >= CLEARANCE_ORDER.get(str(mark), 2)
-
-
 def is_visible(store: GraphStore, node: Node, clearance: str) -> bool:
-    """Own mark (an unknown mark counts as secret) and the jobs' rule: a military project is
-    restricted unless marked, and a demand needs its project's clearance."""
-    if not _own_ok(node, clearance):
-        return False
-    if clearance == "secret":
-        return True
-    from matching.transfers import visible
-
-    return visible(store, node, clearance)
+    """The one rule of :mod:`graph.clearance`, with a demand's project read from the store."""
+    parent = None
+    if node.label == Label.DEMAND:
+        ids = [e.source for e in store.edges_of(node.id, rel=Rel.NEEDS, direction="in")]
+        found = store.get_many(ids[:1])
+        parent = found[0] if found else None
+    return clearance_rule(node, clearance, parent=parent)
 
 
 def visible_get(store: GraphStore, node_id: str, clearance: str) -> Node:

@@ -4,7 +4,7 @@ Each measured step runs in its own process so that peak memory is the step's own
 worker processes report their peaks too, and the peak given is the sum of all of them (an
 upper bound). Embedding is excluded (the matching benchmark measures it).
 
-Run as ``firstset bench ingest --scale N``; the worker entry point is ``python -m ingest.bench``.
+Run as ``firstset bench ingest --scale N``; the worker entry point is ``python -m benchmarks.ingest``.
 """
 
 from __future__ import annotations
@@ -94,7 +94,8 @@ def _run(step: str, folder: Path, db: Path) -> dict[str, Any]:
     for suffix in ("-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True) if step != "reopen" else None
     proc = subprocess.run(
-        [sys.executable, "-m", "ingest.bench", step, str(folder), str(db)],
+        [sys.executable, "-m", "benchmarks.ingest", step, str(folder), str(db)],
+        cwd=Path(__file__).resolve().parents[1],
         capture_output=True,
         text=True,
         check=False,

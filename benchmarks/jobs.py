@@ -51,7 +51,9 @@ def bench_consortium(*, n_roles: int = 6, candidates: int = 50, runs: int = 30, 
     """Consortium for ``n_roles`` roles (user + the others) with ``candidates`` per role."""
     from graph.networkx_store import NetworkxStore
     from matching.consortium import ROLES, ConsortiumRequest, form_consortia
-    from matching.jobs_common import LexicalFit, fit_scores
+    from matching.embedders import HashEmbedder
+    from matching.engine import MatchingEngine
+    from matching.jobs_common import ModeFit, fit_scores
 
     rnd = random.Random(seed)
     roles = [r for r in ROLES if r != "user"][: n_roles - 1]
@@ -79,7 +81,7 @@ def bench_consortium(*, n_roles: int = 6, candidates: int = 50, runs: int = 30, 
     with tempfile.TemporaryDirectory() as tmp:
         store = NetworkxStore(Path(tmp) / "bench.db")
         store.upsert(nodes, edges)
-        fit = LexicalFit(store)
+        fit = ModeFit(MatchingEngine(store, HashEmbedder()), "lexical")
         projects = [f"prj:{p}" for p in range(200)]
         it = iter(projects * 10)
         role_counts = {"user": 1, **dict.fromkeys(roles, 1)}

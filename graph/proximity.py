@@ -34,7 +34,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from graph.model import CLEARANCE_ORDER, Edge, Label, Node, Rel, clearance_allows
+from graph.clearance import is_visible
+from graph.model import Edge, Label, Node, Rel
 from graph.store import GraphStore
 
 __all__ = [
@@ -44,31 +45,12 @@ __all__ = [
     "cohesion_matrix",
     "collaboration_index",
     "personalized_pagerank_vectors",
-    "required_clearance",
 ]
 
 # Organisation properties that name a parent or owning organisation (unknown interchange columns
 # are kept as properties, so a ``parent_id`` column arrives here).
 OWNERSHIP_KEYS = ("parent_id", "parent", "owner_id", "owned_by", "shareholder_ids", "group_id")
 _LEAD_ROLES = frozenset({"lead", "leader", "chair", "coordinator", "牵头", "牵头单位", "理事长"})
-
-
-def required_clearance(node: Node) -> str:
-    """The clearance needed to see a node: its ``clearance`` property, else ``restricted`` for a
-    military project, else ``public``. Organisations are never classified: their ``clearance``
-    is the clearance they hold (保密资质), not one needed to see them.
-
-    >>> required_clearance(Node("p", "Project", {"kind": "military"}))
-    'restricted'
-    """
-    if node.label == Label.ORGANIZATION:
-        return "public"
-    own = str(node.props.get("clearance") or "")
-    if own in CLEARANCE_ORDER:
-        return own
-    if node.label == Label.PROJECT and node.props.get("kind") == "military":
-        return "restricted"
-    return "public"
 
 
 def _as_list(value: Any) -> list[str]:
@@ -172,9 +154,7 @@ class CollaborationIndex:
         idx = cls()
         hidden: set[str] = set()
         for node in nodes:
-            if node.label == Label.PROJECT and not clearance_allows(
-                clearance, required_clearance(node)
-            ):
+            if node.label == Label.PROJECT and not is_visible(node, clearance):
                 hidden.add(node.id)
                 continue
             if node.label == Label.ORGANIZATION:
@@ -292,30 +272,39 @@ class CollaborationIndex:
                     frontier.append((other, d + 1))
         return None
 
+    def name(self, node_id: str) -> str:
+        """The name of an organisation, project or alliance in the index (else its id)."""
+        node = self.orgs.get(node_id) or self.projects.get(node_id)
+        if node is not None:
+            return node.title
+        return self.alliance_names.get(node_id, node_id)
+
     def pair_cohesion(self, a: str, b: str) -> tuple[float, list[str]]:
-        """How well two organisations already work together, in [0, 1], with the reasons."""
+        """How well two organisations already work together, in [0, 1], with the reasons
+        written as sentences with names (Chinese)."""
         reasons: list[str] = []
         co = self.co_participation(a, b)
         al = self.shared_alliances(a, b)
         score = 0.0
+        name_a, name_b = self.name(a), self.name(b)
         if co:
             score += min(1.0, 0.5 + 0.25 * co)
-            reasons.append(
-                f"co-participated in {co} project(s): {', '.join(self.shared_projects(a, b)[:3])}"
-            )
+            shared = "、".join(self.name(x) for x in self.shared_projects(a, b)[:3])
+            reasons.append(f"{name_a} 与 {name_b} 曾共同参与 {shared}（共 {co} 个项目）")
         if al:
             score += 0.4 * min(1.0, 0.5 * len(al) + 0.5)
-            names = ", ".join(self.alliance_names.get(x, x) for x in al[:3])
-            reasons.append(f"shared alliance(s): {names}")
+            names = "、".join(self.alliance_names.get(x, x) for x in al[:3])
+            reasons.append(f"{name_a} 与 {name_b} 同为 {names} 成员")
         w = self.collaborated.get(a, {}).get(b)
         if w:
             score += 0.3 * min(1.0, w)
-            reasons.append(f"derived collaboration weight {w:g}")
+            reasons.append(f"{name_a} 与 {name_b} 有合作记录（强度 {w:g}）")
         if not reasons:
             common = sorted(set(self.collaborators(a)) & set(self.collaborators(b)) - {a, b})
             if common:
                 score += 0.25
-                reasons.append(f"common collaborator(s): {', '.join(common[:3])}")
+                via = "、".join(self.name(x) for x in common[:3])
+                reasons.append(f"{name_a} 与 {name_b} 都与 {via} 合作过")
         return min(score, 1.0), reasons
 
     # ---- matrices ------------------------------------------------------------------------

@@ -38,17 +38,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from graph.clearance import LEVELS, allows, check_clearance, required_level
 from graph.errors import InfeasibleConsortium, InvalidRequest, NodeNotFound
-from graph.model import CLEARANCE_ORDER, Label, Node, OrgKind, Rel, clearance_allows
-from graph.proximity import (
-    CollaborationIndex,
-    cohesion_matrix,
-    collaboration_index,
-    required_clearance,
-)
+from graph.model import Label, Node, OrgKind, Rel
+from graph.proximity import CollaborationIndex, cohesion_matrix, collaboration_index
 from graph.store import GraphStore
 from graph.taxonomy import is_chongqing
-from matching.jobs_common import ROLE_KINDS, LexicalFit, OrgFit, fit_scores, kinds_of
+from matching.jobs_common import ROLE_KINDS, OrgFit, fit_scores, kinds_of
 
 __all__ = [
     "COHESION_WEIGHT",
@@ -95,10 +91,7 @@ class ConsortiumRequest:
             raise InvalidRequest(
                 "the consortium is led by exactly one user: the project owner", field="roles"
             )
-        if self.clearance not in CLEARANCE_ORDER:
-            raise InvalidRequest(
-                f"clearance must be one of {', '.join(CLEARANCE_ORDER)}", field="clearance"
-            )
+        check_clearance(self.clearance)
         if self.alternatives < 1:
             raise InvalidRequest("alternatives must be at least 1", field="alternatives")
         roles = {r: int(n) for r, n in self.roles.items() if n > 0}
@@ -164,14 +157,14 @@ def consortium_distance(a: Consortium, b: Consortium) -> int:
 
 
 def project_clearance(project: Node) -> str:
-    """A project's clearance: its ``clearance`` property, else restricted for military ones."""
-    return required_clearance(project)
+    """A project's clearance (the rule of :mod:`graph.clearance`)."""
+    return required_level(project)
 
 
 def org_clearance(org: Node) -> str | None:
     """The clearance an organisation holds (保密资质), or None."""
     value = str(org.props.get("clearance") or org.props.get("security_clearance") or "")
-    if value in CLEARANCE_ORDER:
+    if value in LEVELS:
         return value
     if OrgKind.MILITARY_UNIT in kinds_of(org):
         return "secret"
@@ -184,7 +177,7 @@ def _visible_project(store: GraphStore, project_id: str, clearance: str) -> Node
         node = store.get(project_id)
     except NodeNotFound:
         raise NodeNotFound(project_id) from None
-    if node.label != Label.PROJECT or not clearance_allows(clearance, project_clearance(node)):
+    if node.label != Label.PROJECT or not allows(clearance, project_clearance(node)):
         raise NodeNotFound(project_id)
     return node
 
@@ -199,8 +192,8 @@ def _owner(store: GraphStore, project: Node) -> str | None:
 
 def project_text_with_demands(store: GraphStore, project: Node) -> str:
     parts = [project.title, str(project.props.get("description") or "")]
-    for e in store.edges_of(project.id, rel=Rel.NEEDS, direction="out"):
-        parts.append(store.get(e.target).title)
+    demands = [e.target for e in store.edges_of(project.id, rel=Rel.NEEDS, direction="out")]
+    parts.extend(n.title for n in store.get_many(demands))
     return " ".join(p for p in parts if p)
 
 
@@ -217,7 +210,7 @@ def _eligible(
         return f"{org.id} is not located in Chongqing (local-only)"
     if need != "public":
         held = org_clearance(org)
-        if held is None or not clearance_allows(held, need):
+        if held is None or not allows(held, need):
             return f"{org.id} lacks the clearance the project needs"
     return None
 
@@ -365,7 +358,7 @@ def form_consortia(
     store: GraphStore,
     request: ConsortiumRequest,
     *,
-    fit: OrgFit | None = None,
+    fit: OrgFit,
     index: CollaborationIndex | None = None,
     beam: int = 100,
 ) -> list[Consortium]:
@@ -382,7 +375,7 @@ def form_consortia(
     if owner is None or not store.has(owner):
         raise InfeasibleConsortium(f"role user: project {project.id} has no owner to lead it")
     text = project_text_with_demands(store, project)
-    engine: OrgFit = fit if fit is not None else LexicalFit(store)
+    engine = fit
 
     # Pinned organisations: each takes a seat of a role it can fill.
     pinned_role: dict[str, str] = {}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -206,7 +206,8 @@ def _batches(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
 class CachedEmbedder:
     """An embedder whose document vectors are cached in the store by model and content hash.
 
-    Only :meth:`embed_documents` is cached (query texts are one-off). Misses are embedded in
+    :meth:`embed_documents` and :meth:`embed_stored_queries` are cached (free query texts are
+    one-off). Misses are embedded in
     batches of ``batch_size``; with ``progress=True`` a rich progress bar is shown on stderr when
     there are more than ``batch_size`` misses. ``embedded`` counts the texts actually sent to the
     model, ``hits`` those served from the cache.
@@ -233,12 +234,22 @@ class CachedEmbedder:
     def embed_queries(self, texts: Sequence[str]) -> Matrix:
         return self.inner.embed_queries(texts)
 
+    def embed_stored_queries(self, texts: Sequence[str]) -> Matrix:
+        """Query vectors of texts that live in the graph (demands, pitches), cached in the store
+        like documents: the read model embeds each such text once per model."""
+        return self._cached(texts, f"q{self.namespace}", self.inner.embed_queries)
+
     def embed_documents(self, texts: Sequence[str]) -> Matrix:
+        return self._cached(texts, self.namespace, self.inner.embed_documents)
+
+    def _cached(
+        self, texts: Sequence[str], namespace: str, embed: Callable[[Sequence[str]], Matrix]
+    ) -> Matrix:
         out = np.zeros((len(texts), self.dim), np.float32)
         if not texts:
             return out
         keys = [content_key(t) for t in texts]
-        cached = self.store.cache_get(self.namespace, set(keys)) if self.store else {}
+        cached = self.store.cache_get(namespace, set(keys)) if self.store else {}
         missing: dict[str, str] = {}
         for i, key in enumerate(keys):
             blob = cached.get(key)
@@ -248,28 +259,30 @@ class CachedEmbedder:
                 missing.setdefault(key, texts[i])
         self.hits += len(texts) - sum(1 for k in keys if k in missing)
         if missing:
-            fresh = self._embed_missing(list(missing.values()))
+            fresh = self._embed_missing(list(missing.values()), embed)
             by_key = dict(zip(missing, fresh, strict=True))
             for i, key in enumerate(keys):
                 if key in by_key:
                     out[i] = by_key[key]
             if self.store is not None:
                 self.store.cache_put(
-                    self.namespace, {k: v.astype(np.float32).tobytes() for k, v in by_key.items()}
+                    namespace, {k: v.astype(np.float32).tobytes() for k, v in by_key.items()}
                 )
         return out
 
-    def _embed_missing(self, texts: list[str]) -> Matrix:
+    def _embed_missing(
+        self, texts: list[str], embed: Callable[[Sequence[str]], Matrix]
+    ) -> Matrix:
         self.embedded += len(texts)
         if not self.progress or len(texts) <= self.batch_size:
-            return self.inner.embed_documents(texts)
+            return embed(texts)
         from rich.progress import Progress
 
         parts: list[Matrix] = []
         with Progress(transient=True) as bar:
             task = bar.add_task(f"embedding ({self.inner.name})", total=len(texts))
             for chunk in _batches(texts, self.batch_size):
-                parts.append(self.inner.embed_documents(chunk))
+                parts.append(embed(chunk))
                 bar.advance(task, len(chunk))
         return np.concatenate(parts, axis=0)
 

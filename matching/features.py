@@ -20,10 +20,12 @@ __all__ = [
     "PROXIMITY_RELS",
     "OwnerPaths",
     "field_match",
+    "fields_match",
     "ipc_profile",
     "ipc_score",
     "ipc_subclass",
     "owner_paths",
+    "path_sentence",
     "project_owner",
 ]
 
@@ -55,6 +57,16 @@ def field_match(org_fields: Iterable[str], wanted: str | None) -> float:
         elif len(chain) > 1 and len(want_chain) > 1 and chain[1] == want_chain[1]:
             best = max(best, 0.25)
     return best
+
+
+def fields_match(a: Iterable[str], b: Iterable[str]) -> float:
+    """The best :func:`field_match` between two sets of fields (0 when either is empty).
+
+    >>> fields_match({"field:construction.tunnel"}, {"field:construction", "field:power"})
+    0.5
+    """
+    a = list(a)
+    return max((field_match(a, w) for w in b), default=0.0)
 
 
 def ipc_subclass(code: str) -> str:
@@ -162,3 +174,34 @@ def owner_paths(
                 parent[other] = (node, e.type)
                 queue.append(other)
     return OwnerPaths(owner, parent, hops)
+
+
+REL_ZH: dict[str, str] = {
+    Rel.PARTICIPATES_IN: "参与项目",
+    Rel.OWNED_BY: "项目业主",
+    Rel.MEMBER_OF: "联盟成员",
+    Rel.COLLABORATED_WITH: "合作",
+}
+_PROJECT_RELS = frozenset({Rel.PARTICIPATES_IN, Rel.OWNED_BY})
+
+
+def path_sentence(names: Sequence[str], rels: Sequence[str]) -> str:
+    """A graph path as a sentence people read: ``names`` of the nodes on it, ``rels`` the
+    relationship types between consecutive nodes.
+
+    >>> path_sentence(["重庆大学", "重庆轨道交通15号线", "重庆市轨道交通（集团）"],
+    ...               ["PARTICIPATES_IN", "OWNED_BY"])
+    '重庆大学 与 重庆市轨道交通（集团） 曾共同参与 重庆轨道交通15号线'
+    >>> path_sentence(["甲", "乙"], ["COLLABORATED_WITH"])
+    '甲 与 乙 有合作记录'
+    """
+    if len(names) == 1:
+        return names[0]
+    if len(names) == 3 and set(rels) <= _PROJECT_RELS:
+        return f"{names[0]} 与 {names[2]} 曾共同参与 {names[1]}"
+    if len(names) == 3 and set(rels) == {Rel.MEMBER_OF}:
+        return f"{names[0]} 与 {names[2]} 同为 {names[1]} 成员"
+    if len(names) == 2 and rels[0] == Rel.COLLABORATED_WITH:
+        return f"{names[0]} 与 {names[1]} 有合作记录"
+    via = "、".join(dict.fromkeys(REL_ZH.get(r, r) for r in rels))
+    return f"{' → '.join(names)}（经{via}关系相连）"

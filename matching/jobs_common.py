@@ -1,42 +1,35 @@
-"""What the consortium, partner, transfer and roadshow jobs share: the text-fit seam, a lexical
-stand-in for it, and small helpers that read organisations and texts off the graph.
+"""What the consortium and partner jobs share: the text-fit seam and small helpers that read
+organisations and texts off the graph.
 
 The jobs never call an embedder themselves: they take a :class:`OrgFit` — anything with
 ``rank_organizations(text, kinds=..., top=..., project_id=...)`` returning hits with ``id`` and
-``score`` (the matching engine's ``MatchingEngine`` is one). :class:`LexicalFit` is a dependency-
-free TF-IDF stand-in used when no engine is given and in plumbing tests.
+``score`` (the matching engine's ``MatchingEngine`` is one; :class:`ModeFit` holds it to one
+signal). Transfers and roadshow read the shared :mod:`~matching.read_model` instead.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-import scipy.sparse as sp
-from numpy.typing import NDArray
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from graph.model import Label, Node, Rel
-from graph.store import GraphStore
+from graph.model import Node
 
 __all__ = [
     "ROLE_KINDS",
     "FitHit",
-    "LexicalFit",
+    "ModeFit",
     "OrgFit",
-    "TextSimilarity",
-    "embedding_similarity",
     "fit_scores",
     "kinds_of",
     "make_vectorizer",
-    "org_profile",
     "project_text",
     "region_of",
     "scored_json",
-    "tfidf_similarity",
     "tokens",
 ]
 
@@ -113,82 +106,16 @@ def project_text(node: Node) -> str:
     return " ".join(str(node.props.get(k) or "") for k in ("name", "title", "description"))
 
 
-def org_profile(store: GraphStore, node: Node) -> str:
-    """Name, description, products, patents and technologies of an organisation, as one text."""
-    parts = [node.title, str(node.props.get("description") or "")]
-    for e in store.edges_of(node.id, rel=Rel.MAKES, direction="out"):
-        parts.append(store.get(e.target).title)
-    for e in store.edges_of(node.id, rel=Rel.OWNS, direction="out"):
-        other = store.get(e.target)
-        if other.label == Label.TECHNOLOGY and other.props.get("clearance") not in (
-            None,
-            "",
-            "public",
-        ):
-            continue  # never leak a cleared technology's text into a public profile
-        parts.append(other.title)
-    return " ".join(p for p in parts if p)
-
-
 @dataclass(frozen=True)
-class _LexHit:
-    id: str
-    name: str
-    score: float
-    parts: Mapping[str, float] = field(default_factory=dict)
-    evidence: list[dict[str, Any]] = field(default_factory=list)
+class ModeFit:
+    """The matching engine held to one mode (``lexical`` or ``dense``): the single-signal
+    baselines behind ``--fit lexical`` on the command line."""
 
+    engine: Any
+    mode: str
 
-class LexicalFit:
-    """TF-IDF stand-in for the matching engine: cosine of organisation profiles to the text.
-    Profiles hold only public technologies, so it is safe at every clearance."""
-
-    def __init__(self, store: GraphStore) -> None:
-        self.store = store
-        self.nodes = list(store.nodes(Label.ORGANIZATION))
-        self._kinds = [set(kinds_of(n)) for n in self.nodes]
-        self._last: tuple[str, NDArray[np.float64]] | None = None
-        self.vectorizer = make_vectorizer()
-        texts = [org_profile(store, n) for n in self.nodes] or [""]
-        try:
-            self.matrix: sp.csr_matrix = self.vectorizer.fit_transform(texts)
-        except ValueError:  # empty vocabulary
-            self.matrix = sp.csr_matrix((len(texts), 1), dtype=np.float32)
-            self.vectorizer = make_vectorizer()
-            self.vectorizer.fit(["x"])
-
-    def _sims(self, text: str) -> NDArray[np.float64]:
-        cached = self._last
-        if cached is not None and cached[0] == text:
-            return cached[1]
-        q = self.vectorizer.transform([text])
-        sims = np.asarray((self.matrix @ q.T).toarray()).ravel().astype(np.float64)
-        self._last = (text, sims)
-        return sims
-
-    def rank_organizations(
-        self,
-        text: str,
-        *,
-        kinds: Sequence[str] | None = None,
-        top: int = 50,
-        project_id: str | None = None,
-        clearance: str | None = None,
-    ) -> list[_LexHit]:
-        if not self.nodes:
-            return []
-        sims = self._sims(text)
-        want = set(kinds or ())
-        order = np.argsort(-sims, kind="stable")
-        out: list[_LexHit] = []
-        for i in order:
-            if want and not (self._kinds[i] & want):
-                continue
-            n = self.nodes[i]
-            out.append(_LexHit(n.id, n.title, float(sims[i]), {"lexical": float(sims[i])}))
-            if len(out) >= top:
-                break
-        return out
+    def rank_organizations(self, text: str, **kwargs: Any) -> Sequence[Any]:
+        return list(self.engine.rank_organizations(text, mode=self.mode, **kwargs))
 
 
 def fit_scores(
@@ -212,43 +139,6 @@ def fit_scores(
     for h in hits:
         out[str(h.id)] = (float(h.score), list(getattr(h, "evidence", []) or []))
     return out
-
-
-class TextSimilarity(Protocol):
-    """Similarity of one query text to each of several documents, in [0, 1]."""
-
-    def __call__(self, query: str, docs: Sequence[str]) -> NDArray[np.float64]: ...
-
-
-def tfidf_similarity(query: str, docs: Sequence[str]) -> NDArray[np.float64]:
-    """TF-IDF cosine of ``query`` to each doc (fitted on the docs and the query).
-
-    >>> [round(float(x), 2) for x in tfidf_similarity("盾构机", ["盾构机 刀盘", "风电叶片"])]
-    [0.7, 0.0]
-    """
-    if not docs:
-        return np.zeros(0)
-    vec = make_vectorizer()
-    try:
-        m = vec.fit_transform([query, *docs])
-    except ValueError:
-        return np.zeros(len(docs))
-    return np.asarray((m[1:] @ m[0].T).toarray()).ravel().astype(np.float64)
-
-
-def embedding_similarity(embedder: Any) -> TextSimilarity:
-    """A ``TextSimilarity`` from any ``Embedder`` (``embed_queries`` / ``embed_documents``)."""
-
-    def similarity(query: str, docs: Sequence[str]) -> NDArray[np.float64]:
-        if not docs:
-            return np.zeros(0)
-        q = np.asarray(embedder.embed_queries([query]), dtype=np.float64)
-        d = np.asarray(embedder.embed_documents(list(docs)), dtype=np.float64)
-        qn = q / max(float(np.linalg.norm(q)), 1e-12)
-        dn = d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)
-        return np.clip(np.asarray(dn @ qn.ravel(), dtype=np.float64), 0.0, 1.0)
-
-    return similarity
 
 
 def scored_json(

@@ -42,6 +42,8 @@ __all__ = [
     "OrgInfo",
     "ProfileIndex",
     "build_corpus",
+    "field_id",
+    "node_text",
     "region_chain",
     "required_level",
     "visible_to",
@@ -104,7 +106,8 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
-def _field_id(value: Any) -> str | None:
+def field_id(value: Any) -> str | None:
+    """The Field id of a ``field`` value (an id, or a name the taxonomy resolves), else None."""
     if not value:
         return None
     text = str(value)
@@ -129,7 +132,24 @@ def visible_to(clearance: str, node: Node) -> bool:
 
 
 def _join(*parts: Any) -> str:
-    return "。".join(str(p).strip().rstrip("。") for p in parts if p and str(p).strip())
+    out: list[str] = []
+    for p in parts:
+        text = str(p).strip().rstrip("。") if p else ""
+        if text and text not in out:
+            out.append(text)
+    return "。".join(out)
+
+
+TEXT_KEYS = ("text", "description", "summary", "abstract")
+
+
+def node_text(node: Node) -> str:
+    """What is embedded and indexed for a node: its name and its descriptive texts, joined.
+
+    >>> node_text(Node("d", "Demand", {"text": "盾构机", "description": "越江隧道"}))
+    '盾构机。越江隧道'
+    """
+    return _join(node.title, *(node.get(k) for k in TEXT_KEYS))
 
 
 def build_corpus(store: GraphStore, *, clearance: str = "public") -> Corpus:
@@ -143,22 +163,22 @@ def build_corpus(store: GraphStore, *, clearance: str = "public") -> Corpus:
             continue
         equipment[node.id] = node
         items_by_id[node.id] = Item(
-            node.id, "equipment", _join(node.title, node.get("description")), node.title,
-            _field_id(node.get("field")),
+            node.id, "equipment", node_text(node), node.title,
+            field_id(node.get("field")),
         )
     for node in store.nodes(Label.PATENT):
         if not visible_to(clearance, node):
             continue
         items_by_id[node.id] = Item(
-            node.id, "patent", _join(node.title, node.get("abstract")), node.title,
-            _field_id(node.get("field")), tuple(_as_list(node.get("ipc"))),
+            node.id, "patent", node_text(node), node.title,
+            field_id(node.get("field")), tuple(_as_list(node.get("ipc"))),
         )
     for node in store.nodes(Label.TECHNOLOGY):
         if not visible_to(clearance, node):
             continue
         items_by_id[node.id] = Item(
-            node.id, "technology", _join(node.title, node.get("description")), node.title,
-            _field_id(node.get("field")),
+            node.id, "technology", node_text(node), node.title,
+            field_id(node.get("field")),
         )
     for rel in (Rel.MAKES, Rel.OWNS):
         for e in store.edges(rel):
@@ -179,8 +199,8 @@ def build_corpus(store: GraphStore, *, clearance: str = "public") -> Corpus:
     texts: list[str] = []
     row_of: dict[str, int] = {}
     for org in orgs:
-        desc = Item(org.id, "description", _join(org.title, org.get("description")), org.title,
-                    _field_id(org.get("field")))
+        desc = Item(org.id, "description", node_text(org), org.title,
+                    field_id(org.get("field")))
         rows = [len(items)]
         items.append(desc)
         mine = sorted(set(owned.get(org.id, ())))

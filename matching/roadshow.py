@@ -5,7 +5,7 @@ Score parts (each criterion in [0, 1], times its weight in ``CRITERIA``):
 
 - ``technical_level``: the presenter's technical base behind the pitch — its patents and
   technologies related to the pitch text (saturating sum of their similarities);
-- ``advancement``: how far the pitch is from equipment already in the graph (1 − the best text
+- ``advancement``: how far the pitch is from equipment already in the graph (1 − the best
   similarity to existing equipment);
 - ``maturity``: stage (idea, prototype, pilot, product) and TRL (1–9), averaged;
 - ``market_demand``: how much open demand in the graph it answers (sum of its matches to open
@@ -16,7 +16,11 @@ Quotas: ``{field: n}`` reserves ``n`` places for pitches of that field (or a sub
 the field at ``n``; fields without a quota share the remaining places. Diversity: maximal marginal
 relevance, ``λ · score − (1 − λ) · max similarity to a pitch already chosen``.
 
-Demands of projects above the caller's clearance are never counted or shown.
+Similarities come from the read model (:mod:`~matching.read_model`): the pitch's embedding
+against the demands' and items' embeddings and the shared lexical index, as an absolute
+similarity in [0, 1] (:func:`~matching.text_fit.absolute_similarity`), so a threshold means the
+same on a small graph and a large one. Demands of projects above the caller's clearance are not
+in the read model: never counted or shown. :func:`check_shortlist` guards every shortlist.
 """
 
 from __future__ import annotations
@@ -24,23 +28,27 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from dataclasses import field as _field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from graph.errors import InvalidRequest
-from graph.model import Label, Node, Rel
-from graph.store import GraphStore
+from graph.clearance import check_clearance
+from graph.errors import FirstsetError, InvalidRequest
+from graph.model import Label
 from graph.taxonomy import field_ancestors, resolve_field
-from matching.jobs_common import TextSimilarity, make_vectorizer, tfidf_similarity
-from matching.transfers import _check_clearance, visible
+from matching.features import field_match
+from matching.read_model import PitchView, ReadModel, read_model
+from matching.results import Calibration, Evidence, Ranked, parts_add_up
+from matching.text_fit import absolute_similarity, cross_script
+
+if TYPE_CHECKING:
+    from matching.engine import MatchingEngine
 
 __all__ = [
     "CRITERIA",
-    "PitchScore",
     "Shortlist",
+    "check_shortlist",
     "parse_quotas",
     "score_pitches",
     "shortlist",
@@ -56,34 +64,14 @@ CRITERIA: dict[str, float] = {
 STAGES = {"idea": 0.25, "prototype": 0.5, "pilot": 0.75, "product": 1.0}
 DEMAND_MATCH = 0.15  # similarity from which a pitch counts as answering a demand
 ITEM_MATCH = 0.05  # similarity from which a presenter's patent or technology backs the pitch
-_CLOSED = {"closed", "filled", "done", "awarded", "cancelled"}
-
-
-@dataclass(frozen=True)
-class PitchScore:
-    id: str
-    title: str
-    field: str | None
-    score: float
-    parts: dict[str, float]
-    demands: list[dict[str, Any]] = _field(default_factory=list)
-    evidence: list[dict[str, Any]] = _field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "field": self.field,
-            "score": round(self.score, 6),
-            "parts": {k: round(v, 6) for k, v in self.parts.items()},
-            "demands": self.demands,
-            "evidence": self.evidence,
-        }
+FIELD_BONUS = 0.1  # added to the similarity of a demand in a related field
+CALIBRATION = Calibration(8.0, -4.0)  # criteria sum to [0, 1]: 0.5 is an even bet
+ITEM_KINDS = frozenset({"patent", "technology"})
 
 
 @dataclass(frozen=True)
 class Shortlist:
-    pitches: list[PitchScore]
+    pitches: list[Ranked]
     quotas: dict[str, int]
     unfilled: dict[str, int]  # quota places left empty for lack of pitches
 
@@ -95,124 +83,85 @@ class Shortlist:
         }
 
 
-def _text(node: Node) -> str:
-    keys = ("name", "title", "text", "summary", "description", "abstract")
-    return " ".join(str(node.props.get(k) or "") for k in keys).strip()
+class InvalidShortlist(FirstsetError):
+    """A shortlist broke a rule it must keep (a bug, never a user error)."""
 
 
-def _field_of(store: GraphStore, node: Node) -> str | None:
-    value = node.props.get("field")
-    if value:
-        return resolve_field(str(value)) or str(value)
-    for e in store.edges_of(node.id, rel=Rel.IN_FIELD, direction="out"):
-        return e.target
-    return None
+def _field_of(p: Ranked) -> str | None:
+    value = p.extra.get("field")
+    return str(value) if value else None
 
 
-def _open_demands(store: GraphStore, clearance: str) -> list[tuple[Node, Node | None]]:
-    out: list[tuple[Node, Node | None]] = []
-    for d in store.nodes(Label.DEMAND):
-        if str(d.props.get("status") or "").casefold() in _CLOSED:
-            continue
-        if not visible(store, d, clearance):
-            continue
-        parents = store.edges_of(d.id, rel=Rel.NEEDS, direction="in")
-        project = store.get(parents[0].source) if parents else None
-        out.append((d, project))
-    return out
+def _presenter_items(m: ReadModel, pitch: PitchView) -> list[int]:
+    rows: list[int] = []
+    for org in pitch.presenters:
+        if org in m.profiles.org_row:
+            rows.extend(int(r) for r in m.item_rows(org)
+                        if m.profiles.corpus.items[int(r)].kind in ITEM_KINDS)
+    return list(dict.fromkeys(rows))
 
 
-def score_pitches(
-    store: GraphStore,
-    *,
-    clearance: str = "public",
-    similarity: TextSimilarity | None = None,
-) -> list[PitchScore]:
-    """Every pitch with its criteria, best first."""
-    _check_clearance(clearance)
-    sim = similarity or tfidf_similarity
-    pitches = list(store.nodes(Label.PITCH))
-    demands = _open_demands(store, clearance)
-    equipment = list(store.nodes(Label.EQUIPMENT))
-    max_budget = max([_budget(d) for d, _ in demands] + [0.0])
-    out: list[PitchScore] = []
-    for p in pitches:
-        text = _text(p)
-        pfield = _field_of(store, p)
-        presenters = [e.source for e in store.edges_of(p.id, rel=Rel.PRESENTS, direction="in")]
-        # technical level: related patents and technologies of the presenter
-        items: list[Node] = []
-        for org in presenters:
-            for e in store.edges_of(org, rel=Rel.OWNS, direction="out"):
-                item = store.get(e.target)
-                if item.label == Label.PATENT or visible(store, item, clearance):
-                    items.append(item)
-        item_sims = sim(text, [_text(n) for n in items]) if items else np.zeros(0)
-        related = [(items[i], float(s)) for i, s in enumerate(item_sims) if s >= ITEM_MATCH]
-        technical = 1.0 - math.exp(-sum(s for _, s in related) / 0.5)
+def score_pitches(engine: MatchingEngine, *, clearance: str = "public") -> list[Ranked]:
+    """Every visible pitch with its criteria, best first."""
+    check_clearance(clearance)
+    m = read_model(engine, clearance)
+    p = m.profiles
+    open_rows = [i for i, d in enumerate(m.demands) if d.open]
+    demands = [m.demands[i] for i in open_rows]
+    max_budget = max([d.budget_wan for d in demands] + [0.0])
+    eq_vectors = p.item_vectors[m.equipment_rows]
+    floor = m.dense_floor
+    out: list[Ranked] = []
+    for i, pitch in enumerate(m.pitches):
+        pq, pv = m.pitch_queries[i], m.pitch_vectors[i]
+        cross = cross_script(pitch.text, demands[0].text) if demands else False
+        # technical level: related patents and technologies of the presenters
+        rows = _presenter_items(m, pitch)
+        item_sims = absolute_similarity(p.item_vectors[rows] @ pq, None, floor=floor, cross=True)
+        related = [(rows[k], float(v)) for k, v in enumerate(item_sims) if v >= ITEM_MATCH]
+        technical = 1.0 - math.exp(-sum(v for _, v in related) / 0.5)
         # advancement: distance from equipment already in the graph
-        eq_sims = sim(text, [_text(n) for n in equipment]) if equipment else np.zeros(1)
-        best_eq = float(np.max(eq_sims)) if eq_sims.size else 0.0
-        advancement = 1.0 - min(best_eq, 1.0)
-        # maturity
-        stage = STAGES.get(str(p.props.get("stage") or ""), 0.0)
-        trl = p.props.get("trl")
-        trl_part = min(max(float(trl), 0.0), 9.0) / 9.0 if isinstance(trl, int | float) else 0.0
-        maturity = (stage + trl_part) / 2.0
+        eq = absolute_similarity(eq_vectors @ pq, None, floor=floor, cross=True)
+        advancement = 1.0 - float(eq.max()) if eq.size else 1.0
+        stage = STAGES.get(pitch.stage, 0.0)
+        trl = min(max(pitch.trl or 0.0, 0.0), 9.0) / 9.0
+        maturity = (stage + trl) / 2.0
         # market demand and conversion benefit
-        d_sims = sim(text, [_text(d) for d, _ in demands]) if demands else np.zeros(0)
+        lex = m.lexical_scores(pitch.text, "demands")[open_rows] if open_rows else None
+        sims = absolute_similarity(m.demand_vectors[open_rows] @ pv, lex, floor=floor,
+                                   cross=cross) if open_rows else np.zeros(0)
         answered: list[dict[str, Any]] = []
-        total = 0.0
-        budget = 0.0
-        for (d, project), s in zip(demands, d_sims, strict=True):
-            s = float(s)
-            dfield = _field_of(store, d)
-            if pfield and dfield and _related(pfield, dfield):
-                s = min(1.0, s + 0.1)
+        total = budget = 0.0
+        for d, s0 in zip(demands, sims, strict=True):
+            s = float(s0)
+            if pitch.field and d.fields and max(field_match(d.fields, pitch.field), 0.0) > 0:
+                s = min(1.0, s + FIELD_BONUS)
             if s < DEMAND_MATCH:
                 continue
             total += s
-            budget += _budget(d) * s
-            answered.append(
-                {
-                    "id": d.id,
-                    "text": d.title,
-                    "project": project.id if project else None,
-                    "score": round(s, 4),
-                }
-            )
-        answered.sort(key=lambda x: -float(x["score"]))
-        market = 1.0 - math.exp(-total)
-        benefit = min(1.0, budget / max_budget) if max_budget > 0 else 0.0
+            budget += d.budget_wan * s
+            answered.append({"id": d.id, "text": d.title, "project": d.project,
+                             "score": round(s, 4)})
+        answered.sort(key=lambda x: (-float(x["score"]), str(x["id"])))
         raw = {
             "technical_level": technical,
             "advancement": advancement,
             "maturity": maturity,
-            "market_demand": market,
-            "conversion_benefit": benefit,
+            "market_demand": 1.0 - math.exp(-total),
+            "conversion_benefit": min(1.0, budget / max_budget) if max_budget > 0 else 0.0,
         }
         parts = {k: CRITERIA[k] * v for k, v in raw.items()}
-        evidence = [
-            {"kind": str(n.label).lower(), "id": n.id, "text": n.title, "score": round(s, 4)}
-            for n, s in sorted(related, key=lambda x: -x[1])[:3]
-        ]
-        out.append(
-            PitchScore(p.id, p.title, pfield, sum(parts.values()), parts, answered[:10], evidence)
-        )
+        items = p.corpus.items
+        evidence = [Evidence(items[r].kind, items[r].id, items[r].title, v)
+                    for r, v in sorted(related, key=lambda x: -x[1])[:3]]
+        evidence += [Evidence("demand", str(a["id"]), f"可满足需求：{a['text']}",
+                              float(a["score"])) for a in answered[:3]]
+        out.append(Ranked(pitch.id, pitch.title, sum(parts.values()), parts, evidence,
+                          Label.PITCH, extra={"title": pitch.title, "field": pitch.field,
+                                              "demands": answered[:10]})
+                   .calibrated(CALIBRATION))
     out.sort(key=lambda x: (-x.score, x.id))
     return out
-
-
-def _budget(d: Node) -> float:
-    value = d.props.get("budget_wan")
-    try:
-        return max(float(value), 0.0) if value not in (None, "") else 0.0
-    except (TypeError, ValueError):
-        return 0.0
-
-
-def _related(a: str, b: str) -> bool:
-    return bool(set(field_ancestors(a)) & set(field_ancestors(b)))
 
 
 def _in_quota(pitch_field: str | None, quota_field: str) -> bool:
@@ -237,31 +186,30 @@ def parse_quotas(values: list[str] | None) -> dict[str, int]:
     return out
 
 
-def _pitch_similarity(scored: list[PitchScore], texts: list[str]) -> NDArray[np.float64]:
+def _pitch_similarity(m: ReadModel, scored: list[Ranked]) -> NDArray[np.float64]:
+    """Pairwise likeness of pitches for diversity: half text (absolute similarity of their
+    embeddings), half the same field."""
     n = len(scored)
     if n == 0:
         return np.zeros((0, 0))
-    try:
-        m = make_vectorizer().fit_transform(texts)
-        text = np.asarray((m @ m.T).toarray(), dtype=np.float64)
-    except ValueError:
-        text = np.zeros((n, n))
-    same = np.array(
-        [[1.0 if a.field and a.field == b.field else 0.0 for b in scored] for a in scored]
-    )
+    rows = [m.pitch_row[p.id] for p in scored]
+    cos = m.pitch_queries[rows] @ m.pitch_vectors[rows].T
+    text = absolute_similarity(cos, None, floor=m.dense_floor, cross=True)
+    same = np.array([[1.0 if _field_of(a) and _field_of(a) == _field_of(b) else 0.0
+                      for b in scored] for a in scored])
     return 0.5 * text + 0.5 * same
 
 
 def shortlist(
-    store: GraphStore,
+    engine: MatchingEngine,
     *,
     size: int = 10,
     quotas: Mapping[str, int] | None = None,
     diversity: float = 0.3,
     clearance: str = "public",
-    similarity: TextSimilarity | None = None,
 ) -> Shortlist:
-    """A shortlist of ``size`` pitches: quotas first, then by maximal marginal relevance."""
+    """A shortlist of ``size`` pitches: quotas first, then by maximal marginal relevance;
+    checked by :func:`check_shortlist` before it is returned."""
     if size < 1:
         raise InvalidRequest("size must be at least 1", field="size")
     if not 0.0 <= diversity <= 1.0:
@@ -271,17 +219,16 @@ def shortlist(
         raise InvalidRequest(
             f"quotas add up to {sum(quotas.values())}, more than the size {size}", field="quota"
         )
-    scored = score_pitches(store, clearance=clearance, similarity=similarity)
-    nodes = {n.id: n for n in store.get_many([p.id for p in scored])}
-    texts = [_text(nodes[p.id]) if p.id in nodes else p.title for p in scored]
-    simm = _pitch_similarity(scored, texts)
+    scored = score_pitches(engine, clearance=clearance)
+    m = read_model(engine, clearance)
+    simm = _pitch_similarity(m, scored)
     lam = 1.0 - diversity
     chosen: list[int] = []
     taken: dict[str, int] = dict.fromkeys(quotas, 0)
 
     def quota_of(i: int) -> str | None:
         for q in quotas:
-            if _in_quota(scored[i].field, q):
+            if _in_quota(_field_of(scored[i]), q):
                 return q
         return None
 
@@ -313,4 +260,36 @@ def shortlist(
         if q is not None:
             taken[q] += 1
     unfilled = {q: quotas[q] - taken[q] for q in quotas if taken[q] < quotas[q]}
-    return Shortlist([scored[i] for i in chosen], quotas, unfilled)
+    result = Shortlist([scored[i] for i in chosen], quotas, unfilled)
+    problems = check_shortlist(m, result, size=size)
+    if problems:
+        raise InvalidShortlist("; ".join(problems))
+    return result
+
+
+def check_shortlist(m: ReadModel, result: Shortlist, *, size: int) -> list[str]:
+    """Every rule a shortlist must keep that it breaks (empty when it is valid): at most
+    ``size`` pitches, each once and visible; no quota field over its quota and ``unfilled``
+    telling the places left empty; answered demands visible and open; parts adding up."""
+    problems: list[str] = []
+    ids = [p.id for p in result.pitches]
+    if len(ids) > size:
+        problems.append(f"{len(ids)} pitches for {size} places")
+    if len(set(ids)) != len(ids):
+        problems.append("a pitch listed twice")
+    for q, n in result.quotas.items():
+        got = sum(1 for p in result.pitches if _in_quota(_field_of(p), q))
+        if got > n:
+            problems.append(f"field {q}: {got} pitches over its quota of {n}")
+        if got + result.unfilled.get(q, 0) < n:
+            problems.append(f"field {q}: {n - got} quota places neither filled nor reported")
+    for p in result.pitches:
+        if not m.has(p.id) or m.label(p.id) != Label.PITCH:
+            problems.append(f"{p.id}: not a visible pitch")
+        if not parts_add_up(p):
+            problems.append(f"{p.id}: parts do not add up to the score")
+        for d in p.extra.get("demands", []):
+            did = str(d["id"])
+            if not m.has(did) or not m.demand(did).open:
+                problems.append(f"{p.id}: answered demand {did} is not a visible open demand")
+    return problems

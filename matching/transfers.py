@@ -1,81 +1,77 @@
 """Military–civil transfers: 军转民 (military-origin technologies → civil demands and the civil
 organisations able to absorb them) and 民参军 (civil organisations → military projects' demands).
 
-Every call carries the caller's clearance. A technology, project or demand above it does not
-exist for the caller: it is never in results, counts or evidence, and asking for it by id raises
-the same ``NodeNotFound`` as an id that exists nowhere (:func:`visible_node`).
+Everything is read from the :mod:`~matching.read_model` at the caller's clearance: a technology,
+project or demand above it does not exist for the caller — never in results, counts or
+evidence, and asking for it by id raises the same ``NodeNotFound`` as an id that exists nowhere.
 
-Score parts (each in [0, 1], weighted, summed):
+Scoring is the supplier engine's: dense (multilingual-e5 by default) and lexical similarity,
+each standardised over the candidates, plus the field match (see :mod:`~matching.text_fit`).
+Demands are embedded as queries and what answers them (technologies, organisations' items) as
+documents, in every direction.
 
-- technology → demand: ``text`` (similarity of the two texts), ``field`` (same field 1, related 0.5)
-- technology → organisation: ``text`` (organisation profile), ``field`` (its products, patents
-  and technologies in the field), ``patents`` and ``products`` (best-matching item)
-- demand → technology: ``text``, ``field``, ``maturity`` (TRL / 9)
-- organisation → military demand: ``text``, ``field``, ``products``, ``patents``
+Score parts (named, adding up to the score):
+
+- technology → civil demand: ``dense``, ``lexical``, ``field``;
+- technology → civil organisation and military demand → civil organisation: the supplier
+  engine's own parts (:mod:`~matching.scoring`), with the engine's evidence;
+- civil demand → military technology: ``dense``, ``lexical``, ``field``, ``maturity`` (TRL / 9);
+- civil organisation → military demand: ``dense`` (its profile), ``item`` (its best-matching
+  product, patent or technology, standardised), ``lexical``, ``field``.
+
+:func:`check_transfers` guards every result: direction, clearance, exclusions, parts.
 
 Notes
 -----
-Each call scores every visible candidate once: O(candidates + their items) text similarities.
+A query on a warm read model reads nothing from the store: O(candidates × dim) for the dense
+part and one sparse product for the lexical part.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
-from graph.errors import InvalidRequest, NodeNotFound
-from graph.model import CLEARANCE_ORDER, Label, Node, OrgKind, Rel, clearance_allows
-from graph.proximity import required_clearance
-from graph.store import GraphStore
-from graph.taxonomy import field_ancestors
-from matching.jobs_common import OrgFit, TextSimilarity, kinds_of, scored_json, tfidf_similarity
+from graph.clearance import check_clearance
+from graph.errors import FirstsetError, InvalidRequest
+from graph.model import Label, OrgKind
+from matching.features import fields_match
+from matching.read_model import DemandView, ReadModel, read_model
+from matching.results import Calibration, Evidence, Ranked, parts_add_up, top_ranked
+from matching.text_fit import TextWeights, fuse_vectors, standardise
+
+if TYPE_CHECKING:
+    from matching.engine import MatchingEngine
 
 __all__ = [
-    "TransferHit",
+    "CALIBRATION",
+    "CIVIL_KINDS",
     "TransferResult",
+    "check_transfers",
     "find_transfers",
-    "node_clearance",
-    "transfers_for_demand",
-    "transfers_for_org",
-    "transfers_for_technology",
-    "visible",
-    "visible_node",
 ]
 
-W_TECH_DEMAND = {"text": 0.7, "field": 0.3}
-W_TECH_ORG = {"text": 0.4, "field": 0.2, "patents": 0.2, "products": 0.2}
-W_DEMAND_TECH = {"text": 0.6, "field": 0.25, "maturity": 0.15}
-W_ORG_DEMAND = {"text": 0.4, "field": 0.2, "products": 0.2, "patents": 0.2}
-
-
-@dataclass(frozen=True)
-class TransferHit:
-    id: str
-    label: str
-    name: str
-    score: float
-    parts: dict[str, float]
-    evidence: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "name": self.name,
-            **scored_json(self.score, self.parts, self.evidence),
-        }
+Mode = Literal["hybrid", "dense", "lexical"]
+CIVIL_KINDS = tuple(k.value for k in OrgKind if k != OrgKind.MILITARY_UNIT)
+TEXT = TextWeights()
+W_FIELD = 0.3  # a same-field match adds 0.3 standard deviations
+W_MATURITY = 0.2  # TRL 9 adds 0.2
+W_ITEM = 0.3  # an organisation's best item, standardised
+# Default score → probability map until a ranker is trained: z ≈ 2 above the mean is an even bet.
+CALIBRATION = Calibration(1.5, -3.0)
 
 
 @dataclass(frozen=True)
 class TransferResult:
     direction: str  # "military_to_civil" (军转民) or "civil_to_military" (民参军)
     source: dict[str, str]
-    demands: list[TransferHit] = field(default_factory=list)
-    organizations: list[TransferHit] = field(default_factory=list)
-    technologies: list[TransferHit] = field(default_factory=list)
+    demands: list[Ranked] = field(default_factory=list)
+    organizations: list[Ranked] = field(default_factory=list)
+    technologies: list[Ranked] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,354 +83,210 @@ class TransferResult:
         }
 
 
-# ---- visibility ---------------------------------------------------------------------------
+class InvalidTransfers(FirstsetError):
+    """A transfer result broke a rule it must keep (a bug, never a user error)."""
 
 
-def node_clearance(store: GraphStore, node: Node) -> str:
-    """The clearance a node needs: its own ``clearance``; a project's (military → restricted);
-    a demand's project's."""
-    level = required_clearance(node)
-    if node.label == Label.DEMAND:
-        for e in store.edges_of(node.id, rel=Rel.NEEDS, direction="in"):
-            if store.has(e.source):
-                parent = node_clearance(store, store.get(e.source))
-                if CLEARANCE_ORDER[parent] > CLEARANCE_ORDER[level]:
-                    level = parent
-    return level
+def _only(mode: Mode) -> tuple[bool, bool]:
+    return mode != "lexical", mode != "dense"
 
 
-def visible(store: GraphStore, node: Node, clearance: str) -> bool:
-    return clearance_allows(clearance, node_clearance(store, node))
+def _text_parts(
+    m: ReadModel, query: str, dense: NDArray[np.float32] | None, collection: str,
+    rows: Sequence[int], sample: str, mode: Mode,
+) -> dict[str, NDArray[np.float64]]:
+    use_dense, use_lex = _only(mode)
+    lex = m.lexical_scores(query, collection)[list(rows)] if use_lex else None
+    return fuse_vectors(dense if use_dense else None, lex, weights=TEXT, query=query,
+                        sample=sample)
 
 
-def visible_node(store: GraphStore, node_id: str, clearance: str) -> Node:
-    """The node, or ``NodeNotFound`` — identical for a missing id and one above clearance."""
-    _check_clearance(clearance)
-    if not store.has(node_id):
-        raise NodeNotFound(node_id)
-    node = store.get(node_id)
-    if not visible(store, node, clearance):
-        raise NodeNotFound(node_id)
-    return node
-
-
-def _check_clearance(clearance: str) -> None:
-    if clearance not in CLEARANCE_ORDER:
-        raise InvalidRequest(
-            f"clearance must be one of {', '.join(CLEARANCE_ORDER)}", field="clearance"
-        )
-
-
-# ---- graph reading ------------------------------------------------------------------------
-
-
-def _text(node: Node) -> str:
-    keys = ("name", "title", "text", "description", "summary", "abstract")
-    return " ".join(str(node.props.get(k) or "") for k in keys).strip()
-
-
-def _fields(store: GraphStore, node: Node) -> set[str]:
-    out: set[str] = set()
-    value = node.props.get("field")
-    if value:
-        out.add(str(value))
-    for e in store.edges_of(node.id, rel=Rel.IN_FIELD, direction="out"):
-        out.add(e.target)
+def _ranked(ids: Sequence[str], names: Sequence[str], parts: dict[str, NDArray[np.float64]],
+            evidence: Sequence[list[Evidence]], label: str) -> list[Ranked]:
+    out = []
+    for i, node_id in enumerate(ids):
+        p = {k: float(v[i]) for k, v in parts.items()}
+        out.append(Ranked(node_id, names[i], sum(p.values()), p, evidence[i], label)
+                   .calibrated(CALIBRATION))
     return out
 
 
-def _field_match(a: set[str], b: set[str]) -> float:
-    if a & b:
-        return 1.0
-    up_a = {x for f in a for x in field_ancestors(f)}
-    up_b = {x for f in b for x in field_ancestors(f)}
-    return 0.5 if up_a & up_b else 0.0
+def _demand_evidence(m: ReadModel, d: DemandView) -> list[Evidence]:
+    ev = []
+    if d.project:
+        ev.append(Evidence("project", d.project, f"所属项目：{d.project_name}"))
+    if d.owner and m.has(d.owner):
+        ev.append(Evidence("owner", d.owner, f"项目业主：{m.name(d.owner)}"))
+    return ev
 
 
-@dataclass
-class _OrgItems:
-    org: Node
-    products: list[Node]
-    patents: list[Node]
-    techs: list[Node]
-    fields: set[str]
-
-    def profile(self) -> str:
-        parts = [
-            _text(self.org),
-            *(p.title for p in self.products),
-            *(p.title for p in self.patents),
-        ]
-        parts += [t.title for t in self.techs]
-        return " ".join(parts)
+def _civil_orgs(engine: MatchingEngine, m: ReadModel, text: str, *, exclude: set[str],
+                top: int, mode: Mode, project: str | None = None) -> list[Ranked]:
+    hits = engine.rank_organizations(text, kinds=CIVIL_KINDS, top=top + len(exclude) + 5,
+                                     clearance=m.clearance, mode=mode, project_id=project)
+    keep = [h for h in hits if h.id not in exclude
+            and OrgKind.MILITARY_UNIT not in m.profiles.info(h.id).kinds]
+    return [replace(h, label=Label.ORGANIZATION) for h in keep[:top]]
 
 
-def _org_items(store: GraphStore, org: Node, clearance: str) -> _OrgItems:
-    products = [store.get(e.target) for e in store.edges_of(org.id, rel=Rel.MAKES, direction="out")]
-    owned = [store.get(e.target) for e in store.edges_of(org.id, rel=Rel.OWNS, direction="out")]
-    patents = [n for n in owned if n.label == Label.PATENT]
-    techs = [n for n in owned if n.label == Label.TECHNOLOGY and visible(store, n, clearance)]
-    fields = _fields(store, org)
-    for item in (*products, *patents, *techs):
-        fields |= _fields(store, item)
-    return _OrgItems(org, products, patents, techs, fields)
-
-
-def _is_civil(org: Node) -> bool:
-    kinds = set(kinds_of(org))
-    return OrgKind.MILITARY_UNIT not in kinds
-
-
-def _best_item(
-    sim: TextSimilarity, query: str, items: Sequence[Node], kind: str
-) -> tuple[float, dict[str, Any] | None]:
-    if not items:
-        return 0.0, None
-    scores = sim(query, [_text(n) for n in items])
-    i = int(np.argmax(scores))
-    s = float(scores[i])
-    if s <= 0:
-        return 0.0, None
-    return s, {"kind": kind, "id": items[i].id, "text": items[i].title, "score": round(s, 4)}
-
-
-def _top(hits: Iterable[TransferHit], top: int) -> list[TransferHit]:
-    return sorted(hits, key=lambda h: (-h.score, h.id))[:top]
-
-
-def _project_of(store: GraphStore, demand: Node) -> Node | None:
-    for e in store.edges_of(demand.id, rel=Rel.NEEDS, direction="in"):
-        return store.get(e.source)
-    return None
-
-
-def _weighted(parts: dict[str, float], weights: dict[str, float]) -> dict[str, float]:
-    return {k: weights[k] * v for k, v in parts.items()}
-
-
-# ---- the four directions ------------------------------------------------------------------
-
-
-def transfers_for_technology(
-    store: GraphStore,
-    technology_id: str,
-    *,
-    clearance: str = "public",
-    fit: OrgFit | None = None,
-    similarity: TextSimilarity | None = None,
-    top: int = 10,
-) -> TransferResult:
+def transfers_for_technology(engine: MatchingEngine, m: ReadModel, tech_id: str, *,
+                             top: int, mode: Mode) -> TransferResult:
     """军转民: civil demands a military-origin technology answers, and civil organisations able
     to absorb it."""
-    sim = similarity or tfidf_similarity
-    tech = visible_node(store, technology_id, clearance)
-    if tech.label != Label.TECHNOLOGY:
-        raise InvalidRequest(f"{technology_id} is not a technology", field="technology")
-    if tech.props.get("origin") != "military":
-        raise InvalidRequest(f"{technology_id} is not of military origin", field="technology")
-    text = _text(tech)
-    tfields = _fields(store, tech)
-    owners = {e.source for e in store.edges_of(tech.id, rel=Rel.OWNS, direction="in")}
-
-    demands: list[TransferHit] = []
-    dnodes = [
-        d
-        for d in store.nodes(Label.DEMAND)
-        if visible(store, d, clearance)
-        and ((p := _project_of(store, d)) is None or p.props.get("kind") != "military")
-    ]
-    dsims = sim(text, [_text(d) for d in dnodes])
-    for d, s in zip(dnodes, dsims, strict=True):
-        parts = _weighted(
-            {"text": float(s), "field": _field_match(tfields, _fields(store, d))}, W_TECH_DEMAND
-        )
-        project = _project_of(store, d)
-        ev = [{"kind": "project", "id": project.id, "text": project.title}] if project else []
-        demands.append(TransferHit(d.id, Label.DEMAND, d.title, sum(parts.values()), parts, ev))
-
-    orgs: list[TransferHit] = []
-    engine: dict[str, float] = {}
-    if fit is not None:
-        hits = fit.rank_organizations(text, top=200, clearance=clearance)
-        raw = {str(h.id): float(h.score) for h in hits}
-        if raw:  # engine scores rescaled: the best 1, the weakest returned 0
-            hi, lo = max(raw.values()), min(raw.values())
-            engine = {o: (v - lo) / (hi - lo) if hi > lo else 1.0 for o, v in raw.items()}
-    candidates = [o for o in store.nodes(Label.ORGANIZATION) if _is_civil(o) and o.id not in owners]
-    items = [_org_items(store, o, clearance) for o in candidates]
-    osims = sim(text, [it.profile() for it in items]) if fit is None else None
-    for k, it in enumerate(items):
-        t = engine.get(it.org.id, 0.0) if osims is None else float(osims[k])
-        pat, pev = _best_item(sim, text, it.patents, "patent")
-        prod, qev = _best_item(sim, text, it.products, "equipment")
-        f = _field_match(tfields, it.fields)
-        parts = _weighted({"text": t, "field": f, "patents": pat, "products": prod}, W_TECH_ORG)
-        ev = [e for e in (pev, qev) if e]
-        orgs.append(
-            TransferHit(it.org.id, Label.ORGANIZATION, it.org.title, sum(parts.values()), parts, ev)
-        )
+    t = m.tech(tech_id)
+    if t.origin != "military":
+        raise InvalidRequest(f"{tech_id} is not of military origin / 非军工来源技术", field="technology")
+    rows = [i for i, d in enumerate(m.demands) if not d.military]
+    demands = [m.demands[i] for i in rows]
+    tvec = m.tech_vectors[m.tech_row[t.id]]
+    dense = m.demand_vectors[rows] @ tvec if rows else np.zeros(0, np.float32)
+    lex_all = _text_parts(m, t.text, dense, "demands", rows,
+                          demands[0].text if demands else "", mode)
+    if mode == "hybrid":
+        lex_all["field"] = W_FIELD * np.array([fields_match(t.fields, d.fields) for d in demands])
+    hits = _ranked([d.id for d in demands], [d.title for d in demands], lex_all,
+                   [_demand_evidence(m, d) for d in demands], Label.DEMAND)
+    orgs = _civil_orgs(engine, m, t.text, exclude=set(t.owners), top=top, mode=mode)
     return TransferResult(
-        "military_to_civil",
-        {"id": tech.id, "label": Label.TECHNOLOGY, "name": tech.title},
-        demands=_top((h for h in demands if h.score > 0), top),
-        organizations=_top((h for h in orgs if h.score > 0), top),
-    )
+        "military_to_civil", {"id": t.id, "label": Label.TECHNOLOGY, "name": t.name},
+        demands=top_ranked(hits, top), organizations=orgs)
 
 
-def transfers_for_demand(
-    store: GraphStore,
-    demand_id: str,
-    *,
-    clearance: str = "public",
-    similarity: TextSimilarity | None = None,
-    top: int = 10,
-) -> TransferResult:
-    """军转民 from the demand side: military-origin technologies (at or below the caller's
-    clearance) that answer a civil demand — or, for a military project's demand (民参军),
-    civil organisations able to supply it."""
-    sim = similarity or tfidf_similarity
-    demand = visible_node(store, demand_id, clearance)
-    if demand.label != Label.DEMAND:
-        raise InvalidRequest(f"{demand_id} is not a demand", field="demand")
-    text = _text(demand)
-    dfields = _fields(store, demand)
-    project = _project_of(store, demand)
-    src = {"id": demand.id, "label": Label.DEMAND, "name": demand.title}
-    if project is not None and project.props.get("kind") == "military":
-        orgs = [
-            _org_for_demand(store, sim, it, demand, text, dfields)
-            for it in (
-                _org_items(store, o, clearance)
-                for o in store.nodes(Label.ORGANIZATION)
-                if _is_civil(o)
-            )
-        ]
-        return TransferResult(
-            "civil_to_military", src, organizations=_top((h for h in orgs if h.score > 0), top)
-        )
-    techs = [
-        t
-        for t in store.nodes(Label.TECHNOLOGY)
-        if t.props.get("origin") == "military" and visible(store, t, clearance)
-    ]
-    sims = sim(text, [_text(t) for t in techs])
-    hits: list[TransferHit] = []
-    for t, s in zip(techs, sims, strict=True):
-        trl = t.props.get("trl")
-        maturity = min(max(float(trl), 0.0), 9.0) / 9.0 if isinstance(trl, int | float) else 0.0
-        parts = _weighted(
-            {
-                "text": float(s),
-                "field": _field_match(dfields, _fields(store, t)),
-                "maturity": maturity,
-            },
-            W_DEMAND_TECH,
-        )
-        owners = [store.get(e.source) for e in store.edges_of(t.id, rel=Rel.OWNS, direction="in")]
-        ev = [{"kind": "owner", "id": o.id, "text": o.title} for o in owners]
-        hits.append(TransferHit(t.id, Label.TECHNOLOGY, t.title, sum(parts.values()), parts, ev))
-    return TransferResult(
-        "military_to_civil", src, technologies=_top((h for h in hits if h.score > 0), top)
-    )
+def transfers_for_demand(engine: MatchingEngine, m: ReadModel, demand_id: str, *,
+                         top: int, mode: Mode) -> TransferResult:
+    """A civil demand: the military-origin technologies that answer it (军转民). A military
+    project's demand: the civil organisations able to supply it (民参军)."""
+    d = m.demand(demand_id)
+    src = {"id": d.id, "label": Label.DEMAND, "name": d.title}
+    if d.military:
+        orgs = _civil_orgs(engine, m, d.text, exclude=set(), top=top, mode=mode,
+                           project=d.project if mode == "hybrid" else None)
+        return TransferResult("civil_to_military", src, organizations=orgs)
+    rows = [i for i, t in enumerate(m.techs) if t.origin == "military"]
+    techs = [m.techs[i] for i in rows]
+    q = m.demand_vectors[m.demand_row[d.id]]
+    dense = m.tech_vectors[rows] @ q if rows else np.zeros(0, np.float32)
+    parts = _text_parts(m, d.text, dense, "techs", rows, techs[0].text if techs else "", mode)
+    if mode == "hybrid":
+        parts["field"] = W_FIELD * np.array([fields_match(d.fields, t.fields) for t in techs])
+        parts["maturity"] = W_MATURITY * np.array(
+            [min(max(t.trl or 0.0, 0.0), 9.0) / 9.0 for t in techs])
+    evidence = [[Evidence("owner", o, f"技术持有单位：{m.name(o)}") for o in t.owners]
+                for t in techs]
+    hits = _ranked([t.id for t in techs], [t.name for t in techs], parts, evidence,
+                   Label.TECHNOLOGY)
+    return TransferResult("military_to_civil", src, technologies=top_ranked(hits, top))
 
 
-def _org_for_demand(
-    store: GraphStore,
-    sim: TextSimilarity,
-    it: _OrgItems,
-    demand: Node,
-    text: str,
-    dfields: set[str],
-) -> TransferHit:
-    t = float(sim(text, [it.profile()])[0])
-    pat, pev = _best_item(sim, text, it.patents, "patent")
-    prod, qev = _best_item(sim, text, it.products, "equipment")
-    parts = _weighted(
-        {"text": t, "field": _field_match(dfields, it.fields), "products": prod, "patents": pat},
-        W_ORG_DEMAND,
-    )
-    return TransferHit(
-        it.org.id,
-        Label.ORGANIZATION,
-        it.org.title,
-        sum(parts.values()),
-        parts,
-        [e for e in (pev, qev) if e],
-    )
+def transfers_for_org(engine: MatchingEngine, m: ReadModel, org_id: str, *,
+                      top: int, mode: Mode) -> TransferResult:
+    """民参军: the demands of military projects (at or below the caller's clearance) that a
+    civil organisation could supply, by its profile, its best items and its fields."""
+    m.require(org_id, Label.ORGANIZATION, field="org")
+    p = m.profiles
+    row = p.org_row[org_id]
+    info = p.corpus.orgs[row]
+    rows = [i for i, d in enumerate(m.demands) if d.military]
+    demands = [m.demands[i] for i in rows]
+    src = {"id": org_id, "label": Label.ORGANIZATION, "name": info.name}
+    if not rows:
+        return TransferResult("civil_to_military", src)
+    queries = m.demand_vectors[rows]
+    use_dense, _ = _only(mode)
+    dense = queries @ p.org_index.matrix[row]
+    profile = p.corpus.profile_texts[row]
+    parts = _text_parts(m, profile, dense, "demands", rows, demands[0].text, mode)
+    items = p.item_rows_of(row)
+    item_sims = queries @ p.item_vectors[items].T  # (demands, items)
+    best = np.argmax(item_sims, axis=1)
+    if mode == "hybrid":
+        parts["item"] = W_ITEM * standardise(item_sims[np.arange(len(rows)), best])
+        parts["field"] = W_FIELD * np.array([fields_match(info.fields, d.fields) for d in demands])
+    evidence = []
+    for k, d in enumerate(demands):
+        ev = _demand_evidence(m, d)
+        it = p.corpus.items[int(items[best[k]])]
+        if use_dense and it.kind != "description":
+            ev.append(Evidence(it.kind, it.id, it.title, float(item_sims[k, best[k]])))
+        evidence.append(ev)
+    hits = _ranked([d.id for d in demands], [d.title for d in demands], parts, evidence,
+                   Label.DEMAND)
+    return TransferResult("civil_to_military", src, demands=top_ranked(hits, top))
 
 
-def transfers_for_org(
-    store: GraphStore,
-    org_id: str,
-    *,
-    clearance: str = "public",
-    similarity: TextSimilarity | None = None,
-    top: int = 10,
-) -> TransferResult:
-    """民参军: the demands of military projects (at or below the caller's clearance) that a civil
-    organisation could supply, by its products, patents and field."""
-    sim = similarity or tfidf_similarity
-    org = visible_node(store, org_id, clearance)
-    if org.label != Label.ORGANIZATION:
-        raise InvalidRequest(f"{org_id} is not an organisation", field="org")
-    it = _org_items(store, org, clearance)
-    profile = it.profile()
-    hits: list[TransferHit] = []
-    for project in store.nodes(Label.PROJECT):
-        if project.props.get("kind") != "military" or not visible(store, project, clearance):
+def check_transfers(m: ReadModel, result: TransferResult) -> list[str]:
+    """Every rule a transfer result must keep that it breaks (empty when it is valid): each
+    item visible at the caller's clearance and of the right kind, demands on the right side,
+    no military unit among the civil organisations, parts adding up to scores."""
+    problems: list[str] = []
+    military_side = result.direction == "civil_to_military"
+    for h in [*result.demands, *result.organizations, *result.technologies]:
+        if not m.has(h.id):
+            problems.append(f"{h.id}: not visible at clearance {m.clearance}")
             continue
-        for e in store.edges_of(project.id, rel=Rel.NEEDS, direction="out"):
-            d = store.get(e.target)
-            if not visible(store, d, clearance):
-                continue
-            text = _text(d)
-            t = float(sim(profile, [text])[0])
-            pat, pev = _best_item(sim, text, it.patents, "patent")
-            prod, qev = _best_item(sim, text, it.products, "equipment")
-            parts = _weighted(
-                {
-                    "text": t,
-                    "field": _field_match(it.fields, _fields(store, d)),
-                    "products": prod,
-                    "patents": pat,
-                },
-                W_ORG_DEMAND,
-            )
-            ev = [{"kind": "project", "id": project.id, "text": project.title}]
-            ev += [x for x in (pev, qev) if x]
-            hits.append(TransferHit(d.id, Label.DEMAND, d.title, sum(parts.values()), parts, ev))
-    return TransferResult(
-        "civil_to_military",
-        {"id": org.id, "label": Label.ORGANIZATION, "name": org.title},
-        demands=_top((h for h in hits if h.score > 0), top),
-    )
+        if not parts_add_up(h):
+            problems.append(f"{h.id}: parts do not add up to the score")
+        for ev in h.evidence:
+            ev_id = ev.id if isinstance(ev, Evidence) else str(ev.get("id", ""))
+            if ev_id and not m.has(ev_id):
+                problems.append(f"{h.id}: evidence {ev_id} not visible")
+    for h in result.demands:
+        if not m.has(h.id):
+            continue
+        if m.label(h.id) != Label.DEMAND:
+            problems.append(f"{h.id}: listed as a demand")
+        elif m.demand(h.id).military != military_side:
+            problems.append(f"{h.id}: a demand on the wrong side of {result.direction}")
+    for h in result.technologies:
+        if not m.has(h.id):
+            continue
+        if m.label(h.id) != Label.TECHNOLOGY or m.tech(h.id).origin != "military":
+            problems.append(f"{h.id}: not a military-origin technology")
+    for h in result.organizations:
+        if not m.has(h.id):
+            continue
+        if m.label(h.id) != Label.ORGANIZATION:
+            problems.append(f"{h.id}: listed as an organisation")
+        elif OrgKind.MILITARY_UNIT in m.profiles.info(h.id).kinds:
+            problems.append(f"{h.id}: a military unit offered as a civil organisation")
+    src = result.source["id"]
+    if result.source["label"] == Label.TECHNOLOGY and m.has(src):
+        owners = set(m.tech(src).owners)
+        problems += [f"{h.id}: owns the technology" for h in result.organizations
+                     if h.id in owners]
+    return problems
 
 
 def find_transfers(
-    store: GraphStore,
+    engine: MatchingEngine,
     *,
     technology: str | None = None,
     demand: str | None = None,
     org: str | None = None,
     clearance: str = "public",
-    fit: OrgFit | None = None,
-    similarity: TextSimilarity | None = None,
     top: int = 10,
+    mode: Mode = "hybrid",
 ) -> TransferResult:
-    """Dispatch on exactly one of ``technology``, ``demand`` or ``org``."""
-    _check_clearance(clearance)
+    """Dispatch on exactly one of ``technology``, ``demand`` or ``org``; the result is checked
+    by :func:`check_transfers` before it is returned."""
+    check_clearance(clearance)
     given = [x for x in (technology, demand, org) if x]
     if len(given) != 1:
-        raise InvalidRequest("give exactly one of --technology, --demand, --org", field="source")
+        raise InvalidRequest("give exactly one of --technology, --demand, --org / 三选一",
+                             field="source")
     if top < 1:
         raise InvalidRequest("top must be at least 1", field="top")
+    if mode not in ("hybrid", "dense", "lexical"):
+        raise InvalidRequest(f"unknown mode {mode!r}", field="mode")
+    m = read_model(engine, clearance)
     if technology:
-        return transfers_for_technology(
-            store, technology, clearance=clearance, fit=fit, similarity=similarity, top=top
-        )
-    if demand:
-        return transfers_for_demand(
-            store, demand, clearance=clearance, similarity=similarity, top=top
-        )
-    assert org is not None
-    return transfers_for_org(store, org, clearance=clearance, similarity=similarity, top=top)
+        result = transfers_for_technology(engine, m, technology, top=top, mode=mode)
+    elif demand:
+        result = transfers_for_demand(engine, m, demand, top=top, mode=mode)
+    else:
+        assert org is not None
+        result = transfers_for_org(engine, m, org, top=top, mode=mode)
+    problems = check_transfers(m, result)
+    if problems:
+        raise InvalidTransfers("; ".join(problems))
+    return result

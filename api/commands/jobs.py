@@ -5,19 +5,31 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.cli_common import JsonOpt, StoreOpt, console, emit_json, fail, guarded, opened_store
+from api.cli_common import (
+    JsonOpt,
+    StoreOpt,
+    benchmark,
+    console,
+    emit_json,
+    fail,
+    guarded,
+    opened_store,
+)
 from graph.errors import InvalidRequest
 from graph.store import GraphStore
-from matching.jobs_common import LexicalFit, OrgFit
+from matching.jobs_common import ModeFit, OrgFit
 
-__all__ = ["make_fit", "register"]
+__all__ = ["make_engine", "make_fit", "register"]
+
+Mode = Literal["hybrid", "dense", "lexical"]
 
 ClearanceOpt = Annotated[
     str, typer.Option("--clearance", help="Caller clearance: public, restricted, secret. 密级")
@@ -31,18 +43,28 @@ FitOpt = Annotated[
 ]
 
 
-def make_fit(store: GraphStore, kind: str = "engine") -> OrgFit:
-    """The matching engine over ``store`` (or the lexical stand-in when asked or unavailable)."""
-    if kind == "lexical":
-        return LexicalFit(store)
-    if kind != "engine":
-        raise InvalidRequest("--fit must be 'engine' or 'lexical'", field="fit")
+def make_engine(store: GraphStore, kind: str = "engine") -> tuple[Any, Mode]:
+    """The matching engine over ``store`` and the mode to run it in: ``engine`` (the default
+    embedder, dense + lexical) or ``lexical`` (TF-IDF only; a hashing embedder stands in, since
+    no vector is used)."""
     from matching.engine import MatchingEngine
 
-    return MatchingEngine(store)
+    if kind == "lexical":
+        from matching.embedders import HashEmbedder
+
+        return MatchingEngine(store, HashEmbedder()), "lexical"
+    if kind != "engine":
+        raise InvalidRequest("--fit must be 'engine' or 'lexical'", field="fit")
+    return MatchingEngine(store), "hybrid"
 
 
-def _parts(parts: dict[str, float]) -> str:
+def make_fit(store: GraphStore, kind: str = "engine") -> OrgFit:
+    """The organisation fit the consortium job ranks with (see :func:`make_engine`)."""
+    engine, mode = make_engine(store, kind)
+    return engine if mode == "hybrid" else ModeFit(engine, mode)
+
+
+def _parts(parts: Mapping[str, float]) -> str:
     return ", ".join(f"{k} {v:.3f}" for k, v in parts.items() if v)
 
 
@@ -146,7 +168,7 @@ def transfers(
     org: Annotated[str | None, typer.Option("--org", help="Civil organisation → military demands (民参军).")] = None,
     clearance: ClearanceOpt = "public",
     top: Annotated[int, typer.Option("--top", min=1)] = 10,
-    fit: FitOpt = "lexical",
+    fit: FitOpt = "engine",
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -154,9 +176,10 @@ def transfers(
     from matching.transfers import find_transfers
 
     with guarded(as_json), opened_store(store) as s:
-        engine = make_fit(s, fit) if (technology and fit == "engine") else None
+        engine, mode = make_engine(s, fit)
         result = find_transfers(
-            s, technology=technology, demand=demand, org=org, clearance=clearance, fit=engine, top=top
+            engine, technology=technology, demand=demand, org=org, clearance=clearance, top=top,
+            mode=mode,
         )
     if as_json:
         emit_json(result.to_json())
@@ -170,7 +193,7 @@ def transfers(
         for col in ("id", "name", "score", "parts", "evidence"):
             table.add_column(col)
         for h in hits:
-            ev = "; ".join(str(e.get("text", "")) for e in h.evidence[:2])
+            ev = "; ".join(str(e["text"]) for e in h.to_json()["evidence"][:2])
             table.add_row(h.id, escape(h.name), f"{h.score:.3f}", _parts(h.parts), escape(ev))
         console.print(table)
 
@@ -180,6 +203,7 @@ def shortlist_cmd(
     quota: Annotated[list[str] | None, typer.Option("--quota", help="FIELD=N places for a field (repeat).")] = None,
     diversity: Annotated[float, typer.Option("--diversity", min=0.0, max=1.0, help="MMR weight of diversity.")] = 0.3,
     clearance: ClearanceOpt = "public",
+    fit: FitOpt = "engine",
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -187,7 +211,9 @@ def shortlist_cmd(
     from matching.roadshow import parse_quotas, shortlist
 
     with guarded(as_json), opened_store(store) as s:
-        result = shortlist(s, size=size, quotas=parse_quotas(quota), diversity=diversity, clearance=clearance)
+        engine, _ = make_engine(s, fit)
+        result = shortlist(engine, size=size, quotas=parse_quotas(quota), diversity=diversity,
+                           clearance=clearance)
     if as_json:
         emit_json(result.to_json())
         return
@@ -195,8 +221,8 @@ def shortlist_cmd(
     for col in ("#", "id", "title", "field", "score", "parts", "demands answered"):
         table.add_column(col)
     for i, p in enumerate(result.pitches, 1):
-        table.add_row(str(i), p.id, escape(p.title), p.field or "", f"{p.score:.3f}", _parts(p.parts),
-                      str(len(p.demands)))
+        table.add_row(str(i), p.id, escape(p.name), str(p.extra.get("field") or ""),
+                      f"{p.score:.3f}", _parts(p.parts), str(len(p.extra.get("demands", []))))
     console.print(table)
     for q, n in result.unfilled.items():
         console.print(f"[yellow]quota {q}: {n} place(s) left empty (not enough pitches)[/]")
@@ -258,7 +284,7 @@ def bench_consortium(
     as_json: JsonOpt = False,
 ) -> None:
     """Consortium formation: 6 roles × 50 candidates, p50/p95 (goal p95 ≤ 200 ms). 联合体基准"""
-    from matching.jobs_bench import bench_consortium as run
+    run = benchmark("jobs").bench_consortium
 
     result = run(n_roles=roles, candidates=candidates, runs=runs)
     if as_json:
@@ -273,7 +299,7 @@ def bench_partners(
     as_json: JsonOpt = False,
 ) -> None:
     """Partner ranking over 100k organisations, p50/p95 (goal p95 ≤ 100 ms). 伙伴排序基准"""
-    from matching.jobs_bench import bench_partners as run
+    run = benchmark("jobs").bench_partners
 
     result = run(n_orgs=orgs, runs=runs)
     if as_json:

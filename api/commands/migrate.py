@@ -17,7 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from api.cli_common import JsonOpt, console, emit_json, fail, guarded, opened_store
+from api.cli_common import JsonOpt, benchmark, console, emit_json, fail, guarded, opened_store
 from graph.migrate import copy_store
 
 __all__ = ["register"]
@@ -123,7 +123,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Bulk load and 2-hop neighbourhood: Bolt server against the embedded store. Bolt 基准"""
-        from graph.bench_bolt import run_bench
+        run_bench = benchmark("bolt").run_bench
 
         if not url:
             raise fail(

@@ -13,14 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.visibility import is_visible
 from graph.errors import FirstsetError, InfeasibleConsortium, NodeNotFound
 from graph.model import CLEARANCE_ORDER
 from graph.networkx_store import NetworkxStore
 from matching.consortium import ConsortiumRequest, form_consortia
 from matching.partners import PartnerQuery, PartnerRanker
 from matching.roadshow import shortlist
-from matching.transfers import find_transfers, node_clearance
+from matching.transfers import find_transfers
 from tests.jobs.graphs import random_store
+from tests.jobs.plumbing import plumbing
 
 LEVELS = list(CLEARANCE_ORDER)
 
@@ -29,7 +31,7 @@ def hidden_ids(store: NetworkxStore, clearance: str) -> set[str]:
     out = set()
     for label in ("Technology", "Project", "Demand"):
         for n in store.nodes(label):
-            if CLEARANCE_ORDER[node_clearance(store, n)] > CLEARANCE_ORDER[clearance]:
+            if not is_visible(store, n, clearance):
                 out.add(n.id)
     return out
 
@@ -72,21 +74,21 @@ def test_no_entry_point_shows_anything_above_clearance(seed: int, clearance: str
             # transfers: every technology, demand and organisation as the source
             for t in store.nodes("Technology"):
                 if t.id in hidden:
-                    same_error(lambda i: find_transfers(store, technology=i, clearance=clearance), t.id)
+                    same_error(lambda i: find_transfers(plumbing(store), technology=i, clearance=clearance), t.id)
                 elif t.props.get("origin") == "military":
-                    assert_clean(find_transfers(store, technology=t.id, clearance=clearance).to_json(), hidden)
+                    assert_clean(find_transfers(plumbing(store), technology=t.id, clearance=clearance).to_json(), hidden)
             for d in store.nodes("Demand"):
                 if d.id in hidden:
-                    same_error(lambda i: find_transfers(store, demand=i, clearance=clearance), d.id)
+                    same_error(lambda i: find_transfers(plumbing(store), demand=i, clearance=clearance), d.id)
                 else:
-                    assert_clean(find_transfers(store, demand=d.id, clearance=clearance).to_json(), hidden)
+                    assert_clean(find_transfers(plumbing(store), demand=d.id, clearance=clearance).to_json(), hidden)
             for o in list(store.nodes("Organization"))[:4]:
-                assert_clean(find_transfers(store, org=o.id, clearance=clearance).to_json(), hidden)
+                assert_clean(find_transfers(plumbing(store), org=o.id, clearance=clearance).to_json(), hidden)
             # roadshow
-            assert_clean(shortlist(store, size=5, clearance=clearance).to_json(), hidden)
+            assert_clean(shortlist(plumbing(store), size=5, clearance=clearance).to_json(), hidden)
             # consortia
             for p in store.nodes("Project"):
-                call = lambda i: form_consortia(store, ConsortiumRequest(i, clearance=clearance))  # noqa: E731
+                call = lambda i: form_consortia(store, ConsortiumRequest(i, clearance=clearance), fit=plumbing(store))  # noqa: E731
                 if p.id in hidden:
                     same_error(call, p.id)
                     continue

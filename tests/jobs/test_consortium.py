@@ -23,6 +23,7 @@ from matching.consortium import (
     parse_roles,
 )
 from tests.jobs.graphs import random_store
+from tests.jobs.plumbing import lexical_fit
 
 
 def _org(oid: str, kind: str, name: str, region: str = "渝北区", **props: object) -> Node:
@@ -74,7 +75,7 @@ def small(tmp_path: Path) -> NetworkxStore:
 
 def test_full_team_is_valid_led_by_owner_with_parts_and_evidence(small: NetworkxStore) -> None:
     req = ConsortiumRequest("p", alternatives=3)
-    teams = form_consortia(small, req)
+    teams = form_consortia(small, req, fit=lexical_fit(small))
     assert teams
     for team in teams:
         assert is_valid_consortium(small, team, req) == []
@@ -88,7 +89,7 @@ def test_full_team_is_valid_led_by_owner_with_parts_and_evidence(small: Networkx
 
 
 def test_alternatives_are_genuinely_different(small: NetworkxStore) -> None:
-    teams = form_consortia(small, ConsortiumRequest("p", alternatives=3))
+    teams = form_consortia(small, ConsortiumRequest("p", alternatives=3), fit=lexical_fit(small))
     assert len(teams) >= 2
     for i, a in enumerate(teams):
         for b in teams[i + 1 :]:
@@ -96,7 +97,7 @@ def test_alternatives_are_genuinely_different(small: NetworkxStore) -> None:
 
 
 def test_testing_body_independence_is_enforced(small: NetworkxStore) -> None:
-    teams = form_consortia(small, ConsortiumRequest("p", alternatives=5))
+    teams = form_consortia(small, ConsortiumRequest("p", alternatives=5), fit=lexical_fit(small))
     for team in teams:
         makers = {m.id for m in team.by_role("manufacturer")}
         testers = {m.id for m in team.by_role("testing_body")}
@@ -135,7 +136,7 @@ def test_checker_names_each_violation(small: NetworkxStore) -> None:
 
 def test_drop_roles_several_per_role_and_pin(small: NetworkxStore) -> None:
     req = ConsortiumRequest("p", parse_roles(["manufacturer=2", "testing_body"]), pinned=("m2",))
-    teams = form_consortia(small, req)
+    teams = form_consortia(small, req, fit=lexical_fit(small))
     for team in teams:
         assert is_valid_consortium(small, team, req) == []
         assert len(team.by_role("manufacturer")) == 2
@@ -145,41 +146,41 @@ def test_drop_roles_several_per_role_and_pin(small: NetworkxStore) -> None:
 
 def test_local_only_keeps_out_other_regions(small: NetworkxStore) -> None:
     req = ConsortiumRequest("p", local_only=True, alternatives=3)
-    for team in form_consortia(small, req):
+    for team in form_consortia(small, req, fit=lexical_fit(small)):
         assert not team.ids & {"d2", "m2", "t3"}
 
 
 def test_missing_role_is_named(small: NetworkxStore) -> None:
     with pytest.raises(InfeasibleConsortium, match="role design_institute"):
-        form_consortia(small, ConsortiumRequest("p", parse_roles(["design_institute=3"])))
+        form_consortia(small, ConsortiumRequest("p", parse_roles(["design_institute=3"])), fit=lexical_fit(small))
     with pytest.raises(InfeasibleConsortium, match=r"role testing_body.*local-only"):
-        form_consortia(small, ConsortiumRequest("p", {"user": 1, "testing_body": 3}, local_only=True))
+        form_consortia(small, ConsortiumRequest("p", {"user": 1, "testing_body": 3}, local_only=True), fit=lexical_fit(small))
     with pytest.raises(InfeasibleConsortium, match="pinned organisation t2"):
-        form_consortia(small, ConsortiumRequest("p", {"user": 1, "testing_body": 1}, pinned=("t1", "t2")))
+        form_consortia(small, ConsortiumRequest("p", {"user": 1, "testing_body": 1}, pinned=("t1", "t2")), fit=lexical_fit(small))
 
 
 def test_independence_infeasibility_is_named(small: NetworkxStore) -> None:
     req = ConsortiumRequest("p", {"user": 1, "manufacturer": 1, "testing_body": 1}, pinned=("m1", "t2"))
     with pytest.raises(InfeasibleConsortium, match="independence"):
-        form_consortia(small, req)
+        form_consortia(small, req, fit=lexical_fit(small))
 
 
 def test_bad_requests(small: NetworkxStore) -> None:
     with pytest.raises(InvalidRequest, match="unknown role"):
-        form_consortia(small, ConsortiumRequest("p", {"pilot": 1}))
+        form_consortia(small, ConsortiumRequest("p", {"pilot": 1}), fit=lexical_fit(small))
     with pytest.raises(InvalidRequest, match="led by exactly one user"):
-        form_consortia(small, ConsortiumRequest("p", {"user": 2}))
+        form_consortia(small, ConsortiumRequest("p", {"user": 2}), fit=lexical_fit(small))
 
 
 def test_military_project_hidden_below_clearance_like_a_missing_one(small: NetworkxStore) -> None:
     with pytest.raises(NodeNotFound) as hidden:
-        form_consortia(small, ConsortiumRequest("pm", clearance="restricted"))
+        form_consortia(small, ConsortiumRequest("pm", clearance="restricted"), fit=lexical_fit(small))
     with pytest.raises(NodeNotFound) as missing:
-        form_consortia(small, ConsortiumRequest("nope", clearance="restricted"))
+        form_consortia(small, ConsortiumRequest("nope", clearance="restricted"), fit=lexical_fit(small))
     assert str(hidden.value).replace("pm", "X") == str(missing.value).replace("nope", "X")
     # With clearance, members must hold it: nobody here does.
     with pytest.raises(InfeasibleConsortium, match="clearance"):
-        form_consortia(small, ConsortiumRequest("pm", clearance="secret"))
+        form_consortia(small, ConsortiumRequest("pm", clearance="secret"), fit=lexical_fit(small))
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -201,7 +202,7 @@ def test_every_consortium_returned_is_valid(
                 req = ConsortiumRequest(f"prj:{p}", roles, local_only=local, clearance=clearance,
                                         alternatives=alternatives)
                 try:
-                    teams = form_consortia(store, req)
+                    teams = form_consortia(store, req, fit=lexical_fit(store))
                 except (InfeasibleConsortium, NodeNotFound):
                     continue
                 assert len(teams) <= alternatives

@@ -61,7 +61,7 @@ def test_consortium_with_real_engine_picks_the_fitting_members(engine_store: tup
 
 
 def test_transfer_with_real_engine_finds_the_absorber(engine_store: tuple[NetworkxStore, object]) -> None:
-    store, engine = engine_store
-    r = find_transfers(store, technology="tech", fit=engine)  # type: ignore[arg-type]
+    _, engine = engine_store
+    r = find_transfers(engine, technology="tech")  # type: ignore[arg-type]
     assert r.demands[0].id == "dem2"
     assert r.organizations[0].id in {"civ", "m_tbm"}

@@ -10,6 +10,7 @@ from graph.errors import InvalidRequest
 from graph.model import Edge, Node
 from graph.networkx_store import NetworkxStore
 from matching.roadshow import CRITERIA, parse_quotas, score_pitches, shortlist
+from tests.jobs.plumbing import plumbing
 
 
 @pytest.fixture
@@ -39,43 +40,43 @@ def pstore(tmp_path: Path) -> NetworkxStore:
 
 
 def test_scores_have_visible_parts_and_answered_demands(pstore: NetworkxStore) -> None:
-    scored = {p.id: p for p in score_pitches(pstore)}
+    scored = {p.id: p for p in score_pitches(plumbing(pstore))}
     t = scored["tun0"]
     assert set(t.parts) == set(CRITERIA)
     assert t.score == pytest.approx(sum(t.parts.values()))
-    assert {d["id"] for d in t.demands} == {"d1", "d2"}
+    assert {d["id"] for d in t.extra["demands"]} == {"d1", "d2"}
     assert t.parts["maturity"] > scored["wind0"].parts["maturity"]
-    assert t.parts["technical_level"] > 0 and t.evidence[0]["id"] == "pat"
-    assert scored["wind0"].demands == []  # the wind demand is closed, the military one secret
+    assert t.parts["technical_level"] > 0 and t.evidence[0].id == "pat"
+    assert scored["wind0"].extra["demands"] == []  # the wind demand is closed, the military one secret
 
 
 def test_secret_demand_counts_only_with_clearance(pstore: NetworkxStore) -> None:
-    public = {p.id: p for p in score_pitches(pstore)}
-    secret = {p.id: p for p in score_pitches(pstore, clearance="secret")}
+    public = {p.id: p for p in score_pitches(plumbing(pstore))}
+    secret = {p.id: p for p in score_pitches(plumbing(pstore), clearance="secret")}
     assert public["wind0"].parts["market_demand"] == 0
-    assert [d["id"] for d in secret["wind0"].demands] == ["dm"]
+    assert [d["id"] for d in secret["wind0"].extra["demands"]] == ["dm"]
 
 
 def test_quotas_reserve_and_cap(pstore: NetworkxStore) -> None:
-    s = shortlist(pstore, size=4, quotas=parse_quotas(["风电装备=2"]))
-    fields = [p.field for p in s.pitches]
+    s = shortlist(plumbing(pstore), size=4, quotas=parse_quotas(["风电装备=2"]))
+    fields = [p.extra["field"] for p in s.pitches]
     assert len(s.pitches) == 4 and fields.count("field:power.wind") == 2
-    s = shortlist(pstore, size=5, quotas={"field:construction.tunnel": 1})
-    assert [p.field for p in s.pitches].count("field:construction.tunnel") == 1
+    s = shortlist(plumbing(pstore), size=5, quotas={"field:construction.tunnel": 1})
+    assert [p.extra["field"] for p in s.pitches].count("field:construction.tunnel") == 1
     assert len(s.pitches) == 4  # only three wind pitches are left to fill the rest
-    s = shortlist(pstore, size=6, quotas={"field:power.wind": 5})
+    s = shortlist(plumbing(pstore), size=6, quotas={"field:power.wind": 5})
     assert s.unfilled == {"field:power.wind": 2}
 
 
 def test_diversity_mixes_fields(pstore: NetworkxStore) -> None:
-    plain = shortlist(pstore, size=3, diversity=0.0)
-    mixed = shortlist(pstore, size=3, diversity=0.9)
-    assert {p.field for p in plain.pitches} == {"field:construction.tunnel"}
-    assert len({p.field for p in mixed.pitches}) == 2
+    plain = shortlist(plumbing(pstore), size=3, diversity=0.0)
+    mixed = shortlist(plumbing(pstore), size=3, diversity=0.9)
+    assert {p.extra["field"] for p in plain.pitches} == {"field:construction.tunnel"}
+    assert len({p.extra["field"] for p in mixed.pitches}) == 2
 
 
 def test_bad_quotas(pstore: NetworkxStore) -> None:
     with pytest.raises(InvalidRequest, match="FIELD=N"):
         parse_quotas(["wind"])
     with pytest.raises(InvalidRequest, match="more than the size"):
-        shortlist(pstore, size=1, quotas={"field:power.wind": 2})
+        shortlist(plumbing(pstore), size=1, quotas={"field:power.wind": 2})

@@ -10,6 +10,7 @@ from graph.errors import InvalidRequest, NodeNotFound
 from graph.model import Edge, Node
 from graph.networkx_store import NetworkxStore
 from matching.transfers import find_transfers
+from tests.jobs.plumbing import plumbing
 
 
 @pytest.fixture
@@ -44,34 +45,34 @@ def mstore(tmp_path: Path) -> NetworkxStore:
 
 
 def test_military_technology_to_civil_demands_and_absorbers(mstore: NetworkxStore) -> None:
-    r = find_transfers(mstore, technology="t_pub")
+    r = find_transfers(plumbing(mstore), technology="t_pub")
     assert r.direction == "military_to_civil"
     assert [h.id for h in r.demands] == ["d_civ"]  # never the military demand
     assert r.organizations[0].id == "civ1"
     best = r.organizations[0]
     assert best.score == pytest.approx(sum(best.parts.values()))
-    assert {e["kind"] for e in best.evidence} >= {"patent", "equipment"}
+    assert {e["kind"] for e in best.to_json()["evidence"]} >= {"patent", "equipment"}
     assert "mil" not in {h.id for h in r.organizations}
 
 
 def test_demand_side_respects_clearance(mstore: NetworkxStore) -> None:
-    public = find_transfers(mstore, demand="d_civ", clearance="public")
-    secret = find_transfers(mstore, demand="d_civ", clearance="secret")
+    public = find_transfers(plumbing(mstore), demand="d_civ", clearance="public")
+    secret = find_transfers(plumbing(mstore), demand="d_civ", clearance="secret")
     assert [h.id for h in public.technologies] == ["t_pub"]
     assert {h.id for h in secret.technologies} == {"t_pub", "t_sec"}
-    assert all(h.parts.keys() == {"text", "field", "maturity"} for h in secret.technologies)
+    assert all(h.parts.keys() == {"dense", "lexical", "field", "maturity"} for h in secret.technologies)
 
 
 def test_civil_org_to_military_demands(mstore: NetworkxStore) -> None:
-    assert find_transfers(mstore, org="civ2", clearance="public").demands == []  # p_mil restricted
-    r = find_transfers(mstore, org="civ2", clearance="restricted")
+    assert find_transfers(plumbing(mstore), org="civ2", clearance="public").demands == []  # p_mil restricted
+    r = find_transfers(plumbing(mstore), org="civ2", clearance="restricted")
     assert r.direction == "civil_to_military"
     assert [h.id for h in r.demands] == ["d_mil"]
-    assert r.demands[0].evidence[0]["id"] == "p_mil"
+    assert r.demands[0].to_json()["evidence"][0]["id"] == "p_mil"
 
 
 def test_military_demand_gets_civil_suppliers(mstore: NetworkxStore) -> None:
-    r = find_transfers(mstore, demand="d_mil", clearance="restricted")
+    r = find_transfers(plumbing(mstore), demand="d_mil", clearance="restricted")
     assert r.direction == "civil_to_military"
     assert r.organizations and r.organizations[0].id == "civ2"
 
@@ -79,17 +80,47 @@ def test_military_demand_gets_civil_suppliers(mstore: NetworkxStore) -> None:
 def test_hidden_ids_fail_like_missing_ones(mstore: NetworkxStore) -> None:
     for kwargs in ({"technology": "t_sec"}, {"demand": "d_mil"}):
         with pytest.raises(NodeNotFound) as hidden:
-            find_transfers(mstore, clearance="public", **kwargs)
+            find_transfers(plumbing(mstore), clearance="public", **kwargs)
         key = next(iter(kwargs))
         with pytest.raises(NodeNotFound) as missing:
-            find_transfers(mstore, clearance="public", **{key: "nope"})
+            find_transfers(plumbing(mstore), clearance="public", **{key: "nope"})
         assert str(hidden.value).replace(kwargs[key], "X") == str(missing.value).replace("nope", "X")
 
 
 def test_bad_requests(mstore: NetworkxStore) -> None:
     with pytest.raises(InvalidRequest, match="military origin"):
-        find_transfers(mstore, technology="t_civ")
+        find_transfers(plumbing(mstore), technology="t_civ")
     with pytest.raises(InvalidRequest, match="exactly one"):
-        find_transfers(mstore, technology="t_pub", org="civ1")
+        find_transfers(plumbing(mstore), technology="t_pub", org="civ1")
     with pytest.raises(InvalidRequest, match="clearance"):
-        find_transfers(mstore, technology="t_pub", clearance="top")
+        find_transfers(plumbing(mstore), technology="t_pub", clearance="top")
+
+
+def test_every_result_passes_its_checker(mstore: NetworkxStore) -> None:
+    from matching.read_model import read_model
+    from matching.results import Ranked
+    from matching.transfers import TransferResult, check_transfers
+
+    engine = plumbing(mstore)
+    m = read_model(engine, "restricted")
+    for kwargs in ({"technology": "t_pub"}, {"demand": "d_civ"}, {"demand": "d_mil"},
+                   {"org": "civ1"}):
+        assert check_transfers(m, find_transfers(engine, clearance="restricted", **kwargs)) == []
+    # the checker names what a broken result breaks
+    good = find_transfers(engine, technology="t_pub", clearance="restricted")
+    broken = TransferResult(good.direction, good.source,
+                            demands=[Ranked("d_mil", "x", 1.0, {"dense": 0.5})],
+                            organizations=[Ranked("mil", "某研究所", 0.0, {})])
+    problems = " ".join(check_transfers(m, broken))
+    assert "wrong side" in problems and "parts do not add up" in problems
+    assert "military unit" in problems
+    public = read_model(engine, "public")
+    assert "not visible" in " ".join(check_transfers(public, broken))
+
+
+def test_single_signal_modes_keep_only_their_parts(mstore: NetworkxStore) -> None:
+    engine = plumbing(mstore)
+    dense = find_transfers(engine, demand="d_civ", mode="dense")
+    lexical = find_transfers(engine, demand="d_civ", mode="lexical")
+    assert all(set(h.parts) == {"dense"} for h in dense.technologies)
+    assert all(set(h.parts) == {"lexical"} for h in lexical.technologies)

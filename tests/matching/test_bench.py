@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from matching.bench import run_bench, synthetic_corpus
+from benchmarks.suppliers import run_bench, synthetic_corpus
 
 pytestmark = pytest.mark.slow
 
