@@ -39,7 +39,8 @@ def test_suppliers_json_contract(db: str) -> None:
     payload = json.loads(out)
     assert len(payload["results"]) == 3
     hit = payload["results"][0]
-    assert set(hit) == {"id", "name", "score", "parts", "evidence"}
+    assert set(hit) == {"id", "name", "score", "parts", "evidence", "probability", "score_100",
+                        "level"}
     assert sum(hit["parts"].values()) == pytest.approx(hit["score"], abs=1e-4)
     assert all(set(e) == {"kind", "id", "text", "score"} for e in hit["evidence"])
 
