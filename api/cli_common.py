@@ -91,3 +91,50 @@ def benchmark(name: str) -> ModuleType:
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     return importlib.import_module(f"benchmarks.{name}")
+
+
+def batch_lines(path: Path) -> list[tuple[int, dict[str, Any] | str]]:
+    """The lines of a JSONL batch file, numbered from 1: each a JSON object, or the reason it
+    is not one (blank lines are skipped)."""
+    from graph.errors import InvalidRequest
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidRequest(f"{path}: cannot read the batch file: {exc}", field="batch") from exc
+    out: list[tuple[int, dict[str, Any] | str]] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            out.append((n, f"not JSON at column {exc.colno}: {exc.msg} / 不是合法的 JSON"))
+            continue
+        out.append((n, rec if isinstance(rec, dict) else "not a JSON object / 不是 JSON 对象"))
+    return out
+
+
+def run_batch(
+    lines: list[tuple[int, dict[str, Any] | str]],
+    answer: Callable[[dict[str, Any]], dict[str, Any]],
+) -> int:
+    """Answer every line of a batch, one JSON line each, in order. A line that fails writes
+    ``{"error": ..., "line": N}`` (and ``"field"`` where the error names one) and the others
+    are answered all the same; returns how many lines failed."""
+    failed = 0
+    for n, rec in lines:
+        if isinstance(rec, str):
+            emit_json({"error": rec, "line": n, "results": []})
+            failed += 1
+            continue
+        try:
+            emit_json(answer(rec))
+        except (FirstsetError, KeyError, ValueError, TypeError) as exc:
+            failed += 1
+            err: dict[str, Any] = {"error": str(exc), "line": n, "results": []}
+            field = getattr(exc, "field", None)
+            if field:
+                err["field"] = field
+            emit_json(err)
+    return failed

@@ -3,8 +3,6 @@ bench commands."""
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -16,12 +14,14 @@ from rich.table import Table
 from api.cli_common import (
     JsonOpt,
     StoreOpt,
+    batch_lines,
     benchmark,
     console,
     emit_json,
     fail,
     guarded,
     opened_store,
+    run_batch,
 )
 from graph.errors import InvalidRequest
 from graph.store import GraphStore
@@ -129,24 +129,13 @@ def partners(
     with guarded(as_json), opened_store(store) as s:
         ranker = partner_ranker(s, clearance=clearance)
         if batch is not None:
-            with open(batch, encoding="utf-8") as fh:
-                for n, line in enumerate(fh, 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        q = PartnerQuery.from_json(json.loads(line))
-                    except json.JSONDecodeError as exc:
-                        raise InvalidRequest(f"{batch}:{n}: not JSON: {exc}", field="batch") from exc
-                    hits = ranker.rank(q, top=top)
-                    sys.stdout.write(
-                        json.dumps(
-                            {"results": [{"id": h.id, "score": round(h.score, 6),
-                                          "parts": {k: round(v, 6) for k, v in h.parts.items()}}
-                                         for h in hits]},
-                            ensure_ascii=False,
-                        )
-                        + "\n"
-                    )
+
+            def answer(rec: dict[str, Any]) -> dict[str, Any]:
+                hits = ranker.rank(PartnerQuery.from_json(rec), top=top)
+                return {"results": [h.to_json() for h in hits]}
+
+            if run_batch(batch_lines(batch), answer):
+                raise typer.Exit(code=2)
             return
         if project_id is None:
             raise fail("give a PROJECT_ID or --batch FILE", as_json=as_json)

@@ -51,7 +51,19 @@ def test_partners_command_and_batch(tmp_path: Path) -> None:
     assert code == 0, out
     lines = [json.loads(x) for x in out.splitlines()]
     assert len(lines) == 2 and len(lines[1]["results"]) == 2
-    assert set(lines[0]["results"][0]) == {"id", "score", "parts"}
+    assert set(lines[0]["results"][0]) >= {"id", "score", "parts"}
+    # one bad line (a member not in the store, a line that is not JSON) is reported with its
+    # line number; the other lines are still answered, and the exit code says something failed
+    with batch.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"project": "old", "members": ["no-such-org"]}) + "\n{oops\n")
+        fh.write(json.dumps({"project": "old", "members": ["u"]}) + "\n")
+    code, out = _run("partners", "--batch", str(batch), "--top", "2", "--store", db)
+    assert code != 0
+    lines = [json.loads(x) for x in out.splitlines()]
+    assert len(lines) == 5
+    assert lines[2]["line"] == 3 and "no-such-org" in lines[2]["error"]
+    assert lines[3]["line"] == 4 and "JSON" in lines[3]["error"]
+    assert lines[4]["results"] == lines[0]["results"]
 
 
 def test_transfers_and_shortlist_commands(tmp_path: Path) -> None:

@@ -62,12 +62,12 @@ def test_suppliers_batch(db: str, tmp_path: Path) -> None:
     batch.write_text('{"text": "海上风电"}\n{"demand": "dm:shield"}\n{"demand": "dm:none"}\n',
                      encoding="utf-8")
     code, out = run("suppliers", "--batch", str(batch), "--store", db, "--embedder", "hash")
-    assert code == 0, out
+    assert code != 0, out  # one line failed: the exit code says so, after every line is answered
     lines = [json.loads(x) for x in out.splitlines()]
     assert len(lines) == 3
     assert lines[0]["results"][0]["id"] == "org:wind"
     assert lines[1]["results"]
-    assert "error" in lines[2]
+    assert lines[2]["line"] == 3 and "dm:none" in lines[2]["error"]
 
 
 def test_suppliers_table_and_errors(db: str) -> None:
