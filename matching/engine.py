@@ -37,6 +37,20 @@ profiles, vectors and evidence.
 
 ``mode="dense"`` / ``"lexical"`` keep only those parts and candidates: the single-signal
 baselines that ``firstset eval suppliers`` reports next to the hybrid.
+
+Scores and probabilities
+------------------------
+The weights are a learned model when ``firstset train`` has kept one in the store
+(:func:`matching.learn.store.load_model`, job ``suppliers``), else the documented
+:data:`~matching.scoring.DEFAULT_WEIGHTS`; either way the parts add up to the score. Every hit
+carries a match probability: the model's calibration (Platt, fitted on held-out examples), else
+:data:`DEFAULT_CALIBRATION`.
+
+Cross-lingual queries: the lexical feature is multiplied by the share of script the query and
+the organisation's profile have in common (:func:`script_share`), so an English demand against
+Chinese profiles gets no lexical part at all rather than a negative one; ``field_text`` matches
+the query with the bilingual field names of the taxonomy (Chinese and English), so the field of
+an English demand still counts.
 """
 
 from __future__ import annotations
@@ -61,11 +75,13 @@ from matching.features import (
     ipc_profile,
     ipc_subclass,
     owner_paths,
+    path_sentence,
     project_owner,
 )
 from matching.index import top_k_vectors
+from matching.learn.linear import LinearRanker
 from matching.profiles import ProfileIndex, region_chain, visible_to
-from matching.results import Evidence
+from matching.results import Calibration, Evidence
 from matching.results import Ranked as Hit
 from matching.scoring import (
     DEFAULT_WEIGHTS,
@@ -76,7 +92,11 @@ from matching.scoring import (
     score_parts_vectors,
 )
 
+# Features the engine computes beside matching.scoring.FEATURES for a learned model.
+EXTRA_FEATURES = ("field_text",)
+
 __all__ = [
+    "DEFAULT_CALIBRATION",
     "SUPPLIER_KINDS",
     "Evidence",
     "Hit",
@@ -84,6 +104,7 @@ __all__ = [
     "Mode",
     "OrgSimilarity",
     "SupplierQuery",
+    "script_share",
 ]
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -93,6 +114,27 @@ EVIDENCE_ITEMS = 3
 QUERY_CACHE = 1024
 IPC_EVIDENCE = 10  # best-matching candidate items whose IPC classes make the query's profile
 ITEM_KIND_ZH = {"description": "简介", "equipment": "产品", "patent": "专利", "technology": "技术"}
+# Default score → probability for the default weights: a score of 2 (two standard deviations
+# above the typical organisation on the profile cosine) is an even chance.
+DEFAULT_CALIBRATION = Calibration(1.5, -3.0)
+SUPPLIER_JOB = "suppliers"
+
+
+def _is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return 0x3400 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2FFFF
+
+
+def script_share(text: str) -> float:
+    """The share of CJK characters among a text's letters (0 for English, 1 for Chinese).
+
+    >>> script_share("盾构机"), script_share("shield TBM"), script_share("5G基站")
+    (1.0, 0.0, 0.6667)
+    """
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    return round(sum(1 for c in letters if _is_cjk(c)) / len(letters), 4)
 
 
 _CONTROLLER: Any = None
@@ -132,6 +174,8 @@ class _Signals:
     item_rows: NDArray[np.int64] | None = None  # the candidates' items, segment by segment
     item_starts: NDArray[np.int64] | None = None
     item_sims: NDArray[np.float32] | None = None
+    script: float = 0.0  # the query's CJK share
+    field_z: dict[str, float] | None = None  # standardised cosine of the query to each field
 
 
 @dataclass(frozen=True)
@@ -182,6 +226,9 @@ class MatchingEngine:
         self.store = store
         raw = embedder if embedder is not None else E5Embedder()
         self.embedder = CachedEmbedder(raw, store, progress=progress)
+        self.model: LinearRanker | None = None
+        if weights is None:
+            self.model = self._saved_model()
         self.weights = weights if weights is not None else self._saved_weights()
         self.clearance = clearance
         self.candidates = candidates
@@ -192,6 +239,8 @@ class MatchingEngine:
         self._lock = threading.RLock()
         self._queries: dict[str, NDArray[np.float32]] = {}
         self._query_lock = threading.Lock()
+        self._scripts: dict[tuple[int | None, str], NDArray[np.float32]] = {}
+        self._field_vectors: tuple[list[str], NDArray[np.float32]] | None = None
 
     # ---- indexes ------------------------------------------------------------------------
 
@@ -203,6 +252,20 @@ class MatchingEngine:
 
             return Weights.from_mapping(json.loads(blob.decode("utf-8")))
         return DEFAULT_WEIGHTS
+
+    def _saved_model(self) -> LinearRanker | None:
+        from matching.learn.store import load_model
+
+        return load_model(self.store, SUPPLIER_JOB)
+
+    def use_model(self, model: LinearRanker | None) -> None:
+        """Score with ``model`` (``None``: the weights in ``self.weights``)."""
+        self.model = model
+
+    @property
+    def calibration(self) -> Calibration:
+        """The score → probability map of the scoring in use."""
+        return self.model.calibration if self.model is not None else DEFAULT_CALIBRATION
 
     def profiles(self, clearance: str | None = None) -> ProfileIndex:
         """The profile index for a clearance level, refreshed if the store changed."""
@@ -350,7 +413,16 @@ class MatchingEngine:
             weights = weights.only(DENSE_FEATURES)
         elif mode == "lexical":
             weights = weights.only(LEXICAL_FEATURES)
-        scores, parts = score_parts_vectors(feats, weights, local=local)
+        if self.model is not None and mode == "hybrid":
+            scores, parts = self.model.parts_vectors(
+                {k: np.asarray(v, np.float64) for k, v in feats.items() if k != "local"})
+            if local:  # a policy option, never learnt: the documented weight
+                parts["local"] = weights.local * np.asarray(feats["local"], np.float64)
+                scores = scores + parts["local"]
+            cal = self.model.calibration
+        else:
+            scores, parts = score_parts_vectors(feats, weights, local=local)
+            cal = DEFAULT_CALIBRATION
         ids = [p.corpus.orgs[r].id for r in rows]
         order = sorted(range(len(rows)), key=lambda i: (-scores[i], ids[i]))[:top]
         return [
@@ -360,6 +432,7 @@ class MatchingEngine:
                 score=float(scores[i]),
                 parts={name: float(v[i]) for name, v in parts.items()},
                 evidence=self._evidence(p, rows[i], self._best_items(sig, i), paths),
+                probability=cal.probability(float(scores[i])),
             )
             for i in order
         ]
@@ -420,14 +493,18 @@ class MatchingEngine:
     def features(
         self, text: str, org_ids: Sequence[str], *, field: str | None = None,
         project_id: str | None = None, local: bool = False, ipc: Sequence[str] = (),
-        clearance: str | None = None,
+        clearance: str | None = None, kinds: Sequence[str] | None = None,
     ) -> dict[str, NDArray[np.float32]]:
-        """Raw feature columns (see :data:`~matching.scoring.FEATURES`) for these organisations;
-        ``firstset train`` fits weights on them. Unknown ids get zero rows."""
+        """Raw feature columns (see :data:`~matching.scoring.FEATURES` and
+        :data:`EXTRA_FEATURES`) for these organisations; ``firstset train`` fits weights on
+        them. ``kinds`` standardises over those organisations, as a search for them does.
+        Unknown ids get zero rows."""
         p = self.profiles(clearance)
         rows = [p.org_row.get(i, -1) for i in org_ids]
         known = [r for r in rows if r >= 0]
-        sig = self._signals(p, text, None, "hybrid")
+        mask = self._mask(p, kinds=kinds, field=None, region=None, catalogued=False,
+                          insured=False) if kinds else None
+        sig = self._signals(p, text, mask, "hybrid", every_feature=True)
         feats, _ = self._features(p, sig, known, field_id=self._field(field), local=local,
                                      ipc=ipc)
         if project_id:
@@ -436,7 +513,7 @@ class MatchingEngine:
                 [paths.proximity(p.corpus.orgs[r].id) for r in known], np.float32)
         out: dict[str, NDArray[np.float32]] = {}
         pos = {r: i for i, r in enumerate(known)}
-        for name in FEATURES:
+        for name in (*FEATURES, *EXTRA_FEATURES):
             col = feats.get(name)
             out[name] = np.array(
                 [float(col[pos[r]]) if (col is not None and r >= 0) else 0.0 for r in rows],
@@ -469,7 +546,8 @@ class MatchingEngine:
         return self._owner_cache[key]
 
     def _signals(
-        self, p: ProfileIndex, text: str, mask: NDArray[np.bool_] | None, mode: Mode
+        self, p: ProfileIndex, text: str, mask: NDArray[np.bool_] | None, mode: Mode,
+        *, every_feature: bool = False,
     ) -> _Signals:
         """Per-query scores over every organisation, and the statistics that standardise them."""
         sig = _Signals()
@@ -482,7 +560,47 @@ class MatchingEngine:
         if mode != "dense":
             sig.lexical = p.lexical.scores(text)
             sig.stats["lexical"] = _mean_std(sig.lexical[keep])
+        sig.script = script_share(text)
+        if sig.q is not None and mode == "hybrid" and (every_feature or self._uses("field_text")):
+            ids, vecs = self._fields_embedded()
+            sims = vecs @ sig.q
+            per: dict[str, float] = {}
+            for fid, v in zip(ids, sims.tolist(), strict=True):
+                per[fid] = max(per.get(fid, -1.0), float(v))
+            values = np.array(list(per.values()), np.float32)
+            mean, std = _mean_std(values)
+            sig.field_z = {f: max((v - mean) / std, 0.0) for f, v in per.items()}
         return sig
+
+    def _uses(self, feature: str) -> bool:
+        return self.model is not None and self.model.weights.get(feature, 0.0) != 0.0
+
+    def _fields_embedded(self) -> tuple[list[str], NDArray[np.float32]]:
+        """Every field of the taxonomy by its Chinese and its English name, embedded once."""
+        if self._field_vectors is None:
+            from graph.taxonomy import fields as taxonomy_fields
+
+            ids: list[str] = []
+            texts: list[str] = []
+            for term in taxonomy_fields().values():
+                for name in (term.name, term.name_en):
+                    if name:
+                        ids.append(term.id)
+                        texts.append(name)
+            vecs = (self.embedder.embed_documents(texts) if texts
+                    else np.zeros((0, self.embedder.dim), np.float32))
+            self._field_vectors = (ids, np.asarray(vecs, np.float32))
+        return self._field_vectors
+
+    def _org_scripts(self, p: ProfileIndex) -> NDArray[np.float32]:
+        key = (p.version, p.clearance)
+        got = self._scripts.get(key)
+        if got is None or len(got) != len(p.corpus.orgs):
+            got = np.array([script_share(t[:400]) for t in p.corpus.profile_texts], np.float32)
+            if len(got) != len(p.corpus.orgs):
+                got = np.ones(len(p.corpus.orgs), np.float32)
+            self._scripts = {key: got}
+        return got
 
     def _candidates(
         self, p: ProfileIndex, sig: _Signals, mask: NDArray[np.bool_] | None, k: int
@@ -553,6 +671,14 @@ class MatchingEngine:
         for name, values in raw.items():
             mean, std = sig.stats[name]
             feats[name] = ((values - mean) / std).astype(np.float32)
+        if "lexical" in feats:  # no lexical part across scripts (an English query, Chinese text)
+            org_script = self._org_scripts(p)[r]
+            gate = 1.0 - np.abs(org_script - np.float32(sig.script))
+            feats["lexical"] = (feats["lexical"] * gate).astype(np.float32)
+        if sig.field_z is not None:
+            feats["field_text"] = np.array(
+                [max((sig.field_z.get(f, 0.0) for f in o.fields), default=0.0) for o in orgs],
+                np.float32)
         if field_id:
             feats["field"] = np.array([field_match(o.fields, field_id) for o in orgs], np.float32)
         feats["catalogue"] = np.array([o.catalogued for o in orgs], np.float32)
@@ -587,9 +713,8 @@ class MatchingEngine:
             hops = paths.path(org.id)
             if hops:
                 names = {n.id: n.title for n in self.store.get_many([h for h, _ in hops])}
-                text = " ".join(
-                    f"{names.get(h, h)}" + (f" -[{rel}]-" if rel else "") for h, rel in hops
-                )
+                text = path_sentence([names.get(h, h) for h, _ in hops],
+                                     [rel for _, rel in hops[:-1]])
                 out.append(Evidence("path", paths.owner, text, paths.proximity(org.id)))
         flagged = list(dict.fromkeys([*org.catalogue_items[:2], *org.insured_items[:2]]))
         nodes = {n.id: n for n in self.store.get_many(flagged)}

@@ -14,9 +14,25 @@ within the query:
 ``newcomer``         1 for organisations with no recorded participation (a prior: most real
                      candidates have none, and they must not all sit at the very bottom)
 
+Features the learned ranker adds (``firstset train --from-graph``; the default weights leave
+them out, and they are only computed when a trained model weighs them, see
+:data:`EXTRA_FEATURES`):
+
+``als``              latent factors of the participation matrix (truncated SVD of the
+                     degree-normalised incidence): the members' mean factor · the organisation's
+``ppr_wide``         personalised PageRank (continuation 0.85) over org–project–country links
+``past_projects``    TF-IDF cosine of the project text with the organisation's past projects
+``degree``           log(1 + participations), scaled
+``newcomer_country`` / ``newcomer_kind`` / ``newcomer_name``  the priors again, for
+                     newcomers only (so a learned model can weigh them apart)
+
 Newcomers: no graph part can reach an organisation without history, so they are ranked by the
-priors (``name_text``, ``country``, ``kind``, ``newcomer``); the weights put a newcomer with a
-matching country and name above an experienced organisation with no tie to the members.
+priors (``name_text``, ``country``, ``kind``, ``newcomer`` and the ``newcomer_*`` features); the
+weights put a newcomer with a matching country and name above an experienced organisation with
+no tie to the members.
+
+A trained model (:class:`~matching.learn.linear.LinearRanker`, kept in the store by
+``firstset train``) replaces the default weights; its parts add up to the score as before.
 
 Notes
 -----
@@ -27,7 +43,7 @@ A query costs a few sparse matrix–vector products over the participation matri
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -44,10 +60,14 @@ from matching.jobs_common import (
     make_vectorizer,
     project_text,
     region_of,
-    scored_json,
 )
+from matching.learn.linear import LinearRanker
+from matching.results import Calibration, Ranked
 
 __all__ = [
+    "BASE_FEATURES",
+    "EXTRA_FEATURES",
+    "PARTNER_FEATURES",
     "PartnerHit",
     "PartnerQuery",
     "PartnerRanker",
@@ -57,6 +77,14 @@ __all__ = [
 
 Vec = NDArray[np.float64]
 PPR_ITERATIONS = 8
+PPR_WIDE_ITERATIONS = 20
+ALS_FACTORS = 48
+DEFAULT_CALIBRATION = Calibration(4.0, -4.0)
+BASE_FEATURES = ("coparticipation", "similar_projects", "proximity", "name_text", "country",
+                 "kind", "newcomer")
+EXTRA_FEATURES = ("als", "ppr_wide", "past_projects", "degree", "newcomer_country",
+                  "newcomer_kind", "newcomer_name")
+PARTNER_FEATURES = BASE_FEATURES + EXTRA_FEATURES
 
 
 @dataclass(frozen=True)
@@ -111,21 +139,7 @@ class PartnerQuery:
         return cls(str(project), "", "", members, kind)
 
 
-@dataclass(frozen=True)
-class PartnerHit:
-    id: str
-    name: str
-    score: float
-    parts: dict[str, float]
-    evidence: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            **scored_json(self.score, self.parts, self.evidence),
-        }
-
+PartnerHit = Ranked  # one result type for every job (matching.results)
 
 def _scaled(v: Vec) -> Vec:
     m = float(v.max()) if v.size else 0.0
@@ -145,9 +159,11 @@ class PartnerRanker:
     'o1'
     """
 
-    def __init__(self, index: CollaborationIndex, weights: PartnerWeights | None = None) -> None:
+    def __init__(self, index: CollaborationIndex, weights: PartnerWeights | None = None,
+                 *, model: LinearRanker | None = None) -> None:
         self.index = index
         self.weights = weights or PartnerWeights()
+        self.model = model
         self.org_ids: list[str] = sorted(index.orgs)
         self.org_pos = {o: i for i, o in enumerate(self.org_ids)}
         self.project_ids: list[str] = sorted(index.projects)
@@ -206,7 +222,53 @@ class PartnerRanker:
         else:
             self.ppr_adjacency = sp.bmat([[None, self.b], [self.bt, None]], format="csr")
         self.ppr = PageRankOperator(self.ppr_adjacency)
+        self._wide: PageRankOperator | None = None
+        self._factors: Vec | None = None
+        self._past: sp.csr_matrix | None = None
         _ = m
+
+    # ---- features computed on first use (a learned model's) ---------------------------------
+
+    def wide_operator(self) -> PageRankOperator:
+        """PageRank over organisation–project and organisation–country links."""
+        if self._wide is None:
+            n, r = len(self.org_ids), len(self.region_names)
+            country = sp.csr_matrix(
+                (self.region_code_known.astype(np.float64), (np.arange(n), self.region_code)),
+                shape=(n, r))
+            self._wide = PageRankOperator(sp.bmat(
+                [[None, self.b, country], [self.bt, None, None], [country.T, None, None]],
+                format="csr"))
+        return self._wide
+
+    def factors(self) -> Vec:
+        """Organisation factors: truncated SVD of the incidence, rows scaled by 1/√degree and
+        columns by 1/√size (deterministic start vector; newcomers get zero rows)."""
+        if self._factors is None:
+            from scipy.sparse.linalg import svds
+
+            n, m = self.b.shape
+            k = min(ALS_FACTORS, min(n, m) - 1)
+            if k < 1 or self.b.nnz == 0:
+                self._factors = np.zeros((n, 1))
+            else:
+                dr = 1.0 / np.sqrt(np.maximum(self.degree, 1.0))
+                dc = np.sqrt(self.inv_size)
+                norm = sp.diags(dr) @ self.b @ sp.diags(dc)
+                u, sv, _ = svds(norm.astype(np.float64), k=k, v0=np.ones(min(n, m)),
+                                random_state=0)
+                f = u * np.sqrt(sv)
+                lengths = np.linalg.norm(f, axis=1, keepdims=True)
+                self._factors = np.divide(f, lengths, out=np.zeros_like(f), where=lengths > 0)
+        return self._factors
+
+    def past_profiles(self) -> sp.csr_matrix:
+        """Each organisation's past projects' TF-IDF rows, summed and normalised."""
+        if self._past is None:
+            from sklearn.preprocessing import normalize
+
+            self._past = sp.csr_matrix(normalize(sp.csr_matrix(self.b @ self.project_matrix)))
+        return self._past
 
     @classmethod
     def from_store(
@@ -224,7 +286,21 @@ class PartnerRanker:
         twin = object.__new__(PartnerRanker)
         twin.__dict__.update(self.__dict__)
         twin.weights = weights
+        twin.model = None
         return twin
+
+    def with_model(self, model: LinearRanker | None) -> PartnerRanker:
+        """The same ranker scoring with a learned model (``None``: the default weights)."""
+        twin = object.__new__(PartnerRanker)
+        twin.__dict__.update(self.__dict__)
+        twin.model = model
+        return twin
+
+    def feature_weights(self) -> dict[str, float]:
+        """The weight of every named feature in use: the model's, else the defaults."""
+        if self.model is not None:
+            return {k: float(v) for k, v in self.model.weights.items() if v != 0.0}
+        return {k: v for k, v in self.weights.parts().items() if v != 0.0}
 
     def without(self, pairs: Iterable[tuple[str, str]]) -> PartnerRanker:
         """The same ranker with these (organisation, project) participations forgotten
@@ -268,8 +344,12 @@ class PartnerRanker:
             return project_text(node)
         return f"{query.title} {query.description}".strip()
 
-    def part_vectors(self, query: PartnerQuery) -> tuple[dict[str, Vec], list[int]]:
-        """Each named part as a vector over all organisations, and the members' positions."""
+    def part_vectors(
+        self, query: PartnerQuery, *, extra: bool | None = None
+    ) -> tuple[dict[str, Vec], list[int]]:
+        """Each named feature as a vector over all organisations, and the members' positions.
+
+        ``extra`` adds :data:`EXTRA_FEATURES` (default: when the model in use weighs one)."""
         w = self.weights
         members = self.members_of(query)
         seeds = [self.org_pos[m] for m in members]
@@ -331,14 +411,48 @@ class PartnerRanker:
         parts["country"] = country
         parts["kind"] = np.minimum(kind, 1.0)
         parts["newcomer"] = (self.degree == 0).astype(np.float64)
+        if extra is None:
+            extra = any(k in EXTRA_FEATURES for k in self.feature_weights())
+        if extra:
+            parts.update(self._extra_vectors(text, seeds, parts))
         scaled = {k: _scaled(np.asarray(v, dtype=np.float64)) for k, v in parts.items()}
         return scaled, seeds
+
+    def _extra_vectors(self, text: str, seeds: list[int], base: dict[str, Vec]) -> dict[str, Vec]:
+        n = len(self.org_ids)
+        out: dict[str, Vec] = {}
+        if seeds:
+            f = self.factors()
+            centre = f[seeds].mean(axis=0)
+            out["als"] = np.maximum(f @ centre, 0.0)
+            out["als"][seeds] = 0.0
+            op = self.wide_operator()
+            restart = np.zeros(op.n)
+            restart[seeds] = 1.0
+            ppr = op.run(restart, alpha=0.85, iterations=PPR_WIDE_ITERATIONS)[:n]
+            ppr[seeds] = 0.0
+            out["ppr_wide"] = np.sqrt(ppr)
+        else:
+            out["als"] = np.zeros(n)
+            out["ppr_wide"] = np.zeros(n)
+        q = self.project_vectorizer.transform([text])
+        past = self.past_profiles()
+        if q.shape[1] == past.shape[1]:
+            out["past_projects"] = np.asarray((past @ q.T).toarray()).ravel().astype(np.float64)
+        else:
+            out["past_projects"] = np.zeros(n)
+        out["degree"] = np.log1p(self.degree)
+        new = base["newcomer"]
+        for name in ("country", "kind", "name_text"):
+            key = "newcomer_name" if name == "name_text" else f"newcomer_{name}"
+            out[key] = new * _scaled(np.asarray(base[name], np.float64))
+        return out
 
     def score_vector(self, query: PartnerQuery) -> tuple[Vec, dict[str, Vec], NDArray[np.bool_]]:
         """Total score over all organisations, its parts (weighted), and who may be ranked."""
         raw, seeds = self.part_vectors(query)
-        weights = self.weights.parts()
-        parts = {k: weights[k] * v for k, v in raw.items()}
+        weights = self.feature_weights()
+        parts = {k: weights[k] * v for k, v in raw.items() if k in weights}
         total = np.zeros(len(self.org_ids))
         for v in parts.values():
             total += v
@@ -355,7 +469,7 @@ class PartnerRanker:
             allowed &= has
         return total, parts, allowed
 
-    def rank(self, query: PartnerQuery, *, top: int = 10) -> list[PartnerHit]:
+    def rank(self, query: PartnerQuery, *, top: int = 10) -> list[Ranked]:
         if top < 1:
             raise InvalidRequest("top must be at least 1", field="top")
         total, parts, allowed = self.score_vector(query)
@@ -369,7 +483,7 @@ class PartnerRanker:
         members = self.members_of(query)
         return [self._hit(i, total, parts, members) for i in order]
 
-    def _hit(self, i: int, total: Vec, parts: dict[str, Vec], members: list[str]) -> PartnerHit:
+    def _hit(self, i: int, total: Vec, parts: dict[str, Vec], members: list[str]) -> Ranked:
         org = self.org_ids[i]
         evidence: list[dict[str, Any]] = []
         for m in members:
@@ -385,13 +499,19 @@ class PartnerRanker:
                 )
         if self.degree[i] == 0:
             evidence.append({"kind": "newcomer", "id": org, "text": "no recorded participation"})
-        return PartnerHit(
+        return Ranked(
             org,
             self.names[i],
             float(total[i]),
             {k: float(v[i]) for k, v in parts.items()},
             evidence[:5],
+            probability=self.calibration().probability(float(total[i])),
         )
+
+    def calibration(self) -> Calibration:
+        """The model's calibration, else the documented default for the default weights
+        (a score of 1 — e.g. one strong shared project — is an even chance)."""
+        return self.model.calibration if self.model is not None else DEFAULT_CALIBRATION
 
 
 _RANKERS: dict[tuple[int, int, str], PartnerRanker] = {}
@@ -411,7 +531,11 @@ def partner_ranker(
         for k in [k for k in _RANKERS if k[0] == id(store) and k[1] != key[1]]:
             del _RANKERS[k]
         hit = _RANKERS[key] = PartnerRanker.from_store(store, clearance=clearance)
-    return hit if weights is None else hit.with_weights(weights)
+    if weights is not None:
+        return hit.with_weights(weights)
+    from matching.learn.store import load_model
+
+    return hit.with_model(load_model(store, "partners"))
 
 
 def _aliases(value: Any) -> list[str]:

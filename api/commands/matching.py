@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,7 +9,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.cli_common import JsonOpt, StoreOpt, console, emit_json, guarded, opened_store
+from api.cli_common import (
+    JsonOpt,
+    StoreOpt,
+    batch_lines,
+    benchmark,
+    console,
+    emit_json,
+    guarded,
+    opened_store,
+    run_batch,
+)
 from graph.errors import InvalidRequest
 from graph.store import GraphStore
 
@@ -118,17 +127,18 @@ def suppliers(
         with opened_store(store) as st:
             engine = _engine(st, embedder, device, weights=weights, progress=not as_json)
             if batch is not None:
-                lines = [json.loads(x) for x in batch.read_text(encoding="utf-8").splitlines()
-                         if x.strip()]
-                engine.prime_queries([str(x["text"]) for x in lines if x.get("text")])
-                for rec in lines:
-                    try:
-                        q = SupplierQuery(text=rec.get("text"), demand_id=rec.get("demand"),
-                                          **base)  # type: ignore[arg-type]
-                        hits = engine.suppliers(q, clearance=clearance)
-                        emit_json({"results": [h.to_json() for h in hits]})
-                    except (InvalidRequest, KeyError) as exc:
-                        emit_json({"error": str(exc), "results": []})
+                lines = batch_lines(batch)
+                engine.prime_queries([str(x["text"]) for _, x in lines
+                                      if isinstance(x, dict) and x.get("text")])
+
+                def answer(rec: dict[str, Any]) -> dict[str, Any]:
+                    q = SupplierQuery(text=rec.get("text"), demand_id=rec.get("demand"),
+                                      **base)  # type: ignore[arg-type]
+                    hits = engine.suppliers(q, clearance=clearance)
+                    return {"results": [h.to_json() for h in hits]}
+
+                if run_batch(lines, answer):
+                    raise typer.Exit(code=2)
                 return
             q = SupplierQuery(text=text, demand_id=demand, **base)  # type: ignore[arg-type]
             hits = engine.suppliers(q, clearance=clearance)
@@ -145,51 +155,164 @@ def suppliers(
 
 
 def train(
-    feedback: Annotated[Path, typer.Argument(
-        help="CSV: text or demand, org, label (accepted/rejected). 反馈数据")],
+    feedback: Annotated[Path | None, typer.Argument(
+        help="CSV: text or demand, org, label (accepted/rejected). 反馈数据")] = None,
+    from_graph: Annotated[bool, typer.Option(
+        "--from-graph", help="Learn from the graph itself: hide an edge, recover it. 从图谱自学习")
+    ] = False,
+    job: Annotated[list[str] | None, typer.Option(
+        "--job", help="suppliers and/or partners (default: every job the graph has data for). 任务")
+    ] = None,
+    tasks: Annotated[Path | None, typer.Option(
+        "--tasks", help="Partner tasks JSONL (CORDIS tasks_dev.jsonl): left out of training, "
+        "reported on. 伙伴评估任务")] = None,
+    max_queries: Annotated[int, typer.Option(
+        "--max-queries", min=4, help="Hidden edges per job. 每个任务的样本数")] = 2000,
     out: Annotated[Path | None, typer.Option("--out", help="Also write the weights here.")] = None,
     embedder: EmbedderOpt = None,
     device: DeviceOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """训练权重 / fit score weights from accepted/rejected pairs (logistic regression)."""
+    """训练排序模型 / fit the rankers from the graph (--from-graph) and/or from feedback.
+
+    Reports a held-out split per job: the learned model beside the default weights and the
+    single signals, measured in the same run. Models are kept in the store with a version;
+    until one is trained every job scores with its documented default weights."""
+    with guarded(as_json):
+        if feedback is None and not from_graph:
+            raise InvalidRequest("give FEEDBACK.csv and/or --from-graph / 请给出反馈文件或 "
+                                 "--from-graph", field="feedback")
+        jobs = set(job or ("suppliers", "partners"))
+        unknown = jobs - {"suppliers", "partners"}
+        if unknown:
+            raise InvalidRequest(f"unknown job(s) {', '.join(sorted(unknown))} / 未知任务 "
+                                 "(suppliers, partners)", field="job")
+        payload: dict[str, Any] = {"jobs": {}}
+        with opened_store(store) as st:
+            engine = _engine(st, embedder, device, progress=not as_json)
+            fb_set = None
+            if feedback is not None:
+                payload.update(_train_feedback(st, engine, feedback, out))
+                from matching.learn.suppliers import feedback_set
+                from matching.scoring import read_feedback
+
+                fb_set = feedback_set(engine, read_feedback(feedback))
+            if from_graph:
+                if "suppliers" in jobs and _has(st, "MAKES"):
+                    payload["jobs"]["suppliers"] = _train_suppliers(
+                        st, engine, max_queries=max_queries, feedback=fb_set)
+                if "partners" in jobs and _has(st, "PARTICIPATES_IN"):
+                    payload["jobs"]["partners"] = _train_partners(
+                        st, tasks, max_queries=max_queries)
+                if not payload["jobs"]:
+                    raise InvalidRequest("the graph has no MAKES or PARTICIPATES_IN edges to "
+                                         "learn from / 图谱中没有可学习的关系", field="store")
+        if as_json:
+            emit_json(payload)
+            return
+        if "weights" in payload:
+            table = Table(title=f"新权重 / fitted weights ({payload['pairs']} pairs, saved in "
+                          "the store)")
+            table.add_column("part")
+            table.add_column("weight", justify="right")
+            for k, v in payload["weights"].items():
+                table.add_row(f"{PART_ZH.get(k, k)} ({k})", f"{v:.4f}")
+            console.print(table)
+        for name, rep in payload["jobs"].items():
+            table = Table(title=f"{name}: model v{rep['version']} — held-out "
+                          f"{rep['report_on']} ({rep['n']} queries) 留出集")
+            for col in ("method", "MRR", "R@10", "newcomers MRR", "with history MRR"):
+                table.add_column(col)
+            for method, m in rep["methods"].items():
+                table.add_row(method, f"{m['mrr']:.4f}", f"{m['recall@10']:.4f}",
+                              f"{m.get('newcomers', {}).get('mrr', 0):.4f}",
+                              f"{m.get('with_history', {}).get('mrr', 0):.4f}")
+            console.print(table)
+
+
+def _has(st: GraphStore, rel: str) -> bool:
+    return next(iter(st.edges(rel)), None) is not None
+
+
+def _train_feedback(st: GraphStore, engine: Any, feedback: Path, out: Path | None
+                    ) -> dict[str, Any]:
+    """Weights from accepted/rejected pairs (logistic regression), kept in the store as the
+    supplier model (calibrated on the same rows: there is no held-out split of feedback)."""
     import numpy as np
 
     from matching.engine import WEIGHTS_CACHE
+    from matching.learn import LinearRanker, fit_calibration, save_model
     from matching.scoring import FEATURES, fit_weights, read_feedback
 
-    with guarded(as_json):
-        rows = read_feedback(feedback)
-        with opened_store(store) as st:
-            engine = _engine(st, embedder, device, progress=not as_json)
-            xs: list[list[float]] = []
-            ys: list[int] = []
-            for row in rows:
-                text, field, project = row.text, None, None
-                if row.demand:
-                    node = st.get(row.demand)
-                    text = text or str(node.get("text") or "")
-                    field = node.get("field")
-                    project = next((e.source for e in st.edges_of(row.demand, rel="NEEDS",
-                                                                   direction="in")), None)
-                feats = engine.features(str(text), [row.org], field=field, project_id=project)
-                xs.append([float(feats[n][0]) for n in FEATURES])
-                ys.append(int(row.accepted))
-            weights = fit_weights(np.array(xs), np.array(ys), FEATURES, base=engine.weights)
-            ns, key = WEIGHTS_CACHE
-            st.cache_put(ns, {key: weights.to_json().encode("utf-8")})
-        if out:
-            out.write_text(weights.to_json(), encoding="utf-8")
-        if as_json:
-            emit_json({"pairs": len(rows), "weights": weights.as_dict()})
-        else:
-            table = Table(title=f"新权重 / fitted weights ({len(rows)} pairs, saved in the store)")
-            table.add_column("part")
-            table.add_column("weight", justify="right")
-            for k, v in weights.as_dict().items():
-                table.add_row(f"{PART_ZH.get(k, k)} ({k})", f"{v:.4f}")
-            console.print(table)
+    rows = read_feedback(feedback)
+    xs: list[list[float]] = []
+    ys: list[int] = []
+    for row in rows:
+        text, field, project = row.text, None, None
+        if row.demand:
+            node = st.get(row.demand)
+            text = text or str(node.get("text") or "")
+            field = node.get("field")
+            project = next((e.source for e in st.edges_of(row.demand, rel="NEEDS",
+                                                           direction="in")), None)
+        feats = engine.features(str(text), [row.org], field=field, project_id=project)
+        xs.append([float(feats[n][0]) for n in FEATURES])
+        ys.append(int(row.accepted))
+    x = np.array(xs)
+    weights = fit_weights(x, np.array(ys), FEATURES, base=engine.weights)
+    ns, key = WEIGHTS_CACHE
+    st.cache_put(ns, {key: weights.to_json().encode("utf-8")})
+    learnt = {k: v for k, v in weights.as_dict().items() if k != "local"}
+    scores = x[:, [FEATURES.index(k) for k in learnt]] @ np.array(list(learnt.values()))
+    model = save_model(st, LinearRanker("suppliers", learnt, fit_calibration(scores, np.array(ys)),
+                                        info={"source": "feedback", "pairs": len(rows)}))
+    if out:
+        out.write_text(weights.to_json(), encoding="utf-8")
+    return {"pairs": len(rows), "weights": weights.as_dict(), "model_version": model.version}
+
+
+def _train_suppliers(st: GraphStore, engine: Any, *, max_queries: int, feedback: Any
+                     ) -> dict[str, Any]:
+    from matching.learn import save_model
+    from matching.learn.suppliers import train_suppliers
+
+    model, report = train_suppliers(st, engine.embedder, max_queries=max_queries,
+                                    feedback=feedback)
+    saved = save_model(st, model)
+    return {"version": saved.version, "weights": dict(saved.weights),
+            "calibration": saved.calibration.to_json(), "learner": report["chosen"],
+            "examples": report["examples"], "report_on": "hidden MAKES edges",
+            "n": report["held_out"], "methods": report["methods"]}
+
+
+def _train_partners(st: GraphStore, tasks: Path | None, *, max_queries: int) -> dict[str, Any]:
+    from matching.learn import save_model
+    from matching.learn.partners import evaluate_partner_methods, train_partners
+    from matching.partners import PartnerRanker
+    from matching.partners_eval import load_partner_tasks
+
+    base = PartnerRanker.from_store(st)
+    items = load_partner_tasks(tasks) if tasks else []
+    dev = base.without([(t.answer, t.project_id) for t in items]) if items else base
+    model, info = train_partners(dev, exclude_projects={t.project_id for t in items},
+                                 max_queries=max_queries)
+    saved = save_model(st, model)
+    out: dict[str, Any] = {"version": saved.version, "weights": dict(saved.weights),
+                           "calibration": saved.calibration.to_json(),
+                           "examples": info["examples"]}
+    if items:
+        rows = evaluate_partner_methods(base, items, saved)
+        out.update(report_on=str(tasks), n=rows[0]["n"] if rows else 0,
+                   methods={r.pop("method"): r for r in rows})
+    else:
+        tried = info["tried"]
+        fits = [k for k in tried if k.startswith("rounds=")]
+        best = max(fits, key=lambda k: tried[k]["mrr"] + tried[k]["recall@10"])
+        out.update(report_on="hidden PARTICIPATES_IN edges", n=info["validation"],
+                   methods={"learned": tried[best],
+                            **{k: v for k, v in tried.items() if k not in fits}})
+    return out
 
 
 def eval_suppliers(
@@ -255,7 +378,7 @@ def bench_suppliers(
     as_json: JsonOpt = False,
 ) -> None:
     """基准测试 / supplier search latency and memory at scale, against brute-force numpy."""
-    from matching.bench import run_bench
+    run_bench = benchmark("suppliers").run_bench
 
     with guarded(as_json):
         result = run_bench(n_orgs=orgs, n_patents=patents, n_queries=queries,
