@@ -15,7 +15,7 @@ import contextlib
 import csv
 import os
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
@@ -24,18 +24,23 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from graph.bulk import gc_paused
 from graph.errors import IngestError, NodeNotFound, RowError
 from graph.model import EDGE_ENDPOINTS, Label, Node, UpsertReport, canonical_json
 from graph.store import EdgeRow, GraphStore, NodeRow
-from graph.taxonomy import taxonomy_nodes
+from graph.taxonomy import FieldEmbed, FieldMatch, field_suggestions, match_field, taxonomy_nodes
 from ingest import readers
 from ingest.build import LABEL_OF_KIND, node_of, region_node, row_edges
 from ingest.encoding import BinaryFile, encoding_of
+from ingest.lists import Mention, catalogue_of
+from ingest.mentions import Known, is_full_name, resolve_mentions
+from ingest.names import name_key
 from ingest.parse import NodeRecord, Parsed, RelationRecord, Sheet, Task, parse
-from ingest.readers import KINDS, discover, plan_parts, read_file
+from ingest.readers import KINDS, ReadOptions, Table, discover, header_lines, plan_parts, read_file
 from ingest.resolve import OrgRecord, resolve_organizations
-from ingest.rows import REFERENCES, row_json
+from ingest.rows import REFERENCES, ROW_MODELS, row_json
 
 __all__ = ["PARALLEL_BYTES", "LoadReport", "Progress", "load_paths"]
 
@@ -72,6 +77,15 @@ class LoadReport:
     errors: list[RowError] = field(default_factory=list)
     workers: int = 1  # processes that read and validated the input
     worker_peak_mb: float = 0.0  # their peak resident memory, summed (0 when read in-process)
+    # what each file or sheet was read as: kind, header line, title, column → what it became
+    tables: list[dict[str, Any]] = field(default_factory=list)
+    # organisations named by list rows: how they resolved; those left for a person to check
+    organizations: dict[str, int] = field(default_factory=dict)  # known / new / review
+    resolved: list[dict[str, Any]] = field(default_factory=list)
+    review: list[dict[str, Any]] = field(default_factory=list)
+    # field texts resolved by alias, containment or embedding; texts kept as text (warnings)
+    field_matches: list[dict[str, Any]] = field(default_factory=list)
+    field_warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -91,16 +105,26 @@ def load_paths(
     skip_invalid: bool = False,
     progress: Progress | None = None,
     workers: int | None = None,
+    options: ReadOptions | None = None,
+    strict_fields: bool = False,
+    field_embed: FieldEmbed | None = None,
 ) -> LoadReport:
     """Validate and write the files at ``paths``; raises ``IngestError`` listing every bad row.
 
     With ``skip_invalid`` the valid rows are written and the rejected ones are listed in a
     ``*.rejects.csv`` file beside the first input. With ``dry_run`` nothing is written.
     ``workers`` processes read the input (default: one per core for inputs of
-    ``PARALLEL_BYTES`` or more, else none besides this one).
+    ``PARALLEL_BYTES`` or more, else none besides this one). ``options``: header overrides
+    and the like (``--map``). Field text no rule resolves is resolved by ``field_embed``
+    (texts → unit vectors) when given, else kept as ``field_text`` with a warning; with
+    ``strict_fields`` such rows are errors.
     """
+    load = _Load(store, skip_invalid, progress or _noop)
+    load.options = options or ReadOptions()
+    load.strict_fields = strict_fields
+    load.field_embed = field_embed
     with gc_paused():
-        return _Load(store, skip_invalid, progress or _noop).run(paths, dry_run, workers)
+        return load.run(paths, dry_run, workers)
 
 
 # ---- reading in parts ---------------------------------------------------------------------
@@ -108,25 +132,29 @@ def load_paths(
 
 def _in_order(found: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
     """Files in the order the loader wants them: organisations, workbooks, then by kind."""
-    order = {kind: i for i, kind in enumerate(("organizations", "*", *KINDS))}
+    order = {kind: i for i, kind in enumerate(("organizations", "*", "?", *KINDS))}
     return sorted(found, key=lambda f: order.get(f[0], len(order)))
 
 
-def _tasks(files: Iterable[tuple[str, Path]]) -> Iterator[Task]:
+def _tasks(files: Iterable[tuple[str, Path]], options: ReadOptions) -> Iterator[Task]:
     """A task per file, or per part of a large CSV file; planned as the workers need them."""
     for kind, path in files:
         size = path.stat().st_size if path.is_file() else 0
         if path.suffix.lower() != ".csv" or size < 2 * readers.PART_BYTES:
-            yield Task(kind, str(path))
+            yield Task(kind, str(path), options=options)
             continue
         try:  # the parts need the file's encoding; a file that has none is read whole
             data = path.read_bytes()
-            parts = plan_parts(data, encoding_of(data), readers.PART_BYTES)
+            encoding = encoding_of(data)
+            header = 1
+            if kind not in KINDS or options.kind or options.overrides:  # "*" or "?"
+                header = header_lines(data, encoding, kind, options)
+            parts = plan_parts(data, encoding, readers.PART_BYTES, header)
         except (BinaryFile, OSError):
-            yield Task(kind, str(path))
+            yield Task(kind, str(path), options=options)
             continue
         for part in parts:
-            yield Task(kind, str(path), part)
+            yield Task(kind, str(path), part, options)
 
 
 def _yield_cpu() -> None:
@@ -209,6 +237,14 @@ class _Load:
         self.sources: dict[str, tuple[str, str]] = {}  # sheet file → (task kind, path)
         self.peaks: dict[int, float] = {}
         self.store_has_nodes = True
+        self.options = ReadOptions()
+        self.strict_fields = False
+        self.field_embed: FieldEmbed | None = None
+        self.tables: dict[str, Table] = {}
+        self.mentions: list[tuple[str, Mention]] = []
+        self._embedded: dict[str, FieldMatch | None] = {}
+        self.field_rows: dict[str, list[tuple[str, int]]] = {}  # unresolved text → rows
+        self.field_matched: dict[str, list[Any]] = {}  # text → [id, how, confidence, rows]
 
     # ---- bookkeeping --------------------------------------------------------------------
 
@@ -273,13 +309,21 @@ class _Load:
             here = discover(path)
             if not here:
                 self.error(
-                    RowError(str(path), 0, "", "no interchange files here (organizations.csv, …)")
+                    RowError(
+                        str(path),
+                        0,
+                        "",
+                        "这里没有可读的数据文件 / no data files here (CSV, JSONL or XLSX: "
+                        "organizations.csv …, product lists, directories, patent exports)",
+                    )
                 )
             found += here
         report.files = [str(file) for _, file in found]
         files = _in_order(found)
-        org_tasks = list(_tasks(f for f in files if f[0] in ("organizations", "*")))
-        tasks = chain(org_tasks, _tasks(f for f in files if f[0] not in ("organizations", "*")))
+        opts = self.options
+        early = ("organizations", "*", "?")  # files that may name organisations
+        org_tasks = list(_tasks((f for f in files if f[0] in early), opts))
+        tasks = chain(org_tasks, _tasks((f for f in files if f[0] not in early), opts))
         if workers is None:
             size = sum(p.stat().st_size for _, p in found if p.is_file())
             workers = len(os.sched_getaffinity(0)) if size >= PARALLEL_BYTES else 1
@@ -303,6 +347,7 @@ class _Load:
         self.tick("read", report.rows, report.rows)
         self.tick("write", report.nodes + report.edges, report.nodes + report.edges)
         report.worker_peak_mb = sum(self.peaks.values()) if report.workers > 1 else 0.0
+        self._report_tables_and_fields()
         if self.errors:
             report.rejected = len(self.bad_rows)
             report.errors = sorted(self.errors, key=_error_order)
@@ -318,6 +363,8 @@ class _Load:
         for sheet in parsed.sheets:
             self.refused.update(sheet.refused_ids)
             self.sources[sheet.file] = (task.kind, task.path)
+        for file, table in parsed.tables.items():
+            self.tables.setdefault(file, table)
         self.peaks[parsed.pid] = max(self.peaks.get(parsed.pid, 0.0), parsed.peak_mb)
         self.tick("read", self.report.rows, None)
 
@@ -331,6 +378,7 @@ class _Load:
         for _, (task, parsed) in zip(range(org_tasks), results, strict=False):
             self._take(task, parsed)
             for sheet in parsed.sheets:
+                self.mentions += ((sheet.file, m) for m in sheet.mentions)
                 if sheet.kind != "organizations":
                     rest.append(sheet)
                     continue
@@ -343,11 +391,13 @@ class _Load:
             for rec in orgs
             if (v := rec[7]) is not None
         ]
-        resolution = resolve_organizations([*records, *self._stored_orgs(records)])
+        stored = list(self._stored_orgs(records, force=bool(self.mentions)))
+        resolution = resolve_organizations([*records, *stored])
         self.remap = {k: v for k, v in resolution.canonical.items() if k != v}
         self.report.merged = resolution.groups
         self.report.likely_duplicates = resolution.likely_duplicates
         grouped = {i for g in resolution.groups for i in g}
+        mentioned = self._resolve_mentions(records, stored)
         # An organisation that was not merged is written as its worker built it; merged ones
         # are built again from their rows (and the stored node they may merge with).
         rows: list[NodeRow] = [_node_row(n) for n in taxonomy_nodes()]
@@ -355,7 +405,7 @@ class _Load:
         edges: list[EdgeRow] = []
         for rec in orgs:
             me = self.remap.get(rec[0], rec[0])
-            if rec[0] in grouped or me in grouped:
+            if rec[0] in grouped or me in grouped or me in mentioned:
                 assert rec[7] is not None
                 node = node_of("organizations", rec[7], self.remap)
                 nodes[me] = _merged(nodes.get(me) or _stored(self.store, me), node, rec[0])
@@ -363,12 +413,55 @@ class _Load:
                 rows.append(rec[1])
             edges += row_edges("organizations", me, (), rec[5], rec[6])
             self._region(rec[6], nodes)
+        edges += self._mentioned_nodes(mentioned, nodes)
         rows += map(_node_row, nodes.values())
         self.labels.update((row[0], row[1]) for row in rows)
         return (rows, edges), rest
 
-    def _stored_orgs(self, loaded: list[OrgRecord]) -> Iterator[OrgRecord]:
-        if not loaded or not self.store.counts().get(Label.ORGANIZATION, 0):
+    def _resolve_mentions(
+        self, records: list[OrgRecord], stored: list[OrgRecord]
+    ) -> dict[str, list[tuple[str, Mention]]]:
+        """Resolve the organisations list rows name (``ingest.mentions``); their provisional ids
+        join ``remap``. The mentions by the organisation id they resolved to."""
+        if not self.mentions:
+            return {}
+        known = [
+            Known(self.remap.get(r.id, r.id), r.name, r.uscc, r.aliases) for r in records
+        ] + [Known(r.id, r.name, r.uscc, r.aliases) for r in stored]
+        res = resolve_mentions(self.mentions, known)
+        self.remap.update((k, v) for k, v in res.target.items() if k != v)
+        for target in (*res.known, *res.new):
+            self.labels[target] = _ORGANIZATION
+        report = self.report
+        report.organizations = {"known": len(res.known), "new": len(res.new),
+                                "review": len(res.review)}
+        report.resolved = sorted(res.resolved, key=lambda r: (r["how"], r["name"]))[:500]
+        report.review = res.review
+        return {**res.new, **res.known}
+
+    def _mentioned_nodes(
+        self, mentioned: dict[str, list[tuple[str, Mention]]], nodes: dict[str, Node]
+    ) -> list[EdgeRow]:
+        """Nodes of organisations named by list rows: new ones, and known ones that learn an
+        alias, a kind or a value they lacked (unchanged ones are not written again)."""
+        edges: list[EdgeRow] = []
+        for org_id in sorted(mentioned):
+            base = nodes.get(org_id)
+            stored = False
+            if base is None and self.store_has_nodes:
+                base = _stored(self.store, org_id)
+                stored = base is not None
+            node = _from_mentions(org_id, base, mentioned[org_id])
+            if stored and base is not None and node.props == base.props:
+                continue
+            nodes[org_id] = node
+            region = node.get("region")
+            edges += row_edges("organizations", org_id, (), None, region)
+            self._region(region, nodes)
+        return edges
+
+    def _stored_orgs(self, loaded: list[OrgRecord], *, force: bool = False) -> Iterator[OrgRecord]:
+        if (not loaded and not force) or not self.store.counts().get(Label.ORGANIZATION, 0):
             return  # nothing stored to merge with: don't load the store's graph for nothing
         ids = {r.id for r in loaded}
         for node in self.store.find(Label.ORGANIZATION):
@@ -429,7 +522,14 @@ class _Load:
         wanted = REFERENCES.get(kind, {})
         labels = self.labels
         regions: dict[str, Node] = {}
+        fixes, refused = self._sheet_fields(sheet) if sheet.unresolved or sheet.matched else ({}, set())
         for rec in sheet.nodes:
+            if fixes or refused:
+                if rec[3] in refused:
+                    self.refused.add(rec[0])
+                    continue
+                if rec[3] in fixes:
+                    rec = _with_field(rec, fixes[rec[3]])
             if not self.first_seen(kind, file, rec[0], rec[2], rec[3]):
                 continue
             refs = [(c, remap.get(r, r)) for c, r in rec[4]] if remap else rec[4]
@@ -449,6 +549,80 @@ class _Load:
             if (edge := self._relation(file, rel, final=False)) is not None:
                 edges.append(edge)
         return nodes, edges
+
+    def _sheet_fields(self, sheet: Sheet) -> tuple[dict[int, str], set[int]]:
+        """Field texts of a sheet that no rule resolved: (line → field id found by the
+        embedder, lines refused under ``strict_fields``); the rest are warned about."""
+        fixes: dict[int, str] = {}
+        refused: set[int] = set()
+        for text, (fid, how, confidence, count) in sheet.matched.items():
+            seen = self.field_matched.setdefault(text, [fid, how, confidence, 0])
+            seen[3] += count
+        for text, rows in sheet.unresolved.items():
+            if text not in self._embedded:
+                self._embedded[text] = (
+                    match_field(text, embed=self.field_embed) if self.field_embed else None
+                )
+            found = self._embedded[text]
+            if found is not None:
+                fixes.update((line, found.field) for line, _ in rows)
+                seen = self.field_matched.setdefault(
+                    text, [found.field, found.how, found.confidence, 0]
+                )
+                seen[3] += len(rows)
+                continue
+            self.field_rows.setdefault(text, []).extend((sheet.file, line) for line, _ in rows)
+            if self.strict_fields:
+                header = self._field_header(sheet.file)
+                close = "、".join(name for _, name, _ in field_suggestions(text))
+                for line, col in rows:
+                    self.error(
+                        RowError(
+                            sheet.file,
+                            line,
+                            header,
+                            f"领域无法识别 / field {text!r} does not resolve to a field of the "
+                            f"taxonomy (--strict-fields); close: {close}",
+                            col,
+                        )
+                    )
+                    refused.add(line)
+        return fixes, refused
+
+    def _field_header(self, file: str) -> str:
+        table = self.tables.get(file)
+        return (table.map.column_of("field")[0] if table else "") or "field"
+
+    def _report_tables_and_fields(self) -> None:
+        report = self.report
+        for file, table in self.tables.items():
+            entry: dict[str, Any] = {"file": file, **table.map.to_json()}
+            if table.map.kind == "unknown":
+                entry["skipped"] = "表头无法识别，已跳过 / header not recognised: skipped"
+            if table.map.kind == "product_list":
+                cat = catalogue_of(table.map.title, *table.names,
+                                   overrides=dict(self.options.catalogue))
+                entry["catalogue"] = {"code": cat.code, "name": cat.name, "year": cat.year,
+                                      "batch": cat.batch}
+            report.tables.append(entry)
+        report.field_matches = [
+            {"value": text, "field": fid, "how": how, "confidence": conf, "rows": n}
+            for text, (fid, how, conf, n) in sorted(self.field_matched.items())
+        ]
+        warnings = []
+        for text, rows in self.field_rows.items():
+            files = Counter(f for f, _ in rows)
+            warnings.append({
+                "value": text,
+                "rows": len(rows),
+                "files": dict(files),
+                "lines": [f"{f}:{line}" for f, line in sorted(rows)[:10]],
+                "suggestions": [
+                    {"field": fid, "name": name, "score": score}
+                    for fid, name, score in field_suggestions(text)
+                ],
+            })
+        report.field_warnings = sorted(warnings, key=lambda w: (-w["rows"], w["value"]))
 
     def _check_refs(
         self,
@@ -606,9 +780,53 @@ def _reread(
     files = {sources[f] for f, _ in wanted if f in sources}
     for kind, path in sorted(files):
         for raw in read_file(kind, Path(path), [], {}):
+            if raw.kind not in ROW_MODELS and raw.kind != "relations":
+                continue  # a list row: its message names the line without the columns
             if (raw.file, raw.line) in wanted:
                 out[(raw.file, raw.line)] = row_json(raw.kind, raw.values)
     return out
+
+
+def _with_field(rec: NodeRecord, field_id: str) -> NodeRecord:
+    """The record with the field the embedder found for its text."""
+    props = orjson.loads(rec[1][2])
+    props["field"] = field_id
+    text = orjson.dumps(props, option=orjson.OPT_SORT_KEYS).decode()
+    return (rec[0], (rec[1][0], rec[1][1], text), rec[2], rec[3], rec[4], field_id, rec[6],
+            rec[7])
+
+
+def _from_mentions(org_id: str, base: Node | None, mentions: list[tuple[str, Mention]]) -> Node:
+    """An organisation from the list rows that name it, on top of what is known of it: their
+    names become aliases, their kinds join its kinds, values it lacks are taken (first row
+    first). ``other`` (a patent applicant's kind) is dropped when a real kind is known."""
+    props: dict[str, Any] = dict(base.props) if base is not None else {}
+    rows = sorted(mentions, key=lambda fm: (fm[0], fm[1][6], fm[1][1]))
+    names = [m[1] for _, m in rows]
+    if not props.get("name"):
+        full = [n for n in names if is_full_name(n)] or names
+        props["name"] = max(full, key=lambda n: (len(n), n))
+    keys = {name_key(str(props["name"]))} | {name_key(a) for a in props.get("aliases", [])}
+    aliases = list(props.get("aliases", []))
+    for alias in [*names, *(a for _, m in rows for a in m[5].get("aliases", []))]:
+        if (key := name_key(alias)) not in keys:
+            keys.add(key)
+            aliases.append(alias)
+    if aliases:
+        props["aliases"] = sorted(aliases)
+    kinds = set(props.get("kinds", [])) | {k for _, m in rows for k in m[3]}
+    if len(kinds) > 1:
+        kinds.discard("other")
+    props["kinds"] = sorted(kinds)
+    for _, m in rows:
+        if m[2]:
+            props.setdefault("uscc", m[2])
+        if m[4]:
+            props.setdefault("region", m[4])
+        for key, value in m[5].items():
+            if key != "aliases":
+                props.setdefault(key, value)
+    return Node(org_id, Label.ORGANIZATION, props)
 
 
 def _node_row(node: Node) -> NodeRow:

@@ -21,8 +21,11 @@ from pydantic import BaseModel, ValidationError
 from graph.errors import RowError
 from graph.model import Rel
 from graph.store import NodeRow
+from graph.taxonomy import FieldMatch, match_field
 from ingest.build import LABEL_OF_KIND
-from ingest.readers import Part, RawRow, read_file
+from ingest.headers import LIST_KINDS
+from ingest.lists import MODEL_SOURCE, ListRows, Mention
+from ingest.readers import Part, RawRow, ReadOptions, Table, read_file
 from ingest.rows import REFERENCES, RELATION_ROW, ROW_MODELS
 
 __all__ = ["NodeRecord", "Parsed", "RelationRecord", "Sheet", "Task", "parse", "peak_mb"]
@@ -56,6 +59,7 @@ class Task:
     kind: str
     path: str
     part: Part | None = None
+    options: ReadOptions = field(default_factory=ReadOptions)
 
 
 @dataclass(slots=True)
@@ -67,12 +71,26 @@ class Sheet:
     nodes: list[NodeRecord] = field(default_factory=list)
     relations: list[RelationRecord] = field(default_factory=list)
     refused_ids: list[str] = field(default_factory=list)  # ids of rows refused here
+    mentions: list[Mention] = field(default_factory=list)  # organisations named by list rows
+    # field text no rule resolved → [(line, column number)] of its rows
+    unresolved: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    # field text resolved by alias or containment → [field id, how, confidence, rows]
+    matched: dict[str, list[Any]] = field(default_factory=dict)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Sheets cross from workers to the loader by the million records: marshal writes
         tuples of text ~3× and reads them ~1.5× as fast as pickle. Pickle is the fallback for
         a value marshal cannot carry."""
-        fields = (self.kind, self.file, self.nodes, self.relations, self.refused_ids)
+        fields = (
+            self.kind,
+            self.file,
+            self.nodes,
+            self.relations,
+            self.refused_ids,
+            self.mentions,
+            self.unresolved,
+            self.matched,
+        )
         try:
             return (_unmarshal_sheet, (marshal.dumps(fields),))
         except ValueError:  # an object marshal cannot write
@@ -93,6 +111,7 @@ class Parsed:
     rows: int
     peak_mb: float
     pid: int
+    tables: dict[str, Table] = field(default_factory=dict)  # recognised tables by file/sheet
 
 
 def peak_mb() -> float:
@@ -165,30 +184,123 @@ def _invalid(
         errors.append(RowError(raw.file, raw.line, column, reason, col))
 
 
+_EXACT = frozenset({"id", "name", "english"})
+_FIELDS: dict[str, FieldMatch | None] = {}  # field text → its match, per process
+
+
+def _field_of(text: str) -> FieldMatch | None:
+    found = _FIELDS.get(text, _FIELDS)
+    if found is _FIELDS:
+        found = _FIELDS[text] = match_field(text)
+    return found  # type: ignore[return-value]
+
+
+def _resolve_field(values: dict[str, Any], raw: RawRow, sheet: Sheet) -> None:
+    """Field text to a field id by the rules (``match_field``); what they cannot resolve is
+    kept as ``field_text`` and listed for the loader (an embedder, a warning or an error)."""
+    text = values["field"]
+    found = _field_of(text)
+    if found is None:
+        del values["field"]
+        values["field_text"] = text
+        sheet.unresolved.setdefault(text, []).append((raw.line, raw.columns.get("field", 0)))
+        return
+    values["field"] = found.field
+    if found.how not in _EXACT:
+        values["field_text"] = text
+        seen = sheet.matched.get(text)
+        if seen is None:
+            sheet.matched[text] = [found.field, found.how, found.confidence, 1]
+        else:
+            seen[3] += 1
+
+
+def _invalid_list(
+    rows: ListRows, kind: str, line: int, exc: ValidationError, errors: list[RowError]
+) -> None:
+    """A list row's interchange row failed its checks: name the list's own column."""
+    source = MODEL_SOURCE.get(rows.kind, {})
+    for err in exc.errors():
+        column = str(err["loc"][0]) if err["loc"] else ""
+        header, col = rows.where(source.get(column, column))
+        reason = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            reason = "required value is empty"
+        errors.append(RowError(rows.file, line, header or column, reason, col))
+
+
+def _add_mentions(sheet: Sheet, seen: dict[tuple[str, str | None], int], found: list[Mention]) -> None:
+    """Keep one mention per organisation and sheet: kinds joined, first values kept."""
+    for m in found:
+        at = seen.get((m[0], m[2]))
+        if at is None:
+            seen[(m[0], m[2])] = len(sheet.mentions)
+            sheet.mentions.append(m)
+            continue
+        old = sheet.mentions[at]
+        kinds = old[3] if set(m[3]) <= set(old[3]) else sorted({*old[3], *m[3]})
+        props = old[5] if not m[5] else {**m[5], **old[5]}
+        if kinds is not old[3] or props is not old[5] or (old[4] is None and m[4]):
+            sheet.mentions[at] = (old[0], old[1], old[2], kinds, old[4] or m[4], props, old[6],
+                                  old[7])
+
+
 def parse(task: Task) -> Parsed:
     """Read, validate and reduce the rows of ``task`` to records."""
     errors: list[RowError] = []
     headers: dict[str, list[str]] = {}
     sheets: dict[tuple[str, str], Sheet] = {}
+    tables: dict[str, Table] = {}
+    lists: dict[str, ListRows] = {}
+    seen_mentions: dict[str, dict[tuple[str, str | None], int]] = {}
+    catalogue = dict(task.options.catalogue)
     rows = 0
-    for raw in read_file(task.kind, Path(task.path), errors, headers, task.part):
+    for raw in read_file(
+        task.kind, Path(task.path), errors, headers, task.part, options=task.options, tables=tables
+    ):
         rows += 1
-        sheet = sheets.get((raw.kind, raw.file))
+        listed: ListRows | None = None
+        kind = raw.kind
+        raw_values = raw.values
+        if kind in LIST_KINDS:
+            listed = lists.get(raw.file)
+            if listed is None:
+                table = tables[raw.file]
+                listed = lists[raw.file] = ListRows(
+                    raw.file, table.map, names=table.names, catalogue=catalogue
+                )
+            kind, row_values, found = listed.rows(raw.values, raw.line, errors)
+            sheet = sheets.get((kind, raw.file))
+            if sheet is None:
+                sheet = sheets[(kind, raw.file)] = Sheet(kind, raw.file)
+            if found:
+                _add_mentions(sheet, seen_mentions.setdefault(raw.file, {}), found)
+            if row_values is None:
+                continue
+            raw_values = row_values
+        sheet = sheets.get((kind, raw.file))
         if sheet is None:
-            sheet = sheets[(raw.kind, raw.file)] = Sheet(raw.kind, raw.file)
+            sheet = sheets[(kind, raw.file)] = Sheet(kind, raw.file)
         try:
             values: dict[str, Any]
-            if raw.kind == "relations":
-                values = cast(dict[str, Any], RELATION_ROW.validate_python(raw.values))
+            if kind == "relations":
+                values = cast(dict[str, Any], RELATION_ROW.validate_python(raw_values))
             else:
-                values = _values(ROW_MODELS[raw.kind].model_validate(raw.values))
+                values = _values(ROW_MODELS[kind].model_validate(raw_values))
         except ValidationError as exc:
-            _invalid(raw, exc, headers, errors)
-            if isinstance(raw.values.get("id"), str):
-                sheet.refused_ids.append(raw.values["id"])
+            if listed is not None:
+                _invalid_list(listed, kind, raw.line, exc, errors)
+            else:
+                _invalid(raw, exc, headers, errors)
+            if isinstance(raw_values.get("id"), str):
+                sheet.refused_ids.append(raw_values["id"])
             continue
-        if raw.kind != "relations":
-            sheet.nodes.append(_node_record(raw.kind, values, raw.line))
+        if kind != "relations":
+            if values.get("field") is not None:
+                if listed is not None:
+                    raw.columns = {"field": listed.where("field")[1]}
+                _resolve_field(values, raw, sheet)
+            sheet.nodes.append(_node_record(kind, values, raw.line))
             continue
         if values["type"] not in _REL_TYPES:
             errors.append(
@@ -208,4 +320,6 @@ def parse(task: Task) -> Parsed:
         sheet.relations.append(
             (values["source"], values["type"], values["target"], props, raw.line)
         )
-    return Parsed(list(sheets.values()), errors, headers, rows, peak_mb(), os.getpid())
+    return Parsed(
+        list(sheets.values()), errors, headers, rows, peak_mb(), os.getpid(), tables
+    )

@@ -23,7 +23,6 @@ from stdnum.exceptions import ValidationError as StdnumError
 from typing_extensions import TypedDict
 
 from graph.model import Clearance, OrgKind
-from graph.taxonomy import fields, resolve_field
 
 __all__ = ["REFERENCES", "RELATION_ROW", "ROW_MODELS", "RelationValues", "RowModel", "row_json"]
 
@@ -45,20 +44,9 @@ Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S+$")]
 Text = Annotated[str, Field(min_length=1)]
 
 
-def _field(value: str | None) -> str | None:
-    if value is None:
-        return None
-    found = resolve_field(value)
-    if found is None:
-        from rapidfuzz import process
-
-        names = [t.name for t in fields().values()]
-        close = [m[0] for m in process.extract(value, names, limit=3)]
-        raise ValueError(f"unknown field {value!r}; close matches: {', '.join(close)}")
-    return found
-
-
-FieldId = Annotated[str | None, BeforeValidator(lambda v: _field(_text(v)))]
+# Field text stays text here: ``ingest.parse`` resolves it (``graph.taxonomy.match_field``)
+# once per distinct value, and keeps what no rule resolves as ``field_text`` with a warning.
+FieldId = Annotated[str | None, BeforeValidator(_text)]
 
 
 class RowModel(BaseModel):
@@ -164,6 +152,55 @@ class PitchRow(RowModel):
     trl: Annotated[int, Field(ge=1, le=9)] | None = None
 
 
+Verdict = Literal["pass", "conditional", "fail"]  # 合格 / 有条件合格 / 不合格
+
+
+class EvaluationRow(RowModel):
+    """示范效果评价: one testing body's evaluation of an equipment in a project (issue 16).
+    Measured indicators sit beside the specification they are judged against (``spec_*``)."""
+
+    equipment_id: Id
+    body_id: Id  # the testing body; independence from the maker is judged when it is read
+    project_id: Id
+    date: dt.date
+    verdict: Verdict
+    report_ref: Text  # the report's reference (报告编号)
+    demand_id: str | None = None
+    performance: str | None = None
+    mtbf_h: Annotated[float, Field(ge=0)] | None = None
+    spec_mtbf_h: Annotated[float, Field(ge=0)] | None = None
+    safety: str | None = None
+    energy: str | None = None
+    localisation_rate: Annotated[float, Field(ge=0, le=1)] | None = None
+    spec_localisation_rate: Annotated[float, Field(ge=0, le=1)] | None = None
+
+
+class CatalogueEntryRow(RowModel):
+    """One listing of an equipment in a catalogue batch (目录批次), with its exit when removed
+    and, when insured (首台套保险), the annual premium, insured value and period."""
+
+    equipment_id: Id
+    list: Text  # e.g. national, chongqing
+    batch: Text  # e.g. national-2024
+    entered: dt.date
+    exited: dt.date | None = None
+    exit_reason: str | None = None
+    premium_wan: Annotated[float, Field(ge=0)] | None = None  # annual premium, 万元
+    insured_value_wan: Annotated[float, Field(gt=0)] | None = None
+    insured_from: dt.date | None = None
+    insured_to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> CatalogueEntryRow:
+        if self.exited is not None and self.exited < self.entered:
+            raise ValueError("exited is before entered / 移出日期早于列入日期")
+        if self.exited is not None and not self.exit_reason:
+            raise ValueError("an exit needs exit_reason / 移出须注明原因")
+        if self.insured_from and self.insured_to and self.insured_to <= self.insured_from:
+            raise ValueError("insured_to must be after insured_from / 保险期间有误")
+        return self
+
+
 @with_config(ConfigDict(extra="allow", str_strip_whitespace=True, coerce_numbers_to_str=True))
 class RelationValues(TypedDict):
     """A relationship row. A typed dict, not a model: most rows of a large load are
@@ -190,6 +227,8 @@ ROW_MODELS: dict[str, type[BaseModel]] = {
     "projects": ProjectRow,
     "demands": DemandRow,
     "pitches": PitchRow,
+    "evaluations": EvaluationRow,
+    "catalogue": CatalogueEntryRow,
 }
 
 # kind → {column: label the referenced ids must have}
@@ -201,6 +240,10 @@ REFERENCES: dict[str, dict[str, str]] = {
     "projects": {"owner_id": "Organization"},
     "demands": {"project_id": "Project"},
     "pitches": {"org_id": "Organization"},
+    # issue 16; evaluations: one edge per column, in this order (ingest.build.row_edges)
+    "evaluations": {"equipment_id": "Equipment", "body_id": "Organization",
+                    "project_id": "Project"},
+    "catalogue": {"equipment_id": "Equipment"},
 }
 
 
