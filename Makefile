@@ -43,6 +43,7 @@ demo: install
 
 run: install
 	$(BIN)/firstset demo
+	$(BIN)/firstset train --from-graph
 	$(BIN)/firstset serve --host $(HOST) --port $(PORT)
 
 lint: install-test
