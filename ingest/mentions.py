@@ -206,7 +206,9 @@ def _against_known(
     for name in names:
         ids = {i for i in key_ids.get(name_key(name), ()) if compatible(i)}
         if len(ids) == 1:
-            return next(iter(ids)), "name", 100.0, []
+            (only,) = ids
+            how = "name" if name_key(by_id[only].name) == name_key(name) else "alias"
+            return only, how, 100.0, []
         if len(ids) > 1:
             return None, "同名的多个组织 / several organisations have this name", 0.0, _candidates(
                 ids, by_id, name_key(name)

@@ -1,0 +1,269 @@
+"""The lists people have: product lists, enterprise directories, patent exports (tests/data)."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from graph.errors import IngestError
+from graph.model import Label
+from graph.networkx_store import NetworkxStore
+from graph.taxonomy import match_field
+from ingest.lists import application_kind, list_date, split_ipc
+from ingest.load import load_paths
+from ingest.readers import ReadOptions
+
+LISTS = Path(__file__).resolve().parent.parent / "data" / "ingest" / "lists"
+ECOSYSTEM = LISTS / "ecosystem"
+PRODUCTS = ECOSYSTEM / "首台套产品名单2023第二批.xlsx"
+DIRECTORY = ECOSYSTEM / "企业名录.xlsx"
+PATENTS = ECOSYSTEM / "专利检索导出.csv"
+
+
+def _store(tmp_path: Path) -> NetworkxStore:
+    return NetworkxStore(tmp_path / "s.db")
+
+
+def _by_name(store: NetworkxStore, label: Label) -> dict[str, dict[str, object]]:
+    return {str(n.get("name") or n.get("title")): dict(n.props) for n in store.find(label)}
+
+
+def test_a_folder_of_lists_loads_and_shows_its_mapping(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    report = load_paths(store, [ECOSYSTEM], dry_run=True)
+    assert store.counts().get(Label.EQUIPMENT, 0) == 0  # a dry run writes nothing
+    kinds = {Path(t["file"].split("#")[0]).name: t["kind"] for t in report.tables}
+    assert kinds == {PRODUCTS.name: "product_list", DIRECTORY.name: "directory",
+                     PATENTS.name: "patent_export"}
+    product = next(t for t in report.tables if t["kind"] == "product_list")
+    assert product["header_line"] == 2 and "第二批" in product["title"]
+    became = {c["header"]: c["became"] for c in product["columns"]}
+    assert became["序号"] == "ignored" and became["企业名称"] == "maker"
+    assert became["所属领域"] == "field" and became["规格型号"] == "model"
+    assert product["catalogue"]["code"] == "chongqing-2023-2"
+    directory = next(t for t in report.tables if t["kind"] == "directory")
+    assert {c["header"]: c["became"] for c in directory["columns"]}["法定代表人"].startswith("kept")
+
+
+def test_product_list_rows_become_makers_and_catalogued_equipment(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    report = load_paths(store, [PRODUCTS])
+    equipment = _by_name(store, Label.EQUIPMENT)
+    assert len(equipment) == 8  # the notes row and the empty sheet are not rows
+    press = equipment["智能分拣压缩站"]  # its maker cell is merged with the row above
+    assert press["catalogue"] == "chongqing-2023-2" and press["status"] == "catalogued"
+    assert press["catalogue_year"] == 2023 and press["catalogue_batch"] == 2
+    assert press["field"] == "field:environment" and press["field_text"] == "环保装备"
+    assert equipment["高速干切滚齿机"]["field"] == "field:machine_tool"
+    makers = {e.source for e in store.edges() if e.type == "MAKES"}
+    names = {store.get(m).get("name") for m in makers}
+    assert "耐德新明和" in names and len(makers) == 7
+    # the one category nothing resolves is kept as text, with its row count
+    assert [(w["value"], w["rows"]) for w in report.field_warnings] == [("石墨烯新材料", 1)]
+    assert "field" not in equipment["石墨烯导热膜生产线"]
+    assert equipment["石墨烯导热膜生产线"]["field_text"] == "石墨烯新材料"
+
+
+def test_strict_fields_turns_the_warning_into_an_error_at_its_line(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    with pytest.raises(IngestError) as info:
+        load_paths(store, [PRODUCTS], strict_fields=True)
+    assert [(e.line, e.column, e.col) for e in info.value.errors] == [(10, "所属领域", 5)]
+    assert "石墨烯新材料" in info.value.errors[0].reason
+    assert store.counts().get(Label.EQUIPMENT, 0) == 0
+
+
+def test_short_name_finds_the_stored_organisation(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    orgs = tmp_path / "organizations.csv"
+    orgs.write_text("id,name,kinds\norg:nd,重庆耐德新明和工业有限公司,other\n", encoding="utf-8")
+    load_paths(store, [orgs])
+    full = store.get("org:nd")
+    report = load_paths(store, [PRODUCTS])
+    makers = {e.source for e in store.edges() if e.type == "MAKES"
+              and store.get(e.target).get("name") == "垃圾转运压缩设备"}
+    assert makers == {full.id}
+    assert "耐德新明和" in store.get(full.id).get("aliases")
+    assert "manufacturer" in store.get(full.id).get("kinds")
+    how = {r["name"]: r["how"] for r in report.resolved}
+    assert how["耐德新明和"] == "short_name"
+    assert not report.review
+    assert store.get(full.id).get("kinds") == ["manufacturer"]  # "other" gives way
+
+
+def test_directory_alias_and_credit_code_resolve(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    load_paths(store, [DIRECTORY])
+    report = load_paths(store, [PRODUCTS])
+    how = {r["name"]: r["how"] for r in report.resolved}
+    assert how["耐德新明和"] == "alias" and how["重庆华数机器人有限公司"] == "name"
+    assert report.organizations["known"] == 3
+
+
+def test_patent_export_applicants_resolve_like_makers(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    load_paths(store, [DIRECTORY])
+    load_paths(store, [PATENTS])
+    patents = {n.id: dict(n.props) for n in store.find(Label.PATENT)}
+    assert set(patents) == {"patent:CN202010123456", "patent:CN201821234567",
+                            "patent:CN202230123456"}
+    reducer = patents["patent:CN201821234567"]
+    assert reducer["patent_type"] == "utility_model" and reducer["filed"] == "2018-07-30"
+    assert reducer["granted"] == "2019-03-15" and reducer["ipc"] == ["B25J9/10", "F16H1/32"]
+    assert reducer["legal_status"] == "有权"
+    assert patents["patent:CN202230123456"]["patent_type"] == "design"
+    owners = {store.get(e.source).get("name") for e in store.edges()
+              if e.type == "OWNS" and e.target == "patent:CN201821234567"}
+    assert owners == {"重庆华数机器人有限公司", "华中科技大学"}
+    stored_robot = [n for n in store.find(Label.ORGANIZATION) if n.get("name") == "重庆华数机器人有限公司"]
+    assert len(stored_robot) == 1  # the applicant is the directory's organisation
+
+
+def test_an_uncertain_short_name_is_listed_for_review_not_merged(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with (folder / "organizations.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "name", "kinds"])
+        w.writerow(["org:a", "重庆长江电工工业集团有限公司", "manufacturer"])
+        w.writerow(["org:b", "重庆长江电工科技有限公司", "manufacturer"])
+    load_paths(_store(tmp_path), [folder])  # sanity: the two load
+    store = _store(tmp_path / "x")
+    load_paths(store, [folder])
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["企业名称", "产品名称", "所属领域"])
+    sheet.append(["长江电工", "智能配电柜", "输变电装备"])
+    book.save(tmp_path / "名单.xlsx")
+    report = load_paths(store, [tmp_path / "名单.xlsx"])
+    assert len(report.review) == 1
+    item = report.review[0]
+    assert item["name"] == "长江电工" and item["line"] == 2
+    assert {c["id"] for c in item["candidates"]} == {"org:a", "org:b"}
+    assert all(0 < c["score"] <= 100 for c in item["candidates"])
+    maker = next(e.source for e in store.edges() if e.type == "MAKES")
+    assert maker not in ("org:a", "org:b")  # not guessed
+
+
+@pytest.mark.parametrize("name", ["products_gbk.csv", "products_bom.csv"])
+def test_csv_variants_load_alike(tmp_path: Path, name: str) -> None:
+    store = _store(tmp_path)
+    shutil.copy(LISTS / name, tmp_path / name)
+    report = load_paths(store, [tmp_path / name])
+    names = set(_by_name(store, Label.EQUIPMENT))
+    assert len(names) == 8 and "高速干切滚齿机" in names
+    assert report.tables[0]["header_line"] == 2 and report.tables[0]["kind"] == "product_list"
+
+
+def test_gbk_patent_export(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    load_paths(store, [LISTS / "patents_gbk.csv"])
+    assert store.counts()[Label.PATENT] == 3
+
+
+def test_reloading_a_list_changes_nothing(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    load_paths(store, [ECOSYSTEM])
+    again = load_paths(store, [ECOSYSTEM])
+    assert again.written is not None
+    assert again.written.nodes_created == again.written.nodes_updated == 0
+    assert again.written.edges_created == 0 and again.written.unchanged > 0
+
+
+def test_bad_rows_fail_at_their_line_with_nothing_written(tmp_path: Path) -> None:
+    path = tmp_path / "专利.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["申请号", "发明名称", "申请人", "申请日"])
+        w.writerow(["CN202010000001.1", "一种阀门", "重庆某阀门有限公司", "2020-01-02"])
+        w.writerow(["CN202010000002.1", "一种泵", "重庆某泵业有限公司", "明年"])
+        w.writerow(["CN202010000003.1", "", "重庆某泵业有限公司", "2020-01-03"])
+    store = _store(tmp_path)
+    with pytest.raises(IngestError) as info:
+        load_paths(store, [path])
+    where = sorted((e.line, e.column, e.col) for e in info.value.errors)
+    assert where == [(3, "申请日", 4), (4, "发明名称", 2)]
+    assert not store.counts().get(Label.PATENT)
+
+
+def test_a_header_that_cannot_be_placed_names_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("企业名称,单位名称,产品名称\n甲,乙,丙\n", encoding="utf-8")
+    with pytest.raises(IngestError) as info:
+        load_paths(_store(tmp_path), [path])
+    assert info.value.errors[0].column == "单位名称" and info.value.errors[0].col == 2
+
+
+def test_map_overrides_name_the_columns(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("厂商,装置,门类\n重庆某重工有限公司,大型盾构机,隧道掘进装备\n", encoding="utf-8")
+    with pytest.raises(IngestError):
+        load_paths(_store(tmp_path), [path])
+    options = ReadOptions(overrides=(("厂商", "maker"), ("装置", "name"), ("门类", "field")),
+                          kind="product_list")
+    store = _store(tmp_path / "m")
+    report = load_paths(store, [path], options=options)
+    assert report.tables[0]["how"] == "--map"
+    (eq,) = store.find(Label.EQUIPMENT)
+    assert eq.get("field") == "field:construction.tunnel"
+
+
+def test_a_workbook_alone_in_a_folder_is_read(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(LISTS / "ecosystem_single.xlsx", folder / "ecosystem.xlsx")
+    report = load_paths(_store(tmp_path), [folder])
+    assert report.nodes > 0 and not report.errors
+
+
+def test_embedder_step_resolves_what_rules_cannot(tmp_path: Path) -> None:
+    """Plumbing only: a stand-in embedder that knows one answer."""
+    import numpy as np
+
+    from graph.taxonomy import _field_texts
+
+    texts, ids = _field_texts()
+
+    def embed(batch: list[str] | tuple[str, ...]) -> np.ndarray:
+        out = np.zeros((len(batch), len(texts) + 1), np.float32)
+        for i, t in enumerate(batch):
+            j = ids.index("field:aviation") if t == "飞行器整机" else (
+                texts.index(t) if t in texts else len(texts))
+            out[i, j] = 1.0
+        return out
+
+    assert match_field("飞行器整机") is None
+    found = match_field("飞行器整机", embed=embed)
+    assert found is not None and found.field == "field:aviation" and found.how == "embedding"
+    path = tmp_path / "l.csv"
+    path.write_text("企业名称,产品名称,所属领域\n重庆某航空有限公司,无人直升机,飞行器整机\n", "utf-8")
+    store = _store(tmp_path)
+    report = load_paths(store, [path], field_embed=embed)
+    (eq,) = store.find(Label.EQUIPMENT)
+    assert eq.get("field") == "field:aviation" and not report.field_warnings
+    assert report.field_matches[0]["how"] == "embedding"
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [("环保装备", "field:environment"), ("检测装备", "field:instrument"),
+     ("机械加工辅助装备", "field:machine_tool"), ("汽车零部件", "field:vehicle"),
+     ("智能制造装备", "field:intelligent"), ("高档数控机床", "field:machine_tool"),
+     ("数控机床", "field:machine_tool.cnc"), ("五轴数控机床", "field:machine_tool.cnc"),
+     ("Rail vehicles", "field:rail.vehicle"), ("节能环保装备类", "field:environment")],
+)
+def test_field_names_of_real_lists_resolve(text: str, field: str) -> None:
+    found = match_field(text)
+    assert found is not None and found.field == field
+
+
+def test_helpers() -> None:
+    assert application_kind("CN202010123456.7") == ("CN202010123456", "invention")
+    assert application_kind("2019 2 0123456.1")[1] == "utility_model"
+    assert list_date("2021/12/1") == "2021-12-01" and list_date("2021.13.01") is None
+    assert split_ipc("A61B 5/00 A61B5/01") == ["A61B5/00", "A61B5/01"]
