@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -229,7 +230,7 @@ def test_embedder_step_resolves_what_rules_cannot(tmp_path: Path) -> None:
 
     texts, ids = _field_texts()
 
-    def embed(batch: list[str] | tuple[str, ...]) -> np.ndarray:
+    def embed(batch: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(batch), len(texts) + 1), np.float32)
         for i, t in enumerate(batch):
             j = ids.index("field:aviation") if t == "飞行器整机" else (
