@@ -24,7 +24,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(eval_app, name="eval")
 
 # Modules under api/commands that each define ``register(app)``; they may add to the groups above.
-COMMAND_MODULES = ["core", "keys", "serve", "jobs", "migrate", "matching", "watch"]
+COMMAND_MODULES = ["core", "keys", "serve", "jobs", "migrate", "matching", "watch", "services_ip", "catalogue"]
 
 
 _built: list[bool] = []

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 from graph.errors import InvalidRequest
 
 if TYPE_CHECKING:
+    from graph.store import GraphStore
     from matching.engine import MatchingEngine
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "TenderReport",
     "baseline_findings",
     "catalogue_from_engine",
+    "catalogue_from_store",
     "check_tender",
     "evaluate_tender",
     "extract_params",
@@ -286,6 +288,16 @@ def catalogue_from_engine(engine: MatchingEngine, clearance: str = "public"
            if it.kind == "equipment"]
     _CATALOGUES[clearance] = (key, out)
     return out
+
+
+def catalogue_from_store(store: GraphStore, clearance: str = "public") -> list[CatalogProduct]:
+    """The equipment the caller may see, read from the store (no engine, no vectors)."""
+    from graph.clearance import check_clearance, is_visible
+    from graph.model import Label
+
+    level = check_clearance(clearance)
+    return [catalog_product(n.id, n.title, str(n.get("description") or ""))
+            for n in store.nodes(Label.EQUIPMENT) if is_visible(n, level)]
 
 
 _CATALOGUES: dict[str, tuple[tuple[int, int | None], list[CatalogProduct]]] = {}

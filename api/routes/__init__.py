@@ -10,6 +10,7 @@ from api.routes import (
     feedback,
     health,
     ingest,
+    ip_risk,
     me,
     nodes,
     overview,
@@ -18,6 +19,7 @@ from api.routes import (
     shortlists,
     suppliers,
     taxonomy,
+    tender,
     transfers,
     watches,
 )
@@ -41,5 +43,7 @@ for module in (
     taxonomy,
     watches,
     alerts,
+    ip_risk,
+    tender,
 ):
     api_router.include_router(module.router)
