@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -23,6 +24,7 @@ from api.cli_common import (
 from api.progress import stage_bars
 from graph.errors import NodeNotFound
 from graph.export import export_graphml, export_jsonl
+from graph.taxonomy import FieldEmbed
 from ingest.load import LoadReport, load_paths
 
 __all__ = ["DEMO_DIR", "register"]
@@ -56,6 +58,49 @@ def _print_load(report: LoadReport, *, as_json: bool) -> None:
         console.print(
             f"  [yellow]跳过 {report.rejected} 行无效数据 / skipped invalid rows → {report.rejects_file}[/]"
         )
+    _print_lists(report)
+
+
+def _print_lists(report: LoadReport) -> None:
+    """What a load says about the lists: how each table was read, organisations to review,
+    field texts resolved and kept as text."""
+    for t in report.tables:
+        if t.get("skipped"):
+            console.print(f"  [yellow]跳过 skipped[/] {escape(t['file'])}: {t['skipped']}")
+            continue
+        title = f" · {escape(t['title'])}" if t.get("title") else ""
+        console.print(
+            f"  [bold]{escape(t['file'])}[/] → {t['kind']} (表头第 {t['header_line']} 行 header "
+            f"line, {t['how']}){title}"
+        )
+        if t.get("catalogue"):
+            console.print(f"    目录 catalogue: {t['catalogue']['code']}")
+        for c in t["columns"]:
+            header = escape(c["header"] or "(空 empty)")
+            console.print(f"    {c['col']:>2}. {header} → {escape(c['became'])}")
+    if report.organizations:
+        o = report.organizations
+        console.print(
+            f"  列表中的组织 organisations named by lists: 已有 known {o['known']}, 新建 new "
+            f"{o['new']}, 待核对 review {o['review']}"
+        )
+    for item in report.review:
+        cands = "; ".join(f"{c['name']} ({c['id']}, {c['score']})" for c in item["candidates"])
+        console.print(
+            f"  [yellow]待核对 review[/] {escape(item['file'])}:{item['line']} "
+            f"{escape(item['name'])}: {escape(item['reason'])} → {escape(cands)}"
+        )
+    for m in report.field_matches:
+        console.print(
+            f"  领域 field {escape(m['value'])} → {m['field']} ({m['how']}, {m['confidence']}, "
+            f"{m['rows']} 行 rows)"
+        )
+    for w in report.field_warnings:
+        close = "、".join(s["name"] for s in w["suggestions"])
+        console.print(
+            f"  [yellow]领域未识别，按文本保留 / field kept as text[/]: {escape(w['value'])} "
+            f"({w['rows']} 行 rows; 相近 close: {escape(close)})"
+        )
 
 
 def ingest(
@@ -72,18 +117,63 @@ def ingest(
             help="Write valid rows; list rejects in a file beside the input. 跳过无效行",
         ),
     ] = False,
+    maps: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="Header map: FILE.toml, or 表头=列名 (repeat; 列名 - drops the column). 表头映射",
+        ),
+    ] = None,
+    strict_fields: Annotated[
+        bool,
+        typer.Option(
+            "--strict-fields",
+            help="Field text that does not resolve is an error, not a warning. 领域须可识别",
+        ),
+    ] = False,
+    field_embedder: Annotated[
+        str,
+        typer.Option(
+            "--field-embedder",
+            help="Embedder for field text no rule resolves (e5, hash, none). 领域语义匹配",
+        ),
+    ] = "e5",
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Load interchange-format files: all rows or none. 导入数据（全部成功或全部不写入）"""
+    """Load interchange files, product lists, directories, patent exports: all rows or none.
+    导入数据（全部成功或全部不写入）"""
+    from ingest.mapping import read_options
+
     with guarded(as_json), opened_store(store) as s, stage_bars(not as_json) as bars:
         report = load_paths(
-            s, [str(p) for p in paths], dry_run=dry_run, skip_invalid=skip_invalid, progress=bars
+            s,
+            [str(p) for p in paths],
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            progress=bars,
+            options=read_options(maps or []),
+            strict_fields=strict_fields,
+            field_embed=None if field_embedder == "none" else _lazy_embed(field_embedder),
         )
         from api.information import after_load  # watches (#16): percolate what it brought
 
         after_load(s, report)
     _print_load(report, as_json=as_json)
+
+
+def _lazy_embed(name: str) -> FieldEmbed:
+    """An embedding function that loads its model on first use (most loads never need it)."""
+    held: list[Any] = []
+
+    def embed(texts: Sequence[str]) -> Any:
+        if not held:
+            from matching.embedders import make_embedder
+
+            held.append(make_embedder(name))
+        return held[0].embed_queries(list(texts))
+
+    return embed
 
 
 def stats(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
