@@ -40,6 +40,8 @@ class Label(StrEnum):
     PITCH = "Pitch"
     FIELD = "Field"
     REGION = "Region"
+    EVALUATION = "Evaluation"  # 示范效果评价 (issue 16)
+    CATALOGUE_ENTRY = "CatalogueEntry"  # one listing of an equipment in a catalogue batch
 
 
 class Rel(StrEnum):
@@ -55,6 +57,10 @@ class Rel(StrEnum):
     IN_FIELD = "IN_FIELD"
     LOCATED_IN = "LOCATED_IN"
     COLLABORATED_WITH = "COLLABORATED_WITH"
+    EVALUATES = "EVALUATES"  # Evaluation → Equipment
+    EVALUATED_BY = "EVALUATED_BY"  # Evaluation → Organization (the testing body)
+    EVALUATED_IN = "EVALUATED_IN"  # Evaluation → Project
+    LISTS = "LISTS"  # CatalogueEntry → Equipment
 
 
 class OrgKind(StrEnum):
@@ -106,6 +112,10 @@ EDGE_ENDPOINTS: dict[Rel, tuple[frozenset[Label], frozenset[Label]]] = {
         frozenset({Label.REGION}),
     ),
     Rel.COLLABORATED_WITH: (frozenset({Label.ORGANIZATION}), frozenset({Label.ORGANIZATION})),
+    Rel.EVALUATES: (frozenset({Label.EVALUATION}), frozenset({Label.EQUIPMENT})),
+    Rel.EVALUATED_BY: (frozenset({Label.EVALUATION}), frozenset({Label.ORGANIZATION})),
+    Rel.EVALUATED_IN: (frozenset({Label.EVALUATION}), frozenset({Label.PROJECT})),
+    Rel.LISTS: (frozenset({Label.CATALOGUE_ENTRY}), frozenset({Label.EQUIPMENT})),
 }
 
 

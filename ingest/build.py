@@ -21,6 +21,8 @@ LABEL_OF_KIND: dict[str, Label] = {
     "projects": Label.PROJECT,
     "demands": Label.DEMAND,
     "pitches": Label.PITCH,
+    "evaluations": Label.EVALUATION,
+    "catalogue": Label.CATALOGUE_ENTRY,
 }
 # kind → (reference column, relationship, True when the edge points from the referenced node)
 _EDGE_OF_REFERENCE: dict[str, tuple[str, str, bool]] = {
@@ -31,6 +33,12 @@ _EDGE_OF_REFERENCE: dict[str, tuple[str, str, bool]] = {
     "projects": ("owner_id", Rel.OWNED_BY.value, False),
     "demands": ("project_id", Rel.NEEDS.value, True),
     "pitches": ("org_id", Rel.PRESENTS.value, True),
+    "catalogue": ("equipment_id", Rel.LISTS.value, False),
+}
+# kinds with several single-id reference columns, all required: one relationship per column, in
+# the order of ``REFERENCES[kind]`` (the order the parser gives the references in)
+_EDGES_BY_POSITION: dict[str, tuple[str, ...]] = {
+    "evaluations": (Rel.EVALUATES.value, Rel.EVALUATED_BY.value, Rel.EVALUATED_IN.value),
 }
 _IN_FIELD, _LOCATED_IN = Rel.IN_FIELD.value, Rel.LOCATED_IN.value
 
@@ -59,6 +67,9 @@ def row_edges(
     if kind in _EDGE_OF_REFERENCE:
         _, rel, inbound = _EDGE_OF_REFERENCE[kind]
         out += [(other, rel, me, "{}") if inbound else (me, rel, other, "{}") for other in refs]
+    elif kind in _EDGES_BY_POSITION:
+        out += [(me, rel, other, "{}")
+                for rel, other in zip(_EDGES_BY_POSITION[kind], refs, strict=False)]
     if field:
         out.append((me, _IN_FIELD, field, "{}"))
     if region and kind in ("organizations", "projects"):

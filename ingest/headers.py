@@ -49,6 +49,12 @@ _INTERCHANGE_COLUMNS: dict[str, tuple[str, ...]] = {
                  "clearance"),
     "demands": ("id", "project_id", "text", "field", "quantity", "budget_wan", "needed_by"),
     "pitches": ("id", "title", "summary", "org_id", "field", "stage", "trl"),
+    # issue 16 (ingest.rows.EvaluationRow / CatalogueEntryRow)
+    "evaluations": ("id", "equipment_id", "body_id", "project_id", "date", "verdict",
+                    "report_ref", "demand_id", "performance", "mtbf_h", "spec_mtbf_h", "safety",
+                    "energy", "localisation_rate", "spec_localisation_rate"),
+    "catalogue": ("id", "equipment_id", "list", "batch", "entered", "exited", "exit_reason",
+                  "premium_wan", "insured_value_wan", "insured_from", "insured_to"),
     "relations": ("source", "type", "target", "role", "weight"),
 }
 _INTERCHANGE_REQUIRED: dict[str, tuple[str, ...]] = {
@@ -60,6 +66,9 @@ _INTERCHANGE_REQUIRED: dict[str, tuple[str, ...]] = {
     "projects": ("id", "name", "owner_id"),
     "demands": ("id", "project_id", "text"),
     "pitches": ("id", "title", "org_id"),
+    "evaluations": ("id", "equipment_id", "body_id", "project_id", "date", "verdict",
+                    "report_ref"),
+    "catalogue": ("id", "equipment_id", "list", "batch", "entered"),
     "relations": ("source", "type", "target"),
 }
 
