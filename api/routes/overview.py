@@ -441,5 +441,15 @@ def overview_list(
 ) -> dict[str, Any] | Response:
     items = [i.to_json() for i in cached_overview(state, who.clearance).items(chart, key)]
     if format:
-        return export_response(items, format, f"overview-{chart}")
+        rows = [
+            {
+                "序号 rank": n,
+                "编号 id": i["id"],
+                "名称 name": i["name"],
+                "类别 label": LABEL_NAMES.get(i["label"], (i["label"],))[0],
+                "说明 detail": i["detail"],
+            }
+            for n, i in enumerate(items, 1)
+        ]
+        return export_response(rows, format, f"overview-{chart}")
     return {"chart": chart, "key": key, "items": items}

@@ -1,90 +1,180 @@
-// firstset web page: four jobs for people who do not write code. Chinese first, English switch.
+// firstset web page: an overview of the ecosystem and the jobs, for people who do not write code.
+// Chinese first, English switch. Every result shows a match level and a 0–100 score (readable()),
+// its score parts with names and meanings (PARTS), and evidence as sentences with names.
 "use strict";
+
+// ---- words ----------------------------------------------------------------------------------
+
+// Score parts: [Chinese name, meaning], [English name, meaning]. One table for cards and help.
+const PARTS = {
+  dense_org: [["整体语义相似", "单位整体资料与需求描述在语义上的接近程度"], ["profile similarity", "how close the organisation's profile is to the demand, in meaning"]],
+  dense_item: [["最佳产品/专利相似", "最接近需求的一项产品或专利的语义相似度"], ["best product/patent", "similarity of its single closest product or patent"]],
+  lexical: [["关键词匹配", "需求中的关键词在单位资料中出现的程度"], ["keyword match", "how many of the demand's words appear in its records"]],
+  ipc: [["IPC 分类相符", "专利的 IPC 分类与需求的技术领域相符"], ["IPC match", "its patents' IPC classes fit the demand's field"]],
+  field: [["领域相符", "产品所属领域与需求领域一致"], ["field match", "its products are in the demand's field"]],
+  proximity: [["与业主的关系", "知识图谱中与项目业主的距离（合作、共同参与）"], ["tie to the owner", "closeness to the project owner in the graph (shared projects, alliances)"]],
+  catalogue: [["目录内", "有产品列入首台（套）推广应用目录"], ["catalogued", "has products in a first-set catalogue"]],
+  insured: [["首台套保险", "有产品投保首台（套）综合保险"], ["insured", "has products under first-set insurance"]],
+  local: [["本地企业（显式加分）", "仅在勾选“优先本地”时计入"], ["local firm (explicit)", "counted only when 'prefer local' is ticked"]],
+  fit: [["需求契合", "成员与项目需求的契合程度"], ["fit", "how well the members fit the project's demands"]],
+  cohesion: [["协作紧密", "成员之间以往共同参与项目、同属联盟的紧密程度"], ["cohesion", "how closely the members have worked together before"]],
+  text: [["文本相似", "文字描述的相似程度"], ["text similarity", "similarity of the descriptions"]],
+  maturity: [["成熟度", "技术成熟度（TRL）或所处阶段"], ["maturity", "technology readiness (TRL) or stage"]],
+  patents: [["专利", "相关专利的支撑"], ["patents", "support from relevant patents"]],
+  products: [["产品", "相关产品的支撑"], ["products", "support from relevant products"]],
+  technical_level: [["技术水平", "技术指标的先进程度"], ["technical level", "how advanced the technical figures are"]],
+  advancement: [["先进性", "与现有方案相比的先进性"], ["advancement", "advance over existing solutions"]],
+  market_demand: [["市场需求", "回应开放需求的程度"], ["market demand", "how much open demand it answers"]],
+  conversion_benefit: [["转化效益", "成果转化的预期效益"], ["conversion benefit", "expected benefit of bringing it to market"]],
+  coparticipation: [["共同参与", "与已有成员共同参与过的项目"], ["co-participation", "projects shared with the members already in"]],
+  similar_projects: [["相似项目", "参与过相似项目"], ["similar projects", "took part in similar projects"]],
+  name_text: [["名称相关", "名称与项目的相关程度"], ["name relevance", "how its name relates to the project"]],
+  country: [["地区", "所在地区相符"], ["region", "located in the right region"]],
+  kind: [["类型", "单位类型符合席位"], ["kind", "its kind fits the seat"]],
+  newcomer: [["新单位", "给新单位的机会（不奖励历史业绩）"], ["newcomer", "a chance for newcomers (no reward for track record)"]],
+};
+
+const REL_ZH = { MAKES: "生产", OWNS: "拥有", MEMBER_OF: "是成员", PARTICIPATES_IN: "参与", OWNED_BY: "业主为", NEEDS: "需要",
+  PRESENTS: "路演", DEMONSTRATED_IN: "示范应用于", CITES: "引用", IN_FIELD: "属于领域", LOCATED_IN: "位于", COLLABORATED_WITH: "合作" };
+const REL_EN = { MAKES: "makes", OWNS: "owns", MEMBER_OF: "is a member of", PARTICIPATES_IN: "took part in", OWNED_BY: "is owned by",
+  NEEDS: "needs", PRESENTS: "presents", DEMONSTRATED_IN: "was demonstrated in", CITES: "cites", IN_FIELD: "is in field",
+  LOCATED_IN: "is located in", COLLABORATED_WITH: "worked with" };
 
 const I18N = {
   zh: {
-    title: "首台（套）重大技术装备 供需匹配",
+    skip: "跳到正文", title: "首台（套）重大技术装备 供需匹配",
     subtitle: "为项目业主、联盟和路演组织者找到合适的伙伴，并给出依据。",
     apiKey: "API 密钥", useKey: "使用", anonymous: "未登录（公开只读）",
-    tabSuppliers: "找供应商", tabConsortium: "组建联合体", tabShortlist: "路演遴选", tabTransfers: "军民技术匹配",
+    tabOverview: "概览", tabSuppliers: "找供应商", tabConsortium: "组建联合体", tabPartners: "补全伙伴", tabShortlist: "路演遴选",
+    tabTransfers: "军民技术匹配", tabUpload: "导入数据",
+    ovTitle: "生态概览", ovIntro: "按您的密级可见的单位、产品、需求、联盟与路演项目。点击图表中的柱形查看背后的清单。",
+    chOrgKind: "单位类型", chOrgDistrict: "单位所在区县", chEquipmentField: "产品领域（已列目录 / 已投保）", chEquipmentBatch: "目录批次",
+    chDemandField: "开放需求（有 ≥3 家良好供应商 / 供给缺口）", chAlliance: "联盟及成员数", chPitchStage: "路演项目阶段",
+    gapsTitle: "供给缺口（补短板）", gapsIntro: "没有一家“高”或“中”匹配供应商的开放需求。", noGaps: "目前没有供给缺口。",
+    ovFigures: "图表数据（表格）", count: "数量", catalogued_n: "已列目录", insured_n: "已投保", open_n: "开放需求",
+    well_n: "≥3 家良好供应商", gap_n: "供给缺口", members_n: "成员数", listOf: "清单：", project: "项目", demand: "需求",
+    findFor: "找供应商", notJudged: "（未评估）",
     demandLabel: "描述您需要的装备（中文或英文）",
     demandPlaceholder: "例如：直径 8 米以上的土压平衡盾构机，用于轨道交通隧道施工",
-    fieldOpt: "领域", regionOpt: "地区", optional: "可选", local: "优先本地（重庆）企业",
+    fieldOpt: "领域", regionOpt: "地区", optional: "可选", pickOrType: "输入以查找，可选", local: "优先本地（重庆）企业",
     catalogued: "仅目录内", insured: "仅已投保", top: "数量", findSuppliers: "查找供应商",
-    projectLabel: "项目（输入名称查找）", projectPlaceholder: "例如：轨道交通 或 项目编号",
+    pickFromList: "请从列表中选择", projectLabel: "项目（输入名称查找）", projectPlaceholder: "例如：轨道交通",
+    pinnedLabel: "已确定的成员（可选，输入单位名称添加）", orgPlaceholder: "例如：重庆大学", remove: "移除",
+    membersLabel: "已有成员（输入单位名称添加）", kindLabel: "单位类型", anyKind: "不限", findPartners: "推荐伙伴",
+    partnersIntro: "联合体已有部分成员时，为下一个席位推荐单位。",
+    kind_manufacturer: "制造商", kind_design_institute: "设计院", kind_integrator: "集成商", kind_research_institute: "科研院所",
+    kind_university: "高校", kind_testing_body: "检测机构", kind_user: "用户（业主）", kind_military_unit: "军工单位", kind_other: "其他",
     roles: "角色：", role_user: "用户（牵头）", role_design_institute: "设计院", role_integrator: "集成商",
     role_research: "科研院所/高校", role_manufacturer: "制造商", role_testing_body: "检测机构",
     alternatives: "备选方案数", localOnly: "仅本地（重庆）", buildConsortium: "组建联合体",
     size: "入围数量", quotas: "领域配额（每行 领域=数量）", makeShortlist: "生成入围名单",
     transferLabel: "技术、需求或单位（输入名称查找）", matchTech: "匹配",
-    close: "关闭", footer: "依据渝府办发〔2018〕170号；评分不奖励历史业绩，仅作展示。",
-    score: "得分", parts: "得分构成", evidence: "依据", showGraph: "关系图", accept: "采纳", reject: "否决",
+    uploadIntro: "上传 CSV、JSONL、XLSX 文件或数据文件夹的 zip。先校验：列的对应关系和每一条错误行都会列出，校验通过前不会写入任何数据。",
+    uploadFile: "数据文件", uploadCheck: "校验（不写入）", uploadLoad: "导入", uploadProgress: "进度",
+    needFile: "请先选择文件。", checking: "正在校验…", uploading: "正在上传…", loadingData: "正在写入…",
+    checkOk: "校验通过，尚未写入。可以导入。", checkBad: "校验未通过：以下各行有误，未写入任何数据。", loaded: "导入完成。",
+    badRows: "错误行", file: "文件", line: "行", column: "列", reason: "原因", mapping: "列的对应关系",
+    files: "文件", rows: "行数", nodes: "节点", edges: "关系", created: "新增", updated: "更新", unchanged: "未变",
+    merged: "合并的单位", duplicates: "疑似重复",
+    close: "关闭", print: "打印", back: "返回", footer: "依据渝府办发〔2018〕170号；评分不奖励历史业绩，仅作展示。",
+    score: "评分", rawScore: "原始得分", level: "匹配度", level_high: "高", level_medium: "中", level_low: "低",
+    parts: "得分构成", part: "项目", meaning: "含义", evidence: "依据", showGraph: "关系图", accept: "采纳", reject: "否决",
     thanks: "已记录反馈，谢谢。", noResults: "没有找到结果。请换一种说法，或放宽筛选条件。",
     working: "正在计算…", needText: "请先描述需要的装备。", needProject: "请先从列表中选择一个项目。",
-    needPick: "请先从列表中选择一项。", option: "方案", members: "成员",
+    needPick: "请先从列表中选择一项。", option: "方案", members: "成员", role: "角色", reasons: "理由",
     answers: "回应的需求", noEvidence: "（无具体依据）", graphOf: "关系图：",
+    exportXlsx: "导出 Excel", exportCsv: "导出 CSV", proposal: "打印建议书",
+    proposalTitle: "示范应用联合体组建建议", proposalLead: "牵头单位：项目业主（用户）。检测机构独立于制造商。",
+    proposalPolicy: "依据《重庆市人民政府办公厅关于推进首台（套）重大技术装备示范应用的实施意见》（渝府办发〔2018〕170号）。",
+    proposalDate: "生成日期", optionScore: "方案评分",
+    scoreHelp: "评分怎么看？",
+    scoreHelpText: "每条结果给出匹配度（高/中/低）和 0–100 的评分：评分是匹配成功的估计概率（×100）。70 分以上为“高”，40–69 为“中”，40 分以下为“低”。下表是构成评分的各项及其含义；政策规定不奖励历史业绩。",
     err401: "需要有效的 API 密钥。请在右上角输入密钥。", err403: "您的密钥权限不足，无法执行此操作。",
     err404: "没有找到该对象（或您的密级不允许查看）。", err413: "提交的内容过大。",
     err422: "输入有误", errNet: "无法连接服务，请稍后重试。", err500: "服务出错，请稍后重试。",
-    keyBad: "密钥无效。请检查后重新输入；清空密钥并点“使用”可按公开只读方式继续。", role: "角色", clearance: "密级",
-    partNames: { dense_org: "整体语义相似", dense_item: "最佳产品/专利相似", lexical: "关键词匹配", ipc: "IPC 分类相符",
-      field: "领域相符", proximity: "与业主的关系", catalogue: "目录内", insured: "首台套保险", local: "本地企业（显式加分）",
-      fit: "需求契合", cohesion: "协作紧密", text: "文本相似", maturity: "成熟度", patents: "专利", products: "产品",
-      technical_level: "技术水平", advancement: "先进性", market_demand: "市场需求", conversion_benefit: "转化效益",
-      coparticipation: "共同参与", similar_projects: "相似项目", name_text: "名称相关", country: "地区", kind: "类型", newcomer: "新单位" },
+    keyBad: "密钥无效。请检查后重新输入；清空密钥并点“使用”可按公开只读方式继续。", roleLabel: "角色", clearance: "密级",
     gDemands: "可对接的需求", gOrganizations: "可承接的单位", gTechnologies: "可用的技术",
-    kinds: { product: "产品", equipment: "产品", description: "简介", patent: "专利", technology: "技术", path: "关系路径", alliance: "联盟", project: "项目", catalogue: "目录", insured: "保险", track_record: "示范业绩", demand: "需求", newcomer: "新单位", shared_project: "共同项目", cohesion: "协作" },
+    kinds: { product: "产品", equipment: "产品", description: "简介", patent: "专利", technology: "技术", path: "关系路径", alliance: "联盟", project: "项目", catalogue: "目录", insured: "保险", track_record: "示范业绩", demand: "需求", newcomer: "新单位", shared_project: "共同项目", cohesion: "协作", field: "领域", ipc: "IPC" },
+    labels: { Organization: "单位", Equipment: "产品", Patent: "专利", Technology: "技术", Alliance: "联盟", Project: "项目", Demand: "需求", Pitch: "路演项目", Field: "领域", Region: "地区" },
   },
   en: {
-    title: "First-set equipment matching",
+    skip: "Skip to content", title: "First-set equipment matching",
     subtitle: "Find the right partners for project owners, alliances and roadshows — with the reasons.",
     apiKey: "API key", useKey: "Use", anonymous: "not signed in (public, read-only)",
-    tabSuppliers: "Find suppliers", tabConsortium: "Build a consortium", tabShortlist: "Roadshow shortlist", tabTransfers: "Military–civil match",
+    tabOverview: "Overview", tabSuppliers: "Find suppliers", tabConsortium: "Build a consortium", tabPartners: "Complete a team",
+    tabShortlist: "Roadshow shortlist", tabTransfers: "Military–civil match", tabUpload: "Load data",
+    ovTitle: "The ecosystem", ovIntro: "Organisations, products, demands, alliances and pitches your clearance lets you see. Click a bar for the list behind it.",
+    chOrgKind: "Organisations by kind", chOrgDistrict: "Organisations by district", chEquipmentField: "Products by field (catalogued / insured)",
+    chEquipmentBatch: "Catalogue batches", chDemandField: "Open demands (≥3 good suppliers / supply gaps)", chAlliance: "Alliances and members",
+    chPitchStage: "Pitches by stage",
+    gapsTitle: "Supply gaps", gapsIntro: "Open demands without a single high or medium match.", noGaps: "No supply gaps right now.",
+    ovFigures: "Chart figures (tables)", count: "count", catalogued_n: "catalogued", insured_n: "insured", open_n: "open demands",
+    well_n: "≥3 good suppliers", gap_n: "supply gaps", members_n: "members", listOf: "List: ", project: "Project", demand: "Demand",
+    findFor: "Find suppliers", notJudged: "(not judged)",
     demandLabel: "Describe the equipment you need (Chinese or English)",
     demandPlaceholder: "e.g. earth-pressure-balance shield tunnelling machine, over 8 m diameter, for a metro tunnel",
-    fieldOpt: "Field", regionOpt: "Region", optional: "optional", local: "Prefer local (Chongqing) firms",
+    fieldOpt: "Field", regionOpt: "Region", optional: "optional", pickOrType: "type to search, optional", local: "Prefer local (Chongqing) firms",
     catalogued: "Catalogued only", insured: "Insured only", top: "How many", findSuppliers: "Find suppliers",
-    projectLabel: "Project (type to search)", projectPlaceholder: "e.g. metro, or a project id",
+    pickFromList: "please choose from the list", projectLabel: "Project (type to search)", projectPlaceholder: "e.g. metro",
+    pinnedLabel: "Members already agreed (optional: type a name to add)", orgPlaceholder: "e.g. Chongqing University", remove: "remove",
+    membersLabel: "Members already in (type a name to add)", kindLabel: "Kind", anyKind: "any", findPartners: "Recommend partners",
+    partnersIntro: "When part of a consortium is agreed, recommend organisations for the next seat.",
+    kind_manufacturer: "Manufacturer", kind_design_institute: "Design institute", kind_integrator: "Integrator", kind_research_institute: "Research institute",
+    kind_university: "University", kind_testing_body: "Testing body", kind_user: "User (owner)", kind_military_unit: "Military unit", kind_other: "Other",
     roles: "Roles:", role_user: "User (lead)", role_design_institute: "Design institute", role_integrator: "Integrator",
     role_research: "Research / university", role_manufacturer: "Manufacturer", role_testing_body: "Testing body",
     alternatives: "Alternatives", localOnly: "Local (Chongqing) only", buildConsortium: "Build consortium",
     size: "Shortlist size", quotas: "Field quotas (one field=N per line)", makeShortlist: "Make shortlist",
     transferLabel: "Technology, demand or organisation (type to search)", matchTech: "Match",
-    close: "Close", footer: "Per Chongqing 渝府办发〔2018〕170号: scores never reward past sales; track record is shown only.",
-    score: "Score", parts: "Score parts", evidence: "Evidence", showGraph: "Graph", accept: "Accept", reject: "Reject",
+    uploadIntro: "Upload a CSV, JSONL or XLSX file, or a zip of a data folder. Check first: the column mapping and every bad row are listed, and nothing is written until the check passes.",
+    uploadFile: "Data file", uploadCheck: "Check (writes nothing)", uploadLoad: "Load", uploadProgress: "Progress",
+    needFile: "Please choose a file first.", checking: "Checking…", uploading: "Uploading…", loadingData: "Writing…",
+    checkOk: "The check passed; nothing written yet. You can load it.", checkBad: "The check failed: these rows are wrong. Nothing was written.", loaded: "Loaded.",
+    badRows: "Bad rows", file: "file", line: "line", column: "column", reason: "reason", mapping: "Column mapping",
+    files: "files", rows: "rows", nodes: "nodes", edges: "relationships", created: "created", updated: "updated", unchanged: "unchanged",
+    merged: "merged organisations", duplicates: "likely duplicates",
+    close: "Close", print: "Print", back: "Back", footer: "Per Chongqing 渝府办发〔2018〕170号: scores never reward past sales; track record is shown only.",
+    score: "Score", rawScore: "raw score", level: "Match", level_high: "high", level_medium: "medium", level_low: "low",
+    parts: "Score parts", part: "part", meaning: "meaning", evidence: "Evidence", showGraph: "Graph", accept: "Accept", reject: "Reject",
     thanks: "Feedback recorded, thank you.", noResults: "No results. Try other words or fewer filters.",
     working: "Working…", needText: "Please describe the equipment first.", needProject: "Please pick a project from the list first.",
-    needPick: "Please pick an item from the list first.", option: "Option", members: "Members",
+    needPick: "Please pick an item from the list first.", option: "Option", members: "Members", role: "Role", reasons: "Reasons",
     answers: "Demands answered", noEvidence: "(no specific evidence)", graphOf: "Graph: ",
+    exportXlsx: "Export Excel", exportCsv: "Export CSV", proposal: "Printable proposal",
+    proposalTitle: "Proposed demonstration consortium", proposalLead: "Led by the project owner (user). The testing body is independent of the manufacturer.",
+    proposalPolicy: "Per Chongqing's implementation opinions on first-set equipment demonstration (渝府办发〔2018〕170号).",
+    proposalDate: "Date", optionScore: "option score",
+    scoreHelp: "How to read the score",
+    scoreHelpText: "Each result has a match level (high / medium / low) and a score from 0 to 100: the estimated probability of a good match, ×100. 70 and above is high, 40–69 medium, below 40 low. The table lists the parts of the score and what they mean; by policy, past sales earn nothing.",
     err401: "A valid API key is needed. Enter it at the top right.", err403: "Your key's role does not allow this.",
     err404: "Not found (or above your clearance).", err413: "What you sent is too large.",
     err422: "Please check your input", errNet: "Cannot reach the service; please try again.", err500: "The service failed; please try again.",
-    keyBad: "That key is not valid. Check it and try again, or clear it and press Use to continue read-only.", role: "role", clearance: "clearance",
-    partNames: { dense_org: "profile similarity", dense_item: "best product/patent", lexical: "keyword match", ipc: "IPC match",
-      field: "field match", proximity: "tie to the owner", catalogue: "catalogued", insured: "insured", local: "local firm (explicit)",
-      fit: "fit", cohesion: "cohesion", text: "text similarity", maturity: "maturity", patents: "patents", products: "products",
-      technical_level: "technical level", advancement: "advancement", market_demand: "market demand", conversion_benefit: "conversion benefit",
-      coparticipation: "co-participation", similar_projects: "similar projects", name_text: "name relevance", country: "region", kind: "kind", newcomer: "newcomer" },
+    keyBad: "That key is not valid. Check it and try again, or clear it and press Use to continue read-only.", roleLabel: "role", clearance: "clearance",
     gDemands: "Demands it answers", gOrganizations: "Organisations able to take it on", gTechnologies: "Technologies that fit",
-    kinds: { product: "product", equipment: "product", description: "profile", patent: "patent", technology: "technology", path: "path", alliance: "alliance", project: "project", catalogue: "catalogue", insured: "insured", track_record: "track record", demand: "demand", newcomer: "newcomer", shared_project: "shared project", cohesion: "cohesion" },
+    kinds: { product: "product", equipment: "product", description: "profile", patent: "patent", technology: "technology", path: "path", alliance: "alliance", project: "project", catalogue: "catalogue", insured: "insured", track_record: "track record", demand: "demand", newcomer: "newcomer", shared_project: "shared project", cohesion: "cohesion", field: "field", ipc: "IPC" },
+    labels: { Organization: "organisation", Equipment: "product", Patent: "patent", Technology: "technology", Alliance: "alliance", Project: "project", Demand: "demand", Pitch: "pitch", Field: "field", Region: "region" },
   },
 };
 
 let lang = localStorage.getItem("firstset.lang") || "zh";
 let me = null;
 let cy = null;
+const charts = {};
+let overviewData = null;
+const names = new Map(); // id → name of every node the page has seen (evidence is written with names)
 const t = (k) => (I18N[lang][k] ?? I18N.zh[k] ?? k);
 const $ = (sel) => document.querySelector(sel);
+const labelName = (label) => (I18N[lang].labels || {})[label] || label;
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === "class") node.className = v;
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else if (v !== undefined && v !== null) node.setAttribute(k, v);
+    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : v);
   }
   for (const c of children.flat()) {
-    if (c === null || c === undefined) continue;
+    if (c === null || c === undefined || c === false) continue;
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
   return node;
@@ -94,8 +184,11 @@ function applyLang() {
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
   document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t(n.dataset.i18n); });
   document.querySelectorAll("[data-i18n-placeholder]").forEach((n) => { n.placeholder = t(n.dataset.i18nPlaceholder); });
+  document.querySelectorAll("[data-i18n-aria]").forEach((n) => { n.setAttribute("aria-label", t(n.dataset.i18nAria)); });
   $("#lang").textContent = lang === "zh" ? "English" : "中文";
   showWho();
+  renderPartsHelp();
+  if (overviewData) renderOverview(overviewData);
 }
 
 // ---- API ------------------------------------------------------------------------------------
@@ -108,10 +201,15 @@ class ApiError extends Error {
   }
 }
 
-async function api(path, { method = "GET", body } = {}) {
-  const headers = { Accept: "application/json" };
+function authHeaders() {
+  const headers = {};
   const key = localStorage.getItem("firstset.key");
   if (key) headers["X-API-Key"] = key;
+  return headers;
+}
+
+async function api(path, { method = "GET", body } = {}) {
+  const headers = { Accept: "application/json", ...authHeaders() };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let res;
   try {
@@ -145,6 +243,33 @@ function showError(err) {
 function clearError() { $("#error").hidden = true; $("#error").textContent = ""; }
 function working(target) { target.replaceChildren(el("p", { class: "working" }, t("working"))); }
 
+// ---- exports: the same request again with ?format=, saved as a file ---------------------------
+
+async function download(path, { method = "GET", body } = {}, filename) {
+  const headers = authHeaders();
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!res.ok) { let data = null; try { data = await res.json(); } catch (e) { /* not JSON */ } throw new ApiError(res.status, data); }
+  const blob = await res.blob();
+  const url = URL.createObjectURL(blob);
+  const a = el("a", { href: url, download: filename });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+function exportButtons(target, path, request, name) {
+  const box = typeof target === "string" ? $(target) : target;
+  const sep = path.includes("?") ? "&" : "?";
+  const go = (fmt) => async () => {
+    try { await download(`${path}${sep}format=${fmt}`, request, `${name}.${fmt}`); } catch (e) { showError(e); }
+  };
+  box.replaceChildren(
+    el("button", { type: "button", class: "export-xlsx", onclick: go("xlsx") }, t("exportXlsx")),
+    el("button", { type: "button", class: "export-csv", onclick: go("csv") }, t("exportCsv")));
+}
+
 // ---- who am I -------------------------------------------------------------------------------
 
 async function loadMe() {
@@ -156,21 +281,50 @@ async function loadMe() {
     else if (e.status !== 401) showError(e);
   }
   showWho();
-  const allowed = me && me.clearance && me.clearance !== "public";
-  $("#tab-transfers").hidden = !allowed;
-  if (!allowed && !$("#panel-transfers").hidden) selectTab("suppliers");
+  const cleared = me && me.clearance && me.clearance !== "public";
+  const editor = me && me.authenticated && (me.role === "editor" || me.role === "admin");
+  $("#tab-transfers").hidden = !cleared;
+  $("#tab-upload").hidden = !editor;
+  const active = document.querySelector(".tab.active");
+  if (active && active.hidden) selectTab("overview");
+  loadOverview();
 }
 
 function showWho() {
   const who = $("#who");
   if (!who) return;
   if (!me) { who.textContent = ""; return; }
-  who.textContent = me.authenticated ? `${t("role")}: ${me.role} · ${t("clearance")}: ${me.clearance}` : t("anonymous");
+  who.textContent = me.authenticated ? `${t("roleLabel")}: ${me.role} · ${t("clearance")}: ${me.clearance}` : t("anonymous");
 }
 
-// ---- rendering ------------------------------------------------------------------------------
+// ---- readable results -----------------------------------------------------------------------
 
-const fmt = (x) => (typeof x === "number" ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(3)) : String(x));
+// The one place that turns a result into what people read: a 0–100 score and a level.
+// Uses the service's score_100 / level (from a calibrated probability) when present; until
+// then, the probability, a member's fit in [0, 1], or a logistic of the raw score.
+function readable(hit) {
+  if (Number.isFinite(hit.score_100) && ["high", "medium", "low"].includes(hit.level)) {
+    return { score: Math.round(hit.score_100), level: hit.level };
+  }
+  let p;
+  if (Number.isFinite(hit.probability)) p = hit.probability;
+  else if (Number.isFinite(hit.fit) && hit.fit >= 0 && hit.fit <= 1) p = hit.fit;
+  else p = 1 / (1 + Math.exp(-(Number(hit.score) || 0)));
+  const score = Math.max(0, Math.min(100, Math.round(100 * p)));
+  return { score, level: score >= 70 ? "high" : score >= 40 ? "medium" : "low" };
+}
+
+function scoreBadge(hit) {
+  const r = readable(hit);
+  return el("span", { class: `score level-${r.level}`, "data-score": r.score, "data-level": r.level },
+    el("span", { class: "level" }, `${t("level")} ${t(`level_${r.level}`)}`),
+    el("span", { class: "score100" }, `${t("score")} ${r.score}`, el("small", {}, "/100")),
+    el("meter", { min: 0, max: 100, low: 40, high: 70, optimum: 100, value: r.score, "aria-label": `${t("score")} ${r.score}/100` }));
+}
+
+const partName = (key) => (PARTS[key] ? PARTS[key][lang === "zh" ? 0 : 1][0] : key);
+const partMeaning = (key) => (PARTS[key] ? PARTS[key][lang === "zh" ? 0 : 1][1] : "");
+const fmt = (x) => (typeof x === "number" ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2)) : String(x));
 
 function partsTable(parts) {
   const entries = Object.entries(parts || {}).filter(([, v]) => typeof v === "number");
@@ -179,20 +333,58 @@ function partsTable(parts) {
   return el("table", { class: "parts" },
     el("caption", {}, t("parts")),
     entries.map(([name, v]) => el("tr", {},
-      el("th", { title: name }, (I18N[lang].partNames || {})[name] || name),
-      el("td", { class: "bar" }, el("span", { style: `width:${Math.round((Math.abs(v) / max) * 100)}%`, class: v < 0 ? "neg" : "" })),
-      el("td", { class: "num" }, fmt(v)))));
+      el("th", { scope: "row", title: partMeaning(name) }, partName(name)),
+      el("td", { class: "bar", "aria-hidden": "true" }, el("span", { style: `width:${Math.round((Math.abs(v) / max) * 100)}%`, class: v < 0 ? "neg" : "" })),
+      el("td", { class: "meaning" }, partMeaning(name)))));
+}
+
+function renderPartsHelp() {
+  const table = $("#parts-help");
+  if (!table) return;
+  table.replaceChildren(el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("part")), el("th", { scope: "col" }, t("meaning")))),
+    el("tbody", {}, Object.keys(PARTS).map((k) => el("tr", {}, el("th", { scope: "row" }, partName(k)), el("td", {}, partMeaning(k))))));
+}
+
+const ID_TOKEN = /\b(?:org|proj|prj|dem|eq|pat|tech|al|all|pitch|field|region):[\w.:-]*\w/g;
+const ARROW = /\s*-\[([A-Z_]+)\]-?>?\s*/;
+
+// Evidence text as people read it: graph paths as sentences, ids replaced by names.
+function sentence(text) {
+  let out = String(text || "");
+  if (ARROW.test(out)) {
+    const parts = out.split(/\s*<?-\[([A-Z_]+)\]->?\s*/);
+    const steps = [];
+    for (let i = 1; i < parts.length; i += 2) {
+      const rel = (lang === "zh" ? REL_ZH : REL_EN)[parts[i]] || parts[i].toLowerCase();
+      steps.push(lang === "zh" ? `${parts[i - 1]} ${rel} ${parts[i + 1]}` : `${parts[i - 1]} ${rel} ${parts[i + 1]}`);
+    }
+    out = steps.join(lang === "zh" ? "；" : "; ");
+  }
+  const m = out.match(/^co-participated in (\d+) project\(s\):\s*(.*)$/);
+  if (m) out = lang === "zh" ? `曾共同参与 ${m[1]} 个项目：${m[2]}` : `worked together on ${m[1]} project(s): ${m[2]}`;
+  return out.replace(ID_TOKEN, (id) => names.get(id) || id);
+}
+
+async function learnNames(texts) {
+  const ids = new Set();
+  for (const text of texts) for (const id of String(text || "").match(ID_TOKEN) || []) if (!names.has(id)) ids.add(id);
+  await Promise.all([...ids].slice(0, 40).map(async (id) => {
+    try { const n = await api(`/api/nodes/${encodeURIComponent(id)}`); names.set(id, n.name || n.title || id); } catch (e) { /* hidden or gone */ }
+  }));
+}
+
+function remember(items) {
+  for (const x of items || []) if (x && x.id && (x.name || x.title)) names.set(x.id, x.name || x.title);
 }
 
 function evidenceList(evidence) {
-  const items = (evidence || []).filter((e) => e && (e.text || e.id));
+  const items = (evidence || []).filter((e) => e && e.text);
   return el("div", { class: "evidence" },
     el("h4", {}, t("evidence")),
     items.length
       ? el("ul", {}, items.map((e) => el("li", {},
           el("span", { class: `kind kind-${e.kind || "item"}` }, (I18N[lang].kinds || {})[e.kind] || e.kind || "·"),
-          " ", e.id ? el("a", { href: "#", class: "node-link", onclick: (ev) => { ev.preventDefault(); openGraph(e.id, e.text || e.id); } }, e.text || e.id) : (e.text || ""),
-          typeof e.score === "number" ? el("span", { class: "ev-score" }, ` ${fmt(e.score)}`) : null)))
+          " ", e.id ? el("a", { href: "#", class: "node-link", onclick: (ev) => { ev.preventDefault(); openGraph(e.id, names.get(e.id) || sentence(e.text)); } }, sentence(e.text)) : sentence(e.text))))
       : el("p", { class: "muted" }, t("noEvidence")));
 }
 
@@ -220,16 +412,25 @@ function numericParts(parts) {
 }
 
 function resultCard(hit, extra = {}) {
+  const name = hit.name || hit.title || hit.id;
   return el("article", { class: "result", "data-id": hit.id },
     el("header", {},
-      el("h3", {}, hit.name || hit.title || hit.id),
-      el("span", { class: "score" }, `${t("score")} ${fmt(hit.score ?? 0)}`),
-      graphButton(hit.id, hit.name || hit.id),
+      el("h3", {}, name),
+      scoreBadge(hit),
+      graphButton(hit.id, name),
       extra.feedback || null),
     extra.before || null,
-    partsTable(hit.parts),
     evidenceList(hit.evidence),
+    el("details", { class: "parts-box", open: extra.open }, el("summary", {}, t("parts")), partsTable(hit.parts)),
     extra.after || null);
+}
+
+async function showRanked(out, hits, opts = {}) {
+  remember(hits);
+  await learnNames(hits.flatMap((h) => (h.evidence || []).map((e) => e.text)));
+  // the first result shows its score parts open: how a score is made, once, without a click
+  out.replaceChildren(...(hits.length ? hits.map((h, i) => resultCard(h, { open: i === 0, ...(opts.card ? opts.card(h) : {}) }))
+    : [el("p", { class: "muted" }, t("noResults"))]));
 }
 
 // ---- graph ----------------------------------------------------------------------------------
@@ -243,7 +444,7 @@ async function openGraph(id, name, extraEdges) {
   try {
     data = await api(`/api/nodes/${encodeURIComponent(id)}/neighbourhood?depth=1&limit=60`);
   } catch (e) { showError(e); return; }
-  drawGraph(`${t("graphOf")}${name || id}`, data.nodes, data.edges, id, extraEdges);
+  drawGraph(`${t("graphOf")}${name || names.get(id) || id}`, data.nodes, data.edges, id, extraEdges);
 }
 
 function drawGraph(title, nodes, edges, center, extraEdges = []) {
@@ -251,13 +452,15 @@ function drawGraph(title, nodes, edges, center, extraEdges = []) {
   box.hidden = false;
   $("#graph-title").textContent = title;
   $("#graph-info").textContent = "";
+  remember(nodes);
   const ids = new Set(nodes.map((n) => n.id));
+  const rel = lang === "zh" ? REL_ZH : REL_EN;
   const elements = [
-    ...nodes.map((n) => ({ data: { id: n.id, label: (n.name || n.id).slice(0, 18), kind: n.label, full: n.name, center: n.id === center ? 1 : 0 } })),
+    ...nodes.map((n) => ({ data: { id: n.id, label: (n.name || n.title || n.id).slice(0, 18), kind: n.label, full: n.name || n.title, center: n.id === center ? 1 : 0 } })),
     ...[...edges, ...extraEdges].filter((e) => ids.has(e.source) && ids.has(e.target))
-      .map((e, i) => ({ data: { id: `e${i}`, source: e.source, target: e.target, label: e.type } })),
+      .map((e, i) => ({ data: { id: `e${i}`, source: e.source, target: e.target, label: rel[e.type] || t(`role_${e.type}`) } })),
   ];
-  if (typeof cytoscape !== "function") { $("#graph").textContent = `${nodes.length} nodes, ${edges.length} edges`; return; }
+  if (typeof cytoscape !== "function") { $("#graph").textContent = `${nodes.length} / ${edges.length}`; return; }
   if (cy) cy.destroy();
   cy = cytoscape({
     container: $("#graph"),
@@ -274,7 +477,7 @@ function drawGraph(title, nodes, edges, center, extraEdges = []) {
   window.cyNodes = () => (cy ? cy.nodes().length : 0);
   cy.on("tap", "node", (ev) => {
     const d = ev.target.data();
-    $("#graph-info").textContent = `${d.kind}: ${d.full || d.id} (${d.id})`;
+    $("#graph-info").textContent = `${labelName(d.kind)}：${d.full || d.label}`;
   });
   box.scrollIntoView({ block: "nearest" });
 }
@@ -282,15 +485,51 @@ function drawGraph(title, nodes, edges, center, extraEdges = []) {
 // ---- tabs -----------------------------------------------------------------------------------
 
 function selectTab(name) {
-  document.querySelectorAll(".tab").forEach((b) => b.classList.toggle("active", b.dataset.tab === name));
+  document.querySelectorAll(".tab").forEach((b) => {
+    b.classList.toggle("active", b.dataset.tab === name);
+    b.setAttribute("aria-selected", b.dataset.tab === name ? "true" : "false");
+  });
   document.querySelectorAll(".panel").forEach((p) => { p.hidden = p.id !== `panel-${name}`; });
+  $("#proposal").hidden = true;
   clearError();
+  if (name === "overview" && overviewData) requestAnimationFrame(() => Object.values(charts).forEach((c) => c.resize()));
 }
 
 // ---- pickers (search as you type) -----------------------------------------------------------
 
+function optionList(input, list, items, onPick) {
+  list.replaceChildren(...items.map((h, i) => el("li", { role: "option", tabindex: -1, id: `${list.id}-${i}`, "data-id": h.id,
+    onmousedown: (ev) => ev.preventDefault(),
+    onclick: () => { input.value = h.name; list.hidden = true; input.setAttribute("aria-expanded", "false"); onPick(h); } },
+  h.name, h.note ? el("small", {}, ` ${h.note}`) : null)));
+  list.hidden = items.length === 0;
+  input.setAttribute("aria-expanded", items.length ? "true" : "false");
+}
+
+function keyboard(input, list) {
+  input.addEventListener("keydown", (ev) => {
+    const opts = [...list.querySelectorAll("li")];
+    if (list.hidden || !opts.length) return;
+    let i = opts.findIndex((o) => o.classList.contains("focus"));
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      i = ev.key === "ArrowDown" ? Math.min(opts.length - 1, i + 1) : Math.max(0, i - 1);
+      opts.forEach((o, j) => o.classList.toggle("focus", j === i));
+      input.setAttribute("aria-activedescendant", opts[i].id);
+    } else if (ev.key === "Enter" && i >= 0) {
+      ev.preventDefault();
+      opts[i].click();
+    } else if (ev.key === "Escape") {
+      list.hidden = true;
+    }
+  });
+  input.addEventListener("blur", () => setTimeout(() => { list.hidden = true; input.setAttribute("aria-expanded", "false"); }, 150));
+}
+
+// Names from /api/search (organisations, projects, technologies…).
 function picker(input, list, labels, onPick) {
   let timer = null;
+  keyboard(input, list);
   input.addEventListener("input", () => {
     clearTimeout(timer);
     onPick(null);
@@ -303,15 +542,150 @@ function picker(input, list, labels, onPick) {
           const data = await api(`/api/search?q=${encodeURIComponent(q)}&top=8${label ? `&label=${label}` : ""}`);
           results.push(...data.results);
         }
-        list.replaceChildren(...results.slice(0, 12).map((h) => el("li", { tabindex: 0, "data-id": h.id,
-          onclick: () => { input.value = h.name; list.hidden = true; onPick(h); } }, `${h.name}`, el("small", {}, ` ${h.label} · ${h.id}`))));
-        list.hidden = results.length === 0;
+        remember(results);
+        optionList(input, list, results.slice(0, 12).map((h) => ({ ...h, note: labelName(h.label) })), onPick);
       } catch (e) { showError(e); }
     }, 200);
   });
 }
 
-// ---- the four jobs --------------------------------------------------------------------------
+// Terms of the taxonomy (fields, regions), fetched once, filtered as the user types.
+const terms = {};
+async function taxonomy(kind) {
+  if (!terms[kind]) terms[kind] = api(`/api/taxonomy/${kind}`).then((d) => d.terms).catch((e) => { delete terms[kind]; throw e; });
+  return terms[kind];
+}
+
+function termPicker(input, list, hidden, kind) {
+  keyboard(input, list);
+  const show = async () => {
+    hidden.value = "";
+    const q = input.value.trim().toLowerCase();
+    let all;
+    try { all = await taxonomy(kind); } catch (e) { showError(e); return; }
+    const hits = all.filter((x) => !q || x.name.toLowerCase().includes(q) || x.name_en.toLowerCase().includes(q) || x.id.toLowerCase().includes(q));
+    hits.sort((a, b) => (b.name.startsWith(q) || b.name_en.toLowerCase().startsWith(q)) - (a.name.startsWith(q) || a.name_en.toLowerCase().startsWith(q)));
+    optionList(input, list, hits.slice(0, 15).map((x) => ({ id: x.id, name: lang === "zh" ? x.name : x.name_en,
+      note: lang === "zh" ? `${x.name_en}${x.parent_name ? ` · ${x.parent_name}` : ""}` : x.name })), (h) => { hidden.value = h ? h.id : ""; });
+  };
+  input.addEventListener("input", show);
+  input.addEventListener("focus", show);
+}
+
+// The id a term picker stands for: the chosen one, or an exact name typed in full.
+async function termValue(input, hidden, kind, field) {
+  const text = input.value.trim();
+  if (!text) return null;
+  if (hidden.value) return hidden.value;
+  const all = await taxonomy(kind);
+  const exact = all.find((x) => [x.id, x.name, x.name_en.toLowerCase()].includes(text) || x.name_en.toLowerCase() === text.toLowerCase());
+  if (exact) { hidden.value = exact.id; return exact.id; }
+  throw new ApiError(422, { error: `${t("pickFromList")}：“${text}”`, field });
+}
+
+// Several organisations (pinned consortium members, members already in).
+function multiPicker(input, list, chips) {
+  const chosen = new Map();
+  const draw = () => chips.replaceChildren(...[...chosen].map(([id, name]) => el("li", { "data-id": id }, name,
+    el("button", { type: "button", class: "chip-x", "aria-label": `${t("remove")} ${name}`, onclick: () => { chosen.delete(id); draw(); } }, "×"))));
+  picker(input, list, ["Organization"], (h) => { if (h) { chosen.set(h.id, h.name); input.value = ""; draw(); } });
+  return () => [...chosen.keys()];
+}
+
+// ---- overview -------------------------------------------------------------------------------
+
+const PALETTE = ["#1f6feb", "#2da44e", "#bf8700", "#cf222e", "#8250df", "#0a7ea4", "#fb8500", "#6e7781", "#d63384", "#20c997"];
+const nameOfRow = (r) => (lang === "zh" ? r.name : r.name_en || r.name);
+
+// Which chart draws what: [figures key, list chart id, datasets (row field, label key, colour)].
+const CHART_SPECS = {
+  org_kind: { rows: (d) => d.organizations_by_kind, sets: [["count", "count", 0]] },
+  org_district: { rows: (d) => d.organizations_by_district.slice(0, 20), sets: [["count", "count", 5]], horizontal: true },
+  equipment_field: { rows: (d) => d.equipment_by_field, sets: [["count", "count", 7], ["catalogued", "catalogued_n", 1], ["insured", "insured_n", 2]], horizontal: true },
+  equipment_batch: { rows: (d) => d.equipment_by_batch, sets: [["count", "count", 1], ["insured", "insured_n", 2]] },
+  demand_field: { rows: (d) => d.demands_by_field, sets: [["count", "open_n", 0], ["well_supplied", "well_n", 1], ["gap", "gap_n", 3]], horizontal: true },
+  alliance: { rows: (d) => d.alliances.map((a) => ({ key: a.id, name: a.name, name_en: a.name, members: a.members })), sets: [["members", "members_n", 2]], horizontal: true },
+  pitch_stage: { rows: (d) => d.pitches_by_stage, sets: [["count", "count", 6]], doughnut: true },
+};
+
+async function loadOverview() {
+  try {
+    overviewData = await api("/api/overview");
+    renderOverview(overviewData);
+  } catch (e) { if (e.status !== 401) showError(e); }
+}
+
+function renderOverview(d) {
+  $("#ov-totals").replaceChildren(...d.totals.map((r) => el("button", { type: "button", class: "kpi", "data-key": r.key,
+    onclick: () => showList("label", r.key, `${nameOfRow(r)}`) }, el("strong", {}, String(r.count)), el("span", {}, nameOfRow(r)))));
+  const tables = [];
+  window.firstsetCharts = {};
+  for (const [id, spec] of Object.entries(CHART_SPECS)) {
+    const rows = spec.rows(d) || [];
+    const labels = rows.map(nameOfRow);
+    const datasets = spec.sets.map(([field, label, colour]) => ({ label: t(label), data: rows.map((r) => r[field] ?? 0),
+      backgroundColor: spec.doughnut ? PALETTE : PALETTE[colour] }));
+    window.firstsetCharts[id] = { keys: rows.map((r) => r.key), labels, data: Object.fromEntries(spec.sets.map(([f], i) => [f, datasets[i].data])) };
+    const canvas = $(`#ch-${id}`);
+    const caption = canvas.closest("figure").querySelector("figcaption").textContent;
+    canvas.setAttribute("aria-label", `${caption}: ${rows.map((r, i) => `${labels[i]} ${datasets[0].data[i]}`).join("，")}`);
+    tables.push(el("table", { class: "figure-table", "data-chart": id }, el("caption", {}, caption),
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, ""), datasets.map((s) => el("th", { scope: "col" }, s.label)))),
+      el("tbody", {}, rows.map((r, i) => el("tr", { "data-key": r.key }, el("th", { scope: "row" },
+        el("a", { href: "#", onclick: (ev) => { ev.preventDefault(); showList(id, r.key, labels[i]); } }, labels[i])),
+        datasets.map((s) => el("td", { class: "num" }, String(s.data[i]))))))));
+    if (typeof Chart !== "function") continue;
+    if (charts[id]) charts[id].destroy();
+    charts[id] = new Chart(canvas, {
+      type: spec.doughnut ? "doughnut" : "bar",
+      data: { labels, datasets },
+      options: {
+        responsive: true, maintainAspectRatio: false, animation: false,
+        indexAxis: spec.horizontal ? "y" : "x",
+        plugins: { legend: { display: spec.sets.length > 1 || !!spec.doughnut, position: "bottom" } },
+        scales: spec.doughnut ? {} : { x: { ticks: { autoSkip: false, font: { size: 11 } } }, y: { ticks: { autoSkip: false, font: { size: 11 } } } },
+        onClick: (ev, active) => { if (active.length) { const i = active[0].index; showList(id, rows[i].key, labels[i]); } },
+        onHover: (ev, active) => { ev.native.target.style.cursor = active.length ? "pointer" : "default"; },
+      },
+    });
+  }
+  $("#ov-tables").replaceChildren(...tables);
+  const gaps = d.supply_gaps || [];
+  $("#ov-gaps").replaceChildren(gaps.length
+    ? el("table", { class: "list gaps-table" },
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("demand")), el("th", { scope: "col" }, t("fieldOpt")), el("th", { scope: "col" }, t("project")), el("th", { scope: "col" }, ""))),
+      el("tbody", {}, gaps.map((g) => el("tr", { "data-id": g.id }, el("td", {}, g.text),
+        el("td", {}, lang === "zh" ? g.field_name : g.field_name_en), el("td", {}, g.project_name || ""),
+        el("td", {}, el("button", { type: "button", onclick: () => searchDemand(g) }, t("findFor")))))))
+    : el("p", { class: "muted" }, d.demands && d.demands.judged === false ? t("notJudged") : t("noGaps")));
+}
+
+async function showList(chart, key, title) {
+  const box = $("#ov-list");
+  box.hidden = false;
+  $("#ov-list-title").textContent = `${t("listOf")}${title}`;
+  const path = `/api/overview/list?chart=${encodeURIComponent(chart)}&key=${encodeURIComponent(key)}`;
+  exportButtons($("#ov-list-export"), path, {}, `overview-${chart}`);
+  const body = $("#ov-list-body");
+  working(body);
+  try {
+    const data = await api(path);
+    remember(data.items);
+    body.replaceChildren(el("table", { class: "list", "data-chart": chart },
+      el("tbody", {}, data.items.map((x) => el("tr", { "data-id": x.id },
+        el("td", {}, el("a", { href: "#", class: "node-link", onclick: (ev) => { ev.preventDefault(); openGraph(x.id, x.name); } }, x.name)),
+        el("td", { class: "muted" }, labelName(x.label)), el("td", { class: "muted" }, x.detail || ""))))));
+    box.scrollIntoView({ block: "nearest" });
+  } catch (e) { body.replaceChildren(); showError(e); }
+}
+
+function searchDemand(gap) {
+  selectTab("suppliers");
+  $("#demand-text").value = gap.text;
+  $("#suppliers-form").requestSubmit();
+}
+
+// ---- the jobs -------------------------------------------------------------------------------
 
 async function findSuppliers(ev) {
   ev.preventDefault();
@@ -320,25 +694,34 @@ async function findSuppliers(ev) {
   if (!text) { showError(t("needText")); return; }
   const body = { text, local: $("#s-local").checked, catalogued: $("#s-catalogued").checked, insured: $("#s-insured").checked,
     top: Number($("#s-top").value) || 10 };
-  if ($("#s-field").value.trim()) body.field = $("#s-field").value.trim();
-  if ($("#s-region").value.trim()) body.region = $("#s-region").value.trim();
+  try {
+    const field = await termValue($("#s-field"), $("#s-field-id"), "fields", "field");
+    const region = await termValue($("#s-region"), $("#s-region-id"), "regions", "region");
+    if (field) body.field = field;
+    if (region) body.region = region;
+  } catch (e) { showError(e); return; }
   const out = $("#suppliers-results");
   working(out);
   try {
     const data = await api("/api/suppliers/search", { method: "POST", body });
-    const hits = data.results || [];
-    out.replaceChildren(...(hits.length ? hits.map((h) => resultCard(h, { feedback: feedbackButtons("suppliers", text, null, h) }))
-      : [el("p", { class: "muted" }, t("noResults"))]));
+    exportButtons("#suppliers-exports", "/api/suppliers/search", { method: "POST", body }, "suppliers");
+    await showRanked(out, data.results || [], { card: (h) => ({ feedback: feedbackButtons("suppliers", text, null, h) }) });
   } catch (e) { out.replaceChildren(); showError(e); }
 }
 
 function memberRows(members) {
-  return el("table", { class: "members" }, (members || []).map((m) => el("tr", {},
-    el("th", {}, t(`role_${m.role}`) !== `role_${m.role}` ? t(`role_${m.role}`) : m.role),
-    el("td", {}, el("a", { href: "#", class: "node-link", onclick: (ev) => { ev.preventDefault(); openGraph(m.id, m.name); } }, m.name || m.id)),
-    el("td", { class: "num" }, typeof (m.fit ?? m.score) === "number" ? fmt(m.fit ?? m.score) : ""),
-    el("td", {}, (m.evidence || []).slice(0, 2).map((e) => e.text || e.id).join("；")))));
+  return el("table", { class: "members" },
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("role")), el("th", { scope: "col" }, t("members")), el("th", { scope: "col" }, t("score")), el("th", { scope: "col" }, t("reasons")))),
+    el("tbody", {}, (members || []).map((m) => el("tr", { "data-id": m.id },
+      el("th", { scope: "row" }, roleName(m.role)),
+      el("td", {}, el("a", { href: "#", class: "node-link", onclick: (ev) => { ev.preventDefault(); openGraph(m.id, m.name); } }, m.name || m.id)),
+      el("td", { class: "num" }, m.role === "user" ? "—" : `${readable(m).score}`),
+      el("td", {}, (m.evidence || []).slice(0, 3).map((e) => sentence(e.text)).filter(Boolean).join("；"))))));
 }
+
+const roleName = (role) => (t(`role_${role}`) !== `role_${role}` ? t(`role_${role}`) : role);
+
+let lastConsortium = null;
 
 async function buildConsortium(ev) {
   ev.preventDefault();
@@ -346,22 +729,52 @@ async function buildConsortium(ev) {
   const project = $("#project-id").value;
   if (!project) { showError(t("needProject")); return; }
   const roles = [...document.querySelectorAll("input[name=role]:checked")].map((i) => i.value);
-  const body = { project, roles, alternatives: Number($("#c-alternatives").value) || 3, local: $("#c-local").checked };
+  const body = { project, roles, with: pinnedMembers(), alternatives: Number($("#c-alternatives").value) || 3, local: $("#c-local").checked };
   const out = $("#consortium-results");
   working(out);
   try {
     const data = await api("/api/consortia", { method: "POST", body });
-    const alts = data.alternatives || data.consortia || [];
+    const alts = data.alternatives || [];
+    exportButtons("#consortium-exports", "/api/consortia", { method: "POST", body }, "consortia");
     if (!alts.length) { out.replaceChildren(el("p", { class: "muted" }, t("noResults"))); return; }
+    names.set(project, $("#project-query").value);
+    for (const alt of alts) remember(alt.members);
+    await learnNames(alts.flatMap((a) => (a.members || []).flatMap((m) => (m.evidence || []).map((e) => e.text))));
+    lastConsortium = { project, projectName: $("#project-query").value, alts };
     out.replaceChildren(...alts.map((alt, i) => {
       const members = alt.members || [];
-      const card = el("article", { class: "result consortium", "data-option": i + 1 },
-        el("header", {}, el("h3", {}, `${t("option")} ${i + 1}`), el("span", { class: "score" }, `${t("score")} ${fmt(alt.score ?? 0)}`),
-          el("button", { type: "button", class: "graph-btn", onclick: () => consortiumGraph(project, members, i + 1) }, t("showGraph"))),
-        memberRows(members), partsTable(alt.parts), evidenceList(alt.evidence || members.flatMap((m) => (m.evidence || []).slice(0, 1))));
-      return card;
+      return el("article", { class: "result consortium", "data-option": i + 1 },
+        el("header", {}, el("h3", {}, `${t("option")} ${i + 1}`), scoreBadge(alt),
+          el("button", { type: "button", class: "graph-btn", onclick: () => consortiumGraph(project, members, i + 1) }, t("showGraph")),
+          el("button", { type: "button", class: "proposal-btn", onclick: () => showProposal(i) }, t("proposal"))),
+        memberRows(members),
+        el("details", { class: "parts-box", open: i === 0 }, el("summary", {}, t("parts")), partsTable(alt.parts)));
     }));
   } catch (e) { out.replaceChildren(); showError(e); }
+}
+
+function showProposal(i) {
+  const { projectName, alts } = lastConsortium;
+  const alt = alts[i];
+  $("#proposal-title").textContent = `${t("proposalTitle")}：${projectName}（${t("option")} ${i + 1}）`;
+  $("#proposal-body").replaceChildren(
+    el("p", {}, `${t("proposalDate")}：${new Date().toLocaleDateString(lang === "zh" ? "zh-CN" : "en-GB")} · ${t("optionScore")} ${readable(alt).score}/100（${t(`level_${readable(alt).level}`)}）`),
+    el("table", { class: "roster" },
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "#"), el("th", { scope: "col" }, t("role")), el("th", { scope: "col" }, t("members")), el("th", { scope: "col" }, t("reasons")))),
+      el("tbody", {}, (alt.members || []).map((m, j) => el("tr", {}, el("td", {}, String(j + 1)), el("td", {}, roleName(m.role)), el("td", {}, m.name),
+        el("td", {}, el("ul", {}, (m.evidence || []).slice(0, 4).map((e) => el("li", {}, sentence(e.text))))))))),
+    el("p", {}, t("proposalLead")),
+    el("p", { class: "muted" }, t("proposalPolicy")));
+  document.querySelectorAll(".panel").forEach((p) => { p.hidden = true; });
+  $("#proposal").hidden = false;
+  document.body.classList.add("printing");
+  $("#proposal").scrollIntoView({ block: "start" });
+}
+
+function closeProposal() {
+  $("#proposal").hidden = true;
+  document.body.classList.remove("printing");
+  selectTab("consortium");
 }
 
 async function consortiumGraph(project, members, n) {
@@ -372,6 +785,25 @@ async function consortiumGraph(project, members, n) {
   }
   const edges = members.filter((m) => m.id !== project).map((m) => ({ source: m.id, target: project, type: m.role }));
   drawGraph(`${t("graphOf")}${t("option")} ${n}`, nodes, [], project, edges);
+}
+
+let pinnedMembers = () => [];
+let partnerMembers = () => [];
+
+async function findPartners(ev) {
+  ev.preventDefault();
+  clearError();
+  const project = $("#p-project-id").value;
+  if (!project) { showError(t("needProject")); return; }
+  const body = { project, members: partnerMembers(), top: Number($("#p-top").value) || 10 };
+  if ($("#p-kind").value) body.kind = $("#p-kind").value;
+  const out = $("#partners-results");
+  working(out);
+  try {
+    const data = await api("/api/partners", { method: "POST", body });
+    exportButtons("#partners-exports", "/api/partners", { method: "POST", body }, "partners");
+    await showRanked(out, data.results || []);
+  } catch (e) { out.replaceChildren(); showError(e); }
 }
 
 async function makeShortlist(ev) {
@@ -388,11 +820,12 @@ async function makeShortlist(ev) {
   working(out);
   try {
     const data = await api("/api/shortlists", { method: "POST", body });
-    const hits = data.pitches || [];
-    out.replaceChildren(...(hits.length ? hits.map((h) => resultCard({ ...h, name: h.title || h.name }, {
+    exportButtons("#shortlist-exports", "/api/shortlists", { method: "POST", body }, "shortlist");
+    const hits = (data.pitches || []).map((h) => ({ ...h, name: h.title || h.name }));
+    await showRanked(out, hits, { card: (h) => ({
       after: h.demands && h.demands.length ? el("div", { class: "answers" }, el("h4", {}, t("answers")),
-        el("ul", {}, h.demands.map((d) => el("li", {}, typeof d === "string" ? d : `${d.text || d.id}${typeof d.score === "number" ? ` (${fmt(d.score)})` : ""}`)))) : null,
-    })) : [el("p", { class: "muted" }, t("noResults"))]));
+        el("ul", {}, h.demands.map((d) => el("li", {}, typeof d === "string" ? sentence(d) : sentence(d.text || d.name || d.id))))) : null,
+    }) });
   } catch (e) { out.replaceChildren(); showError(e); }
 }
 
@@ -403,15 +836,126 @@ async function matchTransfers(ev) {
   const kind = $("#t-kind").value;
   if (!id) { showError(t("needPick")); return; }
   const key = { Technology: "technology", Demand: "demand", Organization: "org" }[kind] || "technology";
+  const body = { [key]: id };
   const out = $("#transfers-results");
   working(out);
   try {
-    const data = await api("/api/transfers", { method: "POST", body: { [key]: id } });
+    const data = await api("/api/transfers", { method: "POST", body });
+    exportButtons("#transfers-exports", "/api/transfers", { method: "POST", body }, "transfers");
     const groups = [["demands", t("gDemands")], ["organizations", t("gOrganizations")], ["technologies", t("gTechnologies")]]
       .filter(([k]) => (data[k] || []).length);
+    const all = groups.flatMap(([k]) => data[k]);
+    remember(all);
+    await learnNames(all.flatMap((h) => (h.evidence || []).map((e) => e.text)));
     out.replaceChildren(...(groups.length ? groups.flatMap(([k, title]) => [el("h3", { class: "group" }, title), ...data[k].map((h) => resultCard(h))])
       : [el("p", { class: "muted" }, t("noResults"))]));
   } catch (e) { out.replaceChildren(); showError(e); }
+}
+
+// ---- upload: check first (dry run), then load with progress ----------------------------------
+
+function upload(file, dryRun, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/api/ingest${dryRun ? "?dry_run=true" : ""}`);
+    for (const [k, v] of Object.entries(authHeaders())) xhr.setRequestHeader(k, v);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(Math.round((e.loaded / e.total) * 90), "uploading"); };
+    xhr.upload.onload = () => onProgress(90, dryRun ? "checking" : "loadingData");
+    xhr.onerror = () => reject(new ApiError(0, { error: t("errNet") }));
+    xhr.onload = () => {
+      let data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data); else reject(new ApiError(xhr.status, data));
+    };
+    const form = new FormData();
+    form.append("file", file, file.name);
+    xhr.send(form);
+  });
+}
+
+function genericTable(value) {
+  // The mapping the dry run returns, whatever its shape: rows of objects, or name → value.
+  if (Array.isArray(value)) {
+    const rows = value.filter((x) => x && typeof x === "object");
+    if (!rows.length) return el("p", {}, value.join("、"));
+    const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    return el("table", { class: "list" }, el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col" }, c)))),
+      el("tbody", {}, rows.map((r) => el("tr", {}, cols.map((c) => el("td", {}, typeof r[c] === "object" && r[c] !== null ? genericTable(r[c]) : String(r[c] ?? "")))))));
+  }
+  if (value && typeof value === "object") {
+    return el("table", { class: "list" }, el("tbody", {}, Object.entries(value).map(([k, v]) => el("tr", {}, el("th", { scope: "row" }, k),
+      el("td", {}, typeof v === "object" && v !== null ? genericTable(v) : String(v ?? ""))))));
+  }
+  return el("span", {}, String(value ?? ""));
+}
+
+function uploadSummary(data) {
+  const keys = ["files", "rows", "nodes", "edges", "created", "updated", "unchanged"];
+  const out = [el("table", { class: "list upload-summary" }, el("tbody", {}, keys.filter((k) => k in data).map((k) =>
+    el("tr", { "data-key": k }, el("th", { scope: "row" }, t(k)), el("td", {}, Array.isArray(data[k]) ? data[k].join("、") : String(data[k]))))))];
+  for (const key of ["mapping", "columns", "tables", "sheets"]) {
+    if (data[key] && (Array.isArray(data[key]) ? data[key].length : Object.keys(data[key]).length)) {
+      out.push(el("h4", {}, t("mapping")), el("div", { class: "mapping" }, genericTable(data[key])));
+    }
+  }
+  if ((data.merged || []).length) out.push(el("h4", {}, t("merged")), genericTable(data.merged.map((g) => g.join(" = "))));
+  if ((data.likely_duplicates || []).length) out.push(el("h4", {}, t("duplicates")), genericTable(data.likely_duplicates.map((g) => g.join(" ~ "))));
+  return out;
+}
+
+function badRowsTable(err) {
+  const rows = Array.isArray(err.body?.detail) ? err.body.detail : [];
+  if (!rows.length) return null;
+  return el("table", { class: "list bad-rows" },
+    el("caption", {}, `${t("badRows")}（${rows.length}）`),
+    el("thead", {}, el("tr", {}, ["file", "line", "column", "reason"].map((k) => el("th", { scope: "col" }, t(k))))),
+    el("tbody", {}, rows.map((r) => {
+      const [file, line, column] = Array.isArray(r.loc) ? r.loc : [];
+      return el("tr", {}, el("td", {}, String(file ?? "")), el("td", { class: "num" }, String(line ?? "")), el("td", {}, String(column ?? "")), el("td", {}, r.msg || ""));
+    })));
+}
+
+async function checkUpload(ev) {
+  ev.preventDefault();
+  clearError();
+  const file = $("#u-file").files[0];
+  const out = $("#upload-results");
+  $("#u-load").disabled = true;
+  if (!file) { showError(t("needFile")); return; }
+  const progress = (value, state) => { $("#u-progress").value = value; $("#u-status").textContent = t(state); };
+  progress(0, "uploading");
+  try {
+    const data = await upload(file, true, progress);
+    progress(100, "checkOk");
+    out.replaceChildren(el("p", { class: "ok" }, t("checkOk")), ...uploadSummary(data));
+    $("#u-load").disabled = false;
+  } catch (e) {
+    progress(0, "checkBad");
+    const table = badRowsTable(e);
+    out.replaceChildren(...(table ? [el("p", { class: "bad" }, t("checkBad")), table] : []));
+    if (!table) showError(e);
+  }
+}
+
+async function loadUpload() {
+  clearError();
+  const file = $("#u-file").files[0];
+  if (!file) { showError(t("needFile")); return; }
+  const out = $("#upload-results");
+  $("#u-load").disabled = true;
+  const progress = (value, state) => { $("#u-progress").value = value; $("#u-status").textContent = t(state); };
+  try {
+    const data = await upload(file, false, progress);
+    progress(100, "loaded");
+    out.replaceChildren(el("p", { class: "ok" }, t("loaded")), ...uploadSummary(data));
+    loadOverview();
+  } catch (e) {
+    progress(0, "checkBad");
+    const table = badRowsTable(e);
+    out.replaceChildren(...(table ? [el("p", { class: "bad" }, t("checkBad")), table] : []));
+    if (!table) showError(e);
+  }
 }
 
 // ---- start ----------------------------------------------------------------------------------
@@ -429,9 +973,20 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#graph-close").addEventListener("click", () => { $("#graph-box").hidden = true; if (cy) { cy.destroy(); cy = null; } });
   $("#suppliers-form").addEventListener("submit", findSuppliers);
   $("#consortium-form").addEventListener("submit", buildConsortium);
+  $("#partners-form").addEventListener("submit", findPartners);
   $("#shortlist-form").addEventListener("submit", makeShortlist);
   $("#transfers-form").addEventListener("submit", matchTransfers);
+  $("#upload-form").addEventListener("submit", checkUpload);
+  $("#u-load").addEventListener("click", loadUpload);
+  $("#u-file").addEventListener("change", () => { $("#u-load").disabled = true; $("#upload-results").replaceChildren(); $("#u-progress").value = 0; $("#u-status").textContent = ""; });
+  $("#proposal-print").addEventListener("click", () => window.print());
+  $("#proposal-close").addEventListener("click", closeProposal);
+  termPicker($("#s-field"), $("#s-field-options"), $("#s-field-id"), "fields");
+  termPicker($("#s-region"), $("#s-region-options"), $("#s-region-id"), "regions");
   picker($("#project-query"), $("#project-options"), ["Project"], (h) => { $("#project-id").value = h ? h.id : ""; });
+  picker($("#p-project-query"), $("#p-project-options"), ["Project"], (h) => { $("#p-project-id").value = h ? h.id : ""; });
+  pinnedMembers = multiPicker($("#c-with-query"), $("#c-with-options"), $("#c-with"));
+  partnerMembers = multiPicker($("#p-members-query"), $("#p-members-options"), $("#p-members"));
   picker($("#t-query"), $("#t-options"), ["Technology", "Demand", "Organization"], (h) => {
     $("#t-id").value = h ? h.id : ""; $("#t-kind").value = h ? h.label : "";
   });

@@ -97,6 +97,7 @@ def _use_key(page: Page, key: str) -> None:
 
 def test_find_suppliers_with_evidence_and_graph(page: Page) -> None:
     expect(page.locator("h1")).to_contain_text("首台（套）")
+    page.click("[data-tab=suppliers]")
     page.fill("#demand-text", "需要直径 8 米以上的土压平衡盾构机，用于地铁隧道")
     page.click("#suppliers-submit")
     first = page.locator("#suppliers-results .result").first
@@ -127,7 +128,7 @@ def test_build_a_consortium(page: Page) -> None:
     page.click("#consortium-submit")
     first = page.locator("#consortium-results .result").first
     expect(first).to_contain_text("重庆市轨道交通（集团）有限公司")
-    expect(first.locator(".members tr")).to_have_count(6)
+    expect(first.locator(".members tbody tr")).to_have_count(6)
     expect(first.locator(".parts")).to_be_visible()
     first.locator(".graph-btn").click()
     page.wait_for_function("document.querySelectorAll('#graph canvas').length > 0")
@@ -135,6 +136,7 @@ def test_build_a_consortium(page: Page) -> None:
 
 
 def test_clear_message_on_errors(page: Page) -> None:
+    page.click("[data-tab=suppliers]")
     page.click("#suppliers-submit")  # nothing typed
     expect(page.locator("#error")).to_be_visible()
     expect(page.locator("#error")).to_contain_text("请先描述")
@@ -183,6 +185,7 @@ def test_transfers_only_with_clearance(
 
 def test_feedback_from_the_page(page: Page, server: tuple[LiveServer, dict[str, str]]) -> None:
     _use_key(page, server[1]["public"])
+    page.click("[data-tab=suppliers]")
     page.fill("#demand-text", "磨齿机")
     page.click("#suppliers-submit")
     first = page.locator("#suppliers-results .result").first

@@ -113,7 +113,8 @@ def test_overview_list_as_a_file(client: TestClient, keys: Keys) -> None:
     params = {"chart": "org_kind", "key": "manufacturer", "format": "xlsx"}
     r = client.get("/api/overview/list", params=params, headers=h(keys.viewer))
     rows = _xlsx_rows(r.content)
-    assert sorted(str(x["id"]) for x in rows) == ["org:cqmt", "org:tbm"]
+    assert sorted(str(x[ID]) for x in rows) == ["org:cqmt", "org:tbm"]
+    assert {x["类别 label"] for x in rows} == {"单位"}
 
 
 def test_formula_cells_are_defused() -> None:
