@@ -236,6 +236,7 @@ def test_field_and_district_from_the_pickers(page: Page) -> None:
     with page.expect_request("**/api/suppliers/search") as req:
         page.click("#suppliers-submit")
     body = req.value.post_data_json
+    assert body is not None
     assert body["field"] == "field:construction.tunnel"
     assert body["region"] == "region:cq-yubei"
     expect(
@@ -352,7 +353,8 @@ def test_consortium_with_a_pinned_member_and_a_printable_proposal(page: Page, de
     expect(page.locator("#c-with li")).to_have_count(1)
     with page.expect_request("**/api/consortia") as req:
         page.click("#consortium-submit")
-    assert req.value.post_data_json["with"] == [pinned["id"]]
+    sent = req.value.post_data_json
+    assert sent is not None and sent["with"] == [pinned["id"]]
     first = page.locator("#consortium-results .result").first
     expect(first).to_be_visible()
     for card in page.locator("#consortium-results .result").all():
