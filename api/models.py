@@ -99,6 +99,12 @@ class IngestPublic(BaseModel):
     dry_run: bool
     merged: list[list[str]] = Field(default_factory=list)
     likely_duplicates: list[list[Any]] = Field(default_factory=list)
+    # issue 14: how each table was read, list organisations and field texts (see LoadReport)
+    tables: list[dict[str, Any]] = Field(default_factory=list)
+    organizations: dict[str, int] = Field(default_factory=dict)
+    review: list[dict[str, Any]] = Field(default_factory=list)
+    field_matches: list[dict[str, Any]] = Field(default_factory=list)
+    field_warnings: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class FeedbackBase(BaseModel):

@@ -23,7 +23,7 @@ from api.models import IngestPublic
 from api.settings import Settings
 from graph.errors import IngestError, InvalidRequest, RowError
 from ingest.load import load_paths
-from ingest.readers import KINDS
+from ingest.mapping import read_options
 
 __all__ = ["router"]
 
@@ -88,10 +88,13 @@ def _unzip(archive: Path, into: Path, settings: Settings) -> Path:
         {
             p.parent
             for p in into.rglob("*")
-            if p.is_file() and p.stem in KINDS and p.suffix.lower() in (*_PLAIN, ".xlsx")
+            if p.is_file()
+            and p.suffix.lower() in (*_PLAIN, ".xlsx")
+            and not p.name.startswith((".", "~$"))
+            and "__MACOSX" not in p.parts
         }
     )
-    books = sorted(p for p in into.rglob("*.xlsx") if p.stem not in KINDS)
+    books: list[Path] = []  # a folder of workbooks, lists and CSVs is read as one
     if len(folders) + len(books) != 1:
         raise _bad(
             "zip 中应恰有一个数据文件夹（organizations.csv 等）/ the zip should hold one folder "
@@ -100,6 +103,19 @@ def _unzip(archive: Path, into: Path, settings: Settings) -> Path:
             else "zip 中有多个数据文件夹 / the zip holds more than one data folder"
         )
     return folders[0] if folders else books[0]
+
+
+def _pair(value: str) -> bool:
+    """Only ``header=column`` pairs: a map file on the server is not the caller's to name."""
+    if "=" not in value:
+        raise InvalidRequest(
+            f"map {value!r}: 应为 表头=列名 / expected HEADER=COLUMN", field="map"
+        )
+    return True
+
+
+def _rel(file: str, root: Path) -> str:
+    return file.replace(str(root) + "/", "")
 
 
 def _relative(errors: list[RowError], root: Path) -> list[RowError]:
@@ -118,9 +134,11 @@ def _relative(errors: list[RowError], root: Path) -> list[RowError]:
     summary="导入数据 / load data (editor)",
     description=(
         "上传 CSV、JSONL、XLSX 或数据文件夹的 zip；有任何错误则不写入。"
-        " Upload a CSV or JSONL file named after its kind (organizations.csv, …), an XLSX "
-        "workbook with a sheet per kind, or a zip of such a folder. Any bad row and nothing is "
-        "written."
+        " Upload an interchange CSV/JSONL file (organizations.csv, …), an XLSX workbook, a "
+        "product list, enterprise directory or patent export (recognised by its header; "
+        "`map=表头=列名` names other columns), or a zip of a folder of them. The answer shows "
+        "how each table was read, organisations to review and field warnings. Any bad row and "
+        "nothing is written."
     ),
 )
 def ingest(
@@ -129,6 +147,18 @@ def ingest(
     who: EditorDep,
     file: Annotated[UploadFile, File(description="CSV / JSONL / XLSX / zip")],
     dry_run: Annotated[bool, Query(description="只校验不写入 / validate only")] = False,
+    maps: Annotated[
+        list[str] | None,
+        Query(
+            alias="map",
+            description="表头映射 表头=列名（可重复；列名为 - 时忽略该列）/ header map HEADER=COLUMN "
+            "(repeat; - drops the column)",
+        ),
+    ] = None,
+    strict_fields: Annotated[
+        bool,
+        Query(description="领域无法识别即报错 / field text that does not resolve is an error"),
+    ] = False,
 ) -> IngestPublic:
     name = PurePosixPath((file.filename or "").replace("\\", "/")).name
     suffix = PurePosixPath(name).suffix.lower()
@@ -137,11 +167,11 @@ def ingest(
         raise _bad(
             "只接受 .csv / .jsonl / .xlsx / .zip 文件 / only .csv, .jsonl, .xlsx or .zip files"
         )
-    if suffix in _PLAIN and stem not in KINDS:
-        raise _bad(
-            f"文件名须为数据类别，如 organizations.csv / a {suffix} file must be named after its "
-            f"kind: {', '.join(KINDS)}"
-        )
+    del stem  # a file not named after a kind is recognised by its header
+    try:
+        options = read_options([m for m in (maps or []) if _pair(m)])
+    except InvalidRequest as exc:
+        raise InvalidRequest(str(exc), field="map") from None
     root = Path(tempfile.mkdtemp(prefix="firstset-upload-"))
     try:
         saved = root / ("upload.zip" if suffix == ".zip" else name)
@@ -149,7 +179,14 @@ def ingest(
         target = _unzip(saved, root / "unzipped", settings) if suffix == ".zip" else saved
         base = root / "unzipped" if suffix == ".zip" else root
         try:
-            report = load_paths(state.store, [target], dry_run=dry_run)
+            report = load_paths(
+                state.store,
+                [target],
+                dry_run=dry_run,
+                options=options,
+                strict_fields=strict_fields,
+                field_embed=lambda texts: state.jobs().engine.embedder.embed_queries(list(texts)),
+            )
         except IngestError as exc:
             raise IngestError(_relative(exc.errors, base)) from None
         after_load(state.store, report, engine=lambda: state.jobs().engine, settings=settings)
@@ -168,6 +205,18 @@ def ingest(
             dry_run=report.dry_run,
             merged=report.merged,
             likely_duplicates=[list(d) for d in report.likely_duplicates],
+            tables=[{**t, "file": _rel(t["file"], base)} for t in report.tables],
+            organizations=report.organizations,
+            review=[{**r, "file": _rel(r["file"], base)} for r in report.review],
+            field_matches=report.field_matches,
+            field_warnings=[
+                {
+                    **w,
+                    "files": {_rel(f, base): n for f, n in w["files"].items()},
+                    "lines": [_rel(x, base) for x in w["lines"]],
+                }
+                for w in report.field_warnings
+            ],
         )
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -92,7 +92,6 @@ def test_malformed_upload_is_refused_with_rows_and_nothing_written(
 def test_upload_names_and_kinds_are_checked(client: TestClient, keys: Keys) -> None:
     for name, data in [
         ("notes.txt", b"hello"),
-        ("people.csv", ORGS.encode()),
         ("organizations.csv", b""),
         ("broken.zip", b"PK\x03\x04 not really"),
         ("empty.zip", _zip({"readme.md": "x"})),
@@ -239,3 +238,27 @@ def test_ingest_jsonl_and_xlsx(client: TestClient, keys: Keys, store: GraphStore
     )
     assert r.status_code == 200, r.text
     assert store.get("org:x1").title == "西南电力装备有限公司"
+
+
+def test_ingest_a_product_list_shows_its_mapping(client: TestClient, keys: Keys) -> None:
+    """Issue 14: a list not named after a kind is recognised; the answer shows the mapping."""
+    from tests.ingest.test_lists import PRODUCTS
+
+    r = client.post(
+        "/api/ingest",
+        params={"dry_run": True, "strict_fields": False},
+        files={"file": ("名单.xlsx", PRODUCTS.read_bytes())},
+        headers=h(keys.editor),
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    (table,) = [t for t in body["tables"] if t["kind"] == "product_list"]
+    assert table["file"].startswith("名单.xlsx#") and table["header_line"] == 2
+    assert [w["value"] for w in body["field_warnings"]] == ["石墨烯新材料"]
+    r = client.post(
+        "/api/ingest",
+        params={"strict_fields": True},
+        files={"file": ("名单.xlsx", PRODUCTS.read_bytes())},
+        headers=h(keys.editor),
+    )
+    assert r.status_code == 422 and "石墨烯新材料" in r.text
