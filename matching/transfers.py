@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CALIBRATION",
     "CIVIL_KINDS",
+    "Mode",
     "TransferResult",
     "check_transfers",
     "find_transfers",
@@ -58,7 +59,7 @@ __all__ = [
 Mode = Literal["hybrid", "dense", "lexical"]
 CIVIL_KINDS = tuple(k.value for k in OrgKind if k != OrgKind.MILITARY_UNIT)
 TEXT = TextWeights()
-W_FIELD = 0.3  # a same-field match adds 0.3 standard deviations
+W_FIELD = 0.6  # a same-field match adds 0.6 standard deviations (chosen on split a)
 W_MATURITY = 0.2  # TRL 9 adds 0.2
 W_ITEM = 0.3  # an organisation's best item, standardised
 # Default score → probability map until a ranker is trained: z ≈ 2 above the mean is an even bet.

@@ -297,6 +297,51 @@ def bench_partners(
         _bench_table(result, f"partners over {orgs:,} organisations")
 
 
+def eval_transfers(
+    labels: Annotated[Path, typer.Argument(help="Labelled transfer cases (JSONL). 标注集")],
+    corpus: Annotated[Path | None, typer.Option(
+        "--corpus", help="Interchange folder to load first (default: the labels' folder).")] = None,
+    split: Annotated[str, typer.Option(
+        "--split", help="all, or one half of the cases: a | b (choose on one, report on the other).")
+    ] = "all",
+    embedder: Annotated[str | None, typer.Option(
+        "--embedder", help="e5 (default), hash, or st:MODEL. 向量模型")] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Transfers on labelled cases: hybrid vs dense-only vs lexical-only, same run. 军民融合评估"""
+    import tempfile
+
+    from ingest.load import load_paths
+    from matching.embedders import make_embedder
+    from matching.engine import MatchingEngine
+    from matching.transfers_eval import evaluate_transfers, read_transfer_labels
+
+    with guarded(as_json):
+        if split not in ("all", "a", "b"):
+            raise InvalidRequest("--split must be all, a or b", field="split")
+        cases = read_transfer_labels(labels)
+        with tempfile.TemporaryDirectory() as tmp:
+            location = store or str(Path(tmp) / "eval.db")
+            with opened_store(location) as s:
+                if store is None:
+                    load_paths(s, [str(corpus or labels.parent)])
+                engine = MatchingEngine(s, make_embedder(embedder), progress=not as_json)
+                report = evaluate_transfers(engine, cases, split=split)  # type: ignore[arg-type]
+    if as_json:
+        emit_json(report)
+        return
+    for kind, per in report.items():
+        table = Table(title=f"{kind} ({per['hybrid']['queries']} cases, split {split})")
+        for col in ("ranking", "MRR", "R@1", "R@5", "R@10", "MRR paraphrased"):
+            table.add_column(col)
+        for mode in ("hybrid", "dense", "lexical"):
+            m, para = per[mode], per["paraphrased"].get(mode, {})
+            table.add_row(mode, f"{m['mrr']:.3f}", f"{m['recall@1']:.3f}", f"{m['recall@5']:.3f}",
+                          f"{m['recall@10']:.3f}", f"{para.get('mrr', 0):.3f}")
+        console.print(table)
+
+
 def register(app: typer.Typer) -> None:
     from api.cli import bench_app, eval_app
 
@@ -305,5 +350,6 @@ def register(app: typer.Typer) -> None:
     app.command("transfers")(transfers)
     app.command("shortlist")(shortlist_cmd)
     eval_app.command("partners")(eval_partners)
+    eval_app.command("transfers")(eval_transfers)
     bench_app.command("consortium")(bench_consortium)
     bench_app.command("partners")(bench_partners)
