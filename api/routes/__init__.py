@@ -6,7 +6,9 @@ from fastapi import APIRouter
 
 from api.routes import (
     alerts,
+    catalogue,
     consortia,
+    evaluations,
     feedback,
     health,
     ingest,
@@ -45,5 +47,7 @@ for module in (
     alerts,
     ip_risk,
     tender,
+    evaluations,
+    catalogue,
 ):
     api_router.include_router(module.router)
