@@ -231,6 +231,11 @@ def train(
             console.print(table)
 
 
+# Up to this many organisations every manufacturer is ranked per training query; above it, the
+# engine's top 200 candidates and the hidden maker (hard negatives).
+SUPPLIER_ALL_CANDIDATES = 5000
+
+
 def _has(st: GraphStore, rel: str) -> bool:
     return next(iter(st.edges(rel)), None) is not None
 
@@ -277,8 +282,9 @@ def _train_suppliers(st: GraphStore, engine: Any, *, max_queries: int, feedback:
     from matching.learn import save_model
     from matching.learn.suppliers import train_suppliers
 
+    big = len(engine.profiles().corpus.orgs) > SUPPLIER_ALL_CANDIDATES
     model, report = train_suppliers(st, engine.embedder, max_queries=max_queries,
-                                    feedback=feedback)
+                                    feedback=feedback, candidates=200 if big else 0)
     saved = save_model(st, model)
     return {"version": saved.version, "weights": dict(saved.weights),
             "calibration": saved.calibration.to_json(), "learner": report["chosen"],
@@ -307,11 +313,9 @@ def _train_partners(st: GraphStore, tasks: Path | None, *, max_queries: int) -> 
                    methods={r.pop("method"): r for r in rows})
     else:
         tried = info["tried"]
-        fits = [k for k in tried if k.startswith("rounds=")]
-        best = max(fits, key=lambda k: tried[k]["mrr"] + tried[k]["recall@10"])
         out.update(report_on="hidden PARTICIPATES_IN edges", n=info["validation"],
-                   methods={"learned": tried[best],
-                            **{k: v for k, v in tried.items() if k not in fits}})
+                   methods={"learned": info["kept"], **tried})
+    out["learner"] = info["learner"]
     return out
 
 

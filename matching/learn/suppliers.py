@@ -120,8 +120,8 @@ def supplier_examples_set(
     progress: Callable[[int], None] | None = None,
 ) -> RankingSet:
     """The :class:`RankingSet` of these examples (leakage-free, see the module doc).
-    ``candidates`` > 0 keeps that many manufacturers per query (the hidden maker always, then
-    the best by the default score: hard negatives); 0 keeps them all."""
+    ``candidates`` > 0 keeps the engine's top ``candidates`` manufacturers per query (hard
+    negatives, what a search would show) and the hidden maker; 0 keeps them all."""
     groups: list[tuple[NDArray[np.float64], NDArray[np.int64], str, bool]] = []
     done = 0
     k = max(folds, 1)
@@ -136,15 +136,13 @@ def supplier_examples_set(
         ids = [o.id for o in p.corpus.orgs if o.kinds & set(SUPPLIER_KINDS)]
         engine.prime_queries([e.text for e in fold])
         for e in fold:
-            feats = engine.features(e.text, ids, kinds=SUPPLIER_KINDS)
+            cand = ids
+            if candidates > 0 and len(ids) > candidates:  # the engine's own candidates
+                hits = engine.rank_organizations(e.text, kinds=SUPPLIER_KINDS, top=candidates)
+                cand = list(dict.fromkeys([*(h.id for h in hits), e.answer]))
+            feats = engine.features(e.text, cand, kinds=SUPPLIER_KINDS)
             x = np.column_stack([feats[n] for n in SUPPLIER_FEATURES]).astype(np.float64)
-            y = np.array([i == e.answer for i in ids], np.int64)
-            if candidates > 0 and len(ids) > candidates:
-                default = sum(w * feats[n] for n, w in engine.weights.as_dict().items()
-                              if n in feats and n != "local")
-                order = np.argsort(-np.asarray(default))
-                keep = np.unique(np.concatenate([order[:candidates], np.flatnonzero(y)]))
-                x, y = x[keep], y[keep]
+            y = np.array([i == e.answer for i in cand], np.int64)
             groups.append((x, y, f"{e.equipment}|{e.answer}", False))
             done += 1
             if progress:
