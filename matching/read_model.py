@@ -34,7 +34,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,7 @@ __all__ = [
     "ProjectView",
     "ReadModel",
     "TechView",
+    "install",
     "read_model",
 ]
 
@@ -141,8 +142,9 @@ class ReadModel:
     """Projects, demands, technologies and pitches visible at ``clearance``, beside the
     organisation profiles of the same store version. Build it with :func:`read_model`."""
 
-    def __init__(self, store: GraphStore, embedder: CachedEmbedder, profiles: ProfileIndex,
-                 clearance: str) -> None:
+    def __init__(self, store: GraphStore | None, embedder: CachedEmbedder,
+                 profiles: ProfileIndex, clearance: str, *,
+                 previous: ReadModel | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.profiles = profiles
@@ -154,11 +156,54 @@ class ReadModel:
             if it.kind != "description":
                 self._labels.setdefault(it.id, it.kind.capitalize())
                 self._names.setdefault(it.id, it.title)
-        self._build()
+        self.lexical: LexicalIndex = LexicalIndex()
+        self._previous_lexical: LexicalIndex | None = (
+            previous.lexical if previous is not None else None)
+        self._memo: dict[str, Any] = {}
+        self._memo_lock = threading.Lock()
+        self.projects: dict[str, ProjectView] = {}
+        self.demands: list[DemandView] = []
+        self.techs: list[TechView] = []
+        self.pitches: list[PitchView] = []
+        if store is not None:
+            self._read()
+            self._index()
+
+    @classmethod
+    def from_views(
+        cls, embedder: CachedEmbedder, profiles: ProfileIndex, clearance: str, *,
+        projects: Sequence[ProjectView], demands: Sequence[DemandView],
+        techs: Sequence[TechView], pitches: Sequence[PitchView],
+        vectors: dict[str, Matrix] | None = None,
+    ) -> ReadModel:
+        """A read model from views built elsewhere (benchmarks: synthetic graphs that no store
+        holds). ``vectors`` may give ``demands`` (query vectors), ``techs``, ``pitches`` and
+        ``pitch_queries`` instead of embedding the texts."""
+        model = cls(None, embedder, profiles, clearance)
+        model.projects = {p.id: p for p in projects}
+        model.demands, model.techs, model.pitches = list(demands), list(techs), list(pitches)
+        for p in projects:
+            model._note(p.id, Label.PROJECT, p.name)
+        for d in demands:
+            model._note(d.id, Label.DEMAND, d.title)
+        for t in techs:
+            model._note(t.id, Label.TECHNOLOGY, t.name)
+        for n in pitches:
+            model._note(n.id, Label.PITCH, n.title)
+        model._index(vectors)
+        return model
+
+    def memo(self, key: str, make: Callable[[], Any]) -> Any:
+        """A value computed once per read model (per store version and clearance)."""
+        with self._memo_lock:
+            if key not in self._memo:
+                self._memo[key] = make()
+            return self._memo[key]
 
     # ---- building -----------------------------------------------------------------------
 
-    def _build(self) -> None:
+    def _read(self) -> None:
+        assert self.store is not None
         s, level = self.store, self.clearance
         in_field: dict[str, set[str]] = defaultdict(set)
         for e in s.edges(Rel.IN_FIELD):
@@ -182,7 +227,6 @@ class ReadModel:
             presents[e.target].append(e.source)
 
         project_nodes = {p.id: p for p in s.nodes(Label.PROJECT)}
-        self.projects: dict[str, ProjectView] = {}
         for p in project_nodes.values():
             if not is_visible(p, level):
                 continue
@@ -192,7 +236,6 @@ class ReadModel:
                 tuple(sorted(members.get(p.id, ()))))
             self._note(p.id, Label.PROJECT, p.title)
 
-        self.demands: list[DemandView] = []
         for d in s.nodes(Label.DEMAND):
             pid = parent.get(d.id)
             pnode = project_nodes.get(pid) if pid else None
@@ -207,7 +250,6 @@ class ReadModel:
                 status not in CLOSED_STATUSES))
             self._note(d.id, Label.DEMAND, d.title)
 
-        self.techs: list[TechView] = []
         for t in s.nodes(Label.TECHNOLOGY):
             if not is_visible(t, level):
                 continue
@@ -216,7 +258,6 @@ class ReadModel:
                 _number(t.get("trl")), tuple(sorted(set(owns.get(t.id, ()))))))
             self._note(t.id, Label.TECHNOLOGY, t.title)
 
-        self.pitches: list[PitchView] = []
         for n in s.nodes(Label.PITCH):
             if not is_visible(n, level):
                 continue
@@ -227,21 +268,28 @@ class ReadModel:
                 tuple(sorted(set(presents.get(n.id, ()))))))
             self._note(n.id, Label.PITCH, n.title)
 
+    def _index(self, vectors: dict[str, Matrix] | None = None) -> None:
+        """Rows, vectors (embedded, or given) and the lexical index of the views."""
         self.demand_row = {d.id: i for i, d in enumerate(self.demands)}
         self.tech_row = {t.id: i for i, t in enumerate(self.techs)}
         self.pitch_row = {p.id: i for i, p in enumerate(self.pitches)}
-        emb = self.embedder
-        self.demand_vectors: Matrix = emb.embed_stored_queries([d.text for d in self.demands])
-        self.tech_vectors: Matrix = emb.embed_documents([t.text for t in self.techs])
-        self.pitch_vectors: Matrix = emb.embed_documents([p.text for p in self.pitches])
-        self.pitch_queries: Matrix = emb.embed_stored_queries([p.text for p in self.pitches])
+        emb, given = self.embedder, vectors or {}
+        self.demand_vectors: Matrix = given["demands"] if "demands" in given else \
+            emb.embed_stored_queries([d.text for d in self.demands])
+        self.tech_vectors: Matrix = given["techs"] if "techs" in given else \
+            emb.embed_documents([t.text for t in self.techs])
+        self.pitch_vectors: Matrix = given["pitches"] if "pitches" in given else \
+            emb.embed_documents([p.text for p in self.pitches])
+        self.pitch_queries: Matrix = given["pitch_queries"] if "pitch_queries" in given else \
+            emb.embed_stored_queries([p.text for p in self.pitches])
         # One lexical index over the texts of demands, technologies and pitches (ids are unique
         # across labels); each job slices the rows of the collection it ranks.
         docs = {d.id: d.text for d in self.demands}
         docs.update((t.id, t.text) for t in self.techs)
         docs.update((p.id, p.text) for p in self.pitches)
-        self.lexical = LexicalIndex()
-        self.lexical.update(docs)
+        self.lexical = self._previous_lexical.copy() if self._previous_lexical else LexicalIndex()
+        self.lexical.update(docs)  # re-counts only texts that changed since the previous model
+        self._previous_lexical = None
         self._demand_lex = np.arange(len(self.demands))
         self._tech_lex = len(self.demands) + np.arange(len(self.techs))
         self._pitch_lex = len(self.demands) + len(self.techs) + np.arange(len(self.pitches))
@@ -315,6 +363,12 @@ _MODELS: weakref.WeakKeyDictionary[Any, dict[str, ReadModel]] = weakref.WeakKeyD
 _LOCK = threading.Lock()
 
 
+def install(engine: MatchingEngine, model: ReadModel) -> None:
+    """Make ``model`` the read model of ``engine`` at its clearance (benchmarks, tests)."""
+    with _LOCK:
+        _MODELS.setdefault(engine, {})[model.clearance] = model
+
+
 def read_model(engine: MatchingEngine, clearance: str) -> ReadModel:
     """The read model of ``engine``'s store at ``clearance``, rebuilt only when the store's
     version moves (the engine's profile index tells)."""
@@ -325,7 +379,7 @@ def read_model(engine: MatchingEngine, clearance: str) -> ReadModel:
         model = per.get(clearance)
         if model is not None and model.profiles is profiles:
             return model
-    model = ReadModel(engine.store, engine.embedder, profiles, clearance)
+    model = ReadModel(engine.store, engine.embedder, profiles, clearance, previous=model)
     with _LOCK:
         _MODELS.setdefault(engine, {})[clearance] = model
     return model

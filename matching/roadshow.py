@@ -102,9 +102,14 @@ def _presenter_items(m: ReadModel, pitch: PitchView) -> list[int]:
 
 
 def score_pitches(engine: MatchingEngine, *, clearance: str = "public") -> list[Ranked]:
-    """Every visible pitch with its criteria, best first."""
+    """Every visible pitch with its criteria, best first (scored once per read model: the
+    criteria depend on the graph and the clearance only)."""
     check_clearance(clearance)
     m = read_model(engine, clearance)
+    return list(m.memo("roadshow.pitches", lambda: _score_all(m)))
+
+
+def _score_all(m: ReadModel) -> list[Ranked]:
     p = m.profiles
     open_rows = [i for i, d in enumerate(m.demands) if d.open]
     demands = [m.demands[i] for i in open_rows]

@@ -29,7 +29,7 @@ part and one sparse product for the lexical part.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -103,13 +103,20 @@ def _text_parts(
 
 
 def _ranked(ids: Sequence[str], names: Sequence[str], parts: dict[str, NDArray[np.float64]],
-            evidence: Sequence[list[Evidence]], label: str) -> list[Ranked]:
+            evidence: Callable[[int], list[Evidence]], label: str, top: int) -> list[Ranked]:
+    """The ``top`` best rows as results, best first (ties by id); only those are built."""
+    if not ids:
+        return []
+    total = np.zeros(len(ids), np.float64)
+    for v in parts.values():
+        total += v
+    keep = np.argsort(-total, kind="stable")[: max(top * 4, top + 16)]
     out = []
-    for i, node_id in enumerate(ids):
+    for i in keep.tolist():
         p = {k: float(v[i]) for k, v in parts.items()}
-        out.append(Ranked(node_id, names[i], sum(p.values()), p, evidence[i], label)
+        out.append(Ranked(ids[i], names[i], sum(p.values()), p, evidence(i), label)
                    .calibrated(CALIBRATION))
-    return out
+    return top_ranked(out, top)
 
 
 def _demand_evidence(m: ReadModel, d: DemandView) -> list[Evidence]:
@@ -146,11 +153,11 @@ def transfers_for_technology(engine: MatchingEngine, m: ReadModel, tech_id: str,
     if mode == "hybrid":
         lex_all["field"] = W_FIELD * np.array([fields_match(t.fields, d.fields) for d in demands])
     hits = _ranked([d.id for d in demands], [d.title for d in demands], lex_all,
-                   [_demand_evidence(m, d) for d in demands], Label.DEMAND)
+                   lambda i: _demand_evidence(m, demands[i]), Label.DEMAND, top)
     orgs = _civil_orgs(engine, m, t.text, exclude=set(t.owners), top=top, mode=mode)
     return TransferResult(
         "military_to_civil", {"id": t.id, "label": Label.TECHNOLOGY, "name": t.name},
-        demands=top_ranked(hits, top), organizations=orgs)
+        demands=hits, organizations=orgs)
 
 
 def transfers_for_demand(engine: MatchingEngine, m: ReadModel, demand_id: str, *,
@@ -172,11 +179,10 @@ def transfers_for_demand(engine: MatchingEngine, m: ReadModel, demand_id: str, *
         parts["field"] = W_FIELD * np.array([fields_match(d.fields, t.fields) for t in techs])
         parts["maturity"] = W_MATURITY * np.array(
             [min(max(t.trl or 0.0, 0.0), 9.0) / 9.0 for t in techs])
-    evidence = [[Evidence("owner", o, f"技术持有单位：{m.name(o)}") for o in t.owners]
-                for t in techs]
-    hits = _ranked([t.id for t in techs], [t.name for t in techs], parts, evidence,
-                   Label.TECHNOLOGY)
-    return TransferResult("military_to_civil", src, technologies=top_ranked(hits, top))
+    hits = _ranked([t.id for t in techs], [t.name for t in techs], parts,
+                   lambda i: [Evidence("owner", o, f"技术持有单位：{m.name(o)}")
+                              for o in techs[i].owners], Label.TECHNOLOGY, top)
+    return TransferResult("military_to_civil", src, technologies=hits)
 
 
 def transfers_for_org(engine: MatchingEngine, m: ReadModel, org_id: str, *,
@@ -203,16 +209,16 @@ def transfers_for_org(engine: MatchingEngine, m: ReadModel, org_id: str, *,
     if mode == "hybrid":
         parts["item"] = W_ITEM * standardise(item_sims[np.arange(len(rows)), best])
         parts["field"] = W_FIELD * np.array([fields_match(info.fields, d.fields) for d in demands])
-    evidence = []
-    for k, d in enumerate(demands):
-        ev = _demand_evidence(m, d)
+    def evidence(k: int) -> list[Evidence]:
+        ev = _demand_evidence(m, demands[k])
         it = p.corpus.items[int(items[best[k]])]
         if use_dense and it.kind != "description":
             ev.append(Evidence(it.kind, it.id, it.title, float(item_sims[k, best[k]])))
-        evidence.append(ev)
+        return ev
+
     hits = _ranked([d.id for d in demands], [d.title for d in demands], parts, evidence,
-                   Label.DEMAND)
-    return TransferResult("civil_to_military", src, demands=top_ranked(hits, top))
+                   Label.DEMAND, top)
+    return TransferResult("civil_to_military", src, demands=hits)
 
 
 def check_transfers(m: ReadModel, result: TransferResult) -> list[str]:
