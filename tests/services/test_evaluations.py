@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from api.app import create_app
@@ -190,3 +192,97 @@ def test_http_and_cli(tmp_path: Path, folders: list[Path]) -> None:
     r = CliRunner().invoke(app, ["catalogue", "status", "eq:0004", "--on", "2024-08-01",
                                  "--store", str(db), "--json"])
     assert json.loads(r.stdout)["status"] == "insured"
+
+
+# ---- clearance, as a property ------------------------------------------------------------
+
+MARKS = ("", "public", "restricted", "secret", "绝密")
+
+
+def _strings(obj: Any) -> Iterator[str]:
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield str(k)
+            yield from _strings(v)
+    elif isinstance(obj, list | tuple):
+        for v in obj:
+            yield from _strings(v)
+
+
+@settings(max_examples=15, deadline=None)
+@given(eq_marks=st.lists(st.sampled_from(MARKS), min_size=2, max_size=4),
+       node_marks=st.lists(st.sampled_from(MARKS), min_size=4, max_size=8),
+       military=st.booleans())
+def test_answers_never_exceed_the_caller_clearance(eq_marks: list[str], node_marks: list[str],
+                                                    military: bool) -> None:
+    """Evaluations, catalogue entries, diffs, status and insurance answers mention no node the
+    caller may not see, whatever the marks on equipment, entries, evaluations and projects."""
+    import tempfile
+
+    from graph.clearance import is_visible
+    from graph.errors import NodeNotFound
+    from graph.model import Edge, Node
+    from matching.catalogue import catalogue_diff, catalogue_entries
+    from matching.insurance import InsuranceRule, insurance_for
+
+    def mark(props: dict[str, Any], m: str) -> dict[str, Any]:
+        return {**props, "clearance": m} if m else props
+
+    with tempfile.TemporaryDirectory() as d:
+        s = NetworkxStore(Path(d) / "s.db")
+        nodes = [Node("org:m", "Organization", {"name": "制造", "kinds": ["manufacturer"]}),
+                 Node("org:t", "Organization", {"name": "检测", "kinds": ["testing_body"]}),
+                 Node("prj:p", "Project", {"name": "项目",
+                                           **({"kind": "military"} if military else {})})]
+        edges = []
+        for i, m in enumerate(eq_marks):
+            nodes.append(Node(f"eq:{i}", "Equipment", mark({"name": f"装备{i}"}, m)))
+            edges.append(Edge("org:m", "MAKES", f"eq:{i}"))
+            em = node_marks[i % len(node_marks)]
+            nodes.append(Node(f"ce:{i}", "CatalogueEntry", mark(
+                {"list": "national", "batch": "b2" if i % 2 else "b1", "entered": "2024-01-01",
+                 "premium_wan": 10, "insured_value_wan": 500, "insured_from": "2024-02-01",
+                 "insured_to": "2025-02-01"}, em)))
+            edges.append(Edge(f"ce:{i}", "LISTS", f"eq:{i}"))
+            vm = node_marks[(i + 1) % len(node_marks)]
+            nodes.append(Node(f"ev:{i}", "Evaluation", mark(
+                {"date": "2024-06-01", "verdict": "pass", "report_ref": f"R{i}"}, vm)))
+            edges += [Edge(f"ev:{i}", "EVALUATES", f"eq:{i}"),
+                      Edge(f"ev:{i}", "EVALUATED_BY", "org:t"),
+                      Edge(f"ev:{i}", "EVALUATED_IN", "prj:p")]
+        s.upsert(nodes, edges)
+        try:
+            for level in ("public", "restricted", "secret"):
+                hidden = {n.id for n in nodes if not is_visible(n, level)}
+                # an evaluation is hidden with its equipment or project; an entry with its
+                # equipment
+                for i in range(len(eq_marks)):
+                    if f"eq:{i}" in hidden:
+                        hidden |= {f"ce:{i}", f"ev:{i}"}
+                    if "prj:p" in hidden:
+                        hidden.add(f"ev:{i}")
+                answers: list[Any] = [
+                    [e.to_json() for e in evaluations(s, clearance=level)],
+                    [e.to_json() for e in catalogue_entries(s, clearance=level)],
+                ]
+                if len(eq_marks) > 1:
+                    try:
+                        answers.append(catalogue_diff(s, "b1", "b2", clearance=level))
+                    except InvalidRequest as exc:  # a batch the caller cannot see: named only
+                        assert "b1" in str(exc) or "b2" in str(exc)
+                for i in range(len(eq_marks)):
+                    try:
+                        answers.append(equipment_status(s, f"eq:{i}", clearance=level))
+                        answers.append(insurance_for(s, f"eq:{i}", InsuranceRule(),
+                                                     clearance=level).to_json())
+                    except NodeNotFound:
+                        assert f"eq:{i}" in hidden
+                seen = set(_strings(answers))
+                assert not (seen & hidden), (level, seen & hidden)
+                visible_evals = {f"ev:{i}" for i in range(len(eq_marks))} - hidden
+                assert {e.id for e in evaluations(s, clearance=level)} == visible_evals
+                assert bool(evaluated_orgs(s, clearance=level)) == bool(visible_evals)
+        finally:
+            s.close()

@@ -304,3 +304,57 @@ def test_cli_watch_add_list_alerts_rm(tmp_path: Path, monkeypatch: pytest.Monkey
     shown = WatchStore(tmp_path / "firstset-watches.db")
     assert {a.load for a in shown.alerts()} == {first["load"]}
     shown.close()
+
+
+# ---- clearance, as a property ------------------------------------------------------------
+
+MARKS = ("", "public", "restricted", "secret", "top-secret")
+
+
+@settings(max_examples=12, deadline=None)
+@given(marks=st.lists(st.sampled_from(MARKS), min_size=3, max_size=10),
+       seed=st.integers(0, 1000))
+def test_alerts_never_exceed_the_owner_clearance(marks: list[str], seed: int) -> None:
+    """Whatever the marks on new items, a watch alerts on exactly the new items its owner may
+    see (a threshold of -10 passes every item), and on nothing else."""
+    import tempfile
+
+    from graph.model import Edge, Node
+    from matching.embedders import HashEmbedder
+    from matching.engine import MatchingEngine
+
+    with tempfile.TemporaryDirectory() as d:
+        root = Path(d)
+        store = NetworkxStore(root / "s.db")
+        s = Settings(keys_file=root / "keys.json", watch_max_share=1.0)
+        store.upsert([Node("org:a", "Organization", {"name": "甲", "kinds": ["manufacturer"]}),
+                      Node("eq:0", "Equipment", {"name": "盾构机"})],
+                     [Edge("org:a", "MAKES", "eq:0")])
+        engine = MatchingEngine(store, HashEmbedder())
+        db = open_watch_store(s)
+        try:
+            watches = [add_watch(db, store, engine, owner="cli", clearance=level,
+                                 text="盾构机主轴承", threshold=-10.0, settings=s)
+                       for level in ("public", "restricted", "secret")]
+            nodes, edges = [], []
+            for i, mark in enumerate(marks):
+                label = ("Technology", "Equipment", "Patent")[(i + seed) % 3]
+                props: dict[str, Any] = {"name" if label != "Patent" else "title":
+                                         f"盾构机部件{i}"}
+                if mark:
+                    props["clearance"] = mark
+                if label == "Technology":
+                    props["origin"] = "military"
+                nodes.append(Node(f"n:{i}", label, props))
+                edges.append(Edge("org:a", "MAKES" if label == "Equipment" else "OWNS", f"n:{i}"))
+            store.upsert(nodes, edges)
+            after_load(store, None, engine=engine, settings=s)
+            by_watch: dict[str, set[str]] = {w.id: set() for w in watches}
+            for a in db.alerts():
+                by_watch[a.watch].add(a.item)
+            for w in watches:
+                visible = {n.id for n in nodes if is_visible(n, w.clearance)}
+                assert by_watch[w.id] == visible, (w.clearance, marks)
+        finally:
+            db.close()
+            store.close()
