@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.suppliers import synthetic_corpus  # noqa: E402
 from graph.model import Edge, Node  # noqa: E402
 from graph.networkx_store import NetworkxStore  # noqa: E402
-from benchmarks.suppliers import synthetic_corpus  # noqa: E402
 from matching.embedders import normalise_vectors  # noqa: E402
 from matching.ip_risk import IpRiskQuery, _view, ip_risk, scan_patents_vectors  # noqa: E402
 from matching.profiles import Item, ProfileIndex  # noqa: E402
