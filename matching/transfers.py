@@ -129,9 +129,11 @@ def _demand_evidence(m: ReadModel, d: DemandView) -> list[Evidence]:
 
 
 def _civil_orgs(engine: MatchingEngine, m: ReadModel, text: str, *, exclude: set[str],
-                top: int, mode: Mode, project: str | None = None) -> list[Ranked]:
+                top: int, mode: Mode) -> list[Ranked]:
+    """Civil organisations for a text by the supplier engine (no graph walk to a project
+    owner: a transfer query reads nothing but the read model)."""
     hits = engine.rank_organizations(text, kinds=CIVIL_KINDS, top=top + len(exclude) + 5,
-                                     clearance=m.clearance, mode=mode, project_id=project)
+                                     clearance=m.clearance, mode=mode)
     keep = [h for h in hits if h.id not in exclude
             and OrgKind.MILITARY_UNIT not in m.profiles.info(h.id).kinds]
     return [replace(h, label=Label.ORGANIZATION) for h in keep[:top]]
@@ -167,8 +169,7 @@ def transfers_for_demand(engine: MatchingEngine, m: ReadModel, demand_id: str, *
     d = m.demand(demand_id)
     src = {"id": d.id, "label": Label.DEMAND, "name": d.title}
     if d.military:
-        orgs = _civil_orgs(engine, m, d.text, exclude=set(), top=top, mode=mode,
-                           project=d.project if mode == "hybrid" else None)
+        orgs = _civil_orgs(engine, m, d.text, exclude=set(), top=top, mode=mode)
         return TransferResult("civil_to_military", src, organizations=orgs)
     rows = [i for i, t in enumerate(m.techs) if t.origin == "military"]
     techs = [m.techs[i] for i in rows]

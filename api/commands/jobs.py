@@ -342,6 +342,49 @@ def eval_transfers(
         console.print(table)
 
 
+def _print_timings(title: str, result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit_json(result)
+        return
+    table = Table(title=title)
+    for col in ("what", "p50 ms", "p95 ms"):
+        table.add_column(col)
+    for name, t in result["timings"].items():
+        table.add_row(name, f"{t['p50_ms']:.1f}", f"{t['p95_ms']:.1f}")
+    console.print(table)
+    console.print(result.get("note", ""))
+
+
+def bench_transfers(
+    orgs: Annotated[int, typer.Option("--orgs", min=10)] = 100_000,
+    technologies: Annotated[int, typer.Option("--technologies", min=10)] = 10_000,
+    demands: Annotated[int, typer.Option("--demands", min=10)] = 10_000,
+    runs: Annotated[int, typer.Option("--runs", min=5)] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Transfers at scale (synthetic vectors), warm, against a numpy peer. 军民融合基准"""
+    with guarded(as_json):
+        result = benchmark("transfers").bench_transfers(
+            n_orgs=orgs, n_techs=technologies, n_demands=demands, runs=runs)
+    _print_timings(f"transfers: {orgs} organisations, {technologies} technologies, "
+                   f"{demands} demands", result, as_json)
+
+
+def bench_shortlist(
+    orgs: Annotated[int, typer.Option("--orgs", min=10)] = 100_000,
+    demands: Annotated[int, typer.Option("--demands", min=10)] = 10_000,
+    pitches: Annotated[int, typer.Option("--pitches", min=10)] = 300,
+    runs: Annotated[int, typer.Option("--runs", min=5)] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Roadshow shortlists at scale (synthetic vectors), warm. 路演入围基准"""
+    with guarded(as_json):
+        result = benchmark("transfers").bench_shortlist(
+            n_orgs=orgs, n_demands=demands, n_pitches=pitches, runs=runs)
+    _print_timings(f"shortlist: {orgs} organisations, {demands} demands, {pitches} pitches",
+                   result, as_json)
+
+
 def register(app: typer.Typer) -> None:
     from api.cli import bench_app, eval_app
 
@@ -353,3 +396,5 @@ def register(app: typer.Typer) -> None:
     eval_app.command("transfers")(eval_transfers)
     bench_app.command("consortium")(bench_consortium)
     bench_app.command("partners")(bench_partners)
+    bench_app.command("transfers")(bench_transfers)
+    bench_app.command("shortlist")(bench_shortlist)
