@@ -1,6 +1,6 @@
 """Service settings, read once from the environment (prefix ``FIRSTSET_``) or a ``.env`` file.
 
->>> Settings(environment="development").open_reads
+>>> Settings(environment="development", _env_file=None).reads_open
 True
 """
 

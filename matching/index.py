@@ -135,8 +135,8 @@ class ExactVectorIndex:
     Examples
     --------
     >>> idx = ExactVectorIndex(["a", "b"], np.array([[1, 0], [0, 1]], np.float32))
-    >>> idx.search(np.array([0.2, 0.9], np.float32), 1)
-    [('b', 0.8999999761581543)]
+    >>> [(i, round(s, 4)) for i, s in idx.search(np.array([0.2, 0.9], np.float32), 1)]
+    [('b', 0.9)]
     """
 
     def __init__(self, ids: Sequence[str], matrix: Matrix) -> None:

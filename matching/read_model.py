@@ -25,7 +25,7 @@ Examples
 ...                   Node("d", "Demand", {"text": "红外探测器"})],
 ...                  [Edge("p", "OWNED_BY", "o"), Edge("p", "NEEDS", "d")])
 >>> engine = MatchingEngine(store, HashEmbedder(16))
->>> [d.id for d in read_model(engine, "public").demands], read_model(engine, "secret").label("d")
+>>> [d.id for d in read_model(engine, "public").demands], str(read_model(engine, "secret").label("d"))
 ([], 'Demand')
 """
 
