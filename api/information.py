@@ -163,17 +163,15 @@ def add_watch(
     )
 
 
-def _level_now(watch: WatchRecord, keys: KeyStore | None) -> str | None:
-    """The clearance a watch percolates at now: its key's current clearance (a revoked key's
-    watches are skipped), never above what it was saved with."""
+def _level_now(watch: WatchRecord, keys: dict[str, str]) -> str | None:
+    """The clearance a watch percolates at now: its key's current clearance (``keys``: owner →
+    clearance; a revoked key's watches are skipped), never above what it was saved with."""
     if not watch.owner.startswith("key:"):
         return watch.clearance
-    if keys is None:
+    held = keys.get(watch.owner)
+    if held is None:
         return None
-    record = next((r for r in keys.list() if f"key:{r.id}" == watch.owner), None)
-    if record is None:
-        return None
-    return min(record.clearance, watch.clearance, key=LEVELS.index)
+    return min(held, watch.clearance, key=LEVELS.index)
 
 
 def after_load(
@@ -219,7 +217,9 @@ def _percolate(store: GraphStore, report: Any, engine: Any, s: Settings, path: P
             from matching.engine import MatchingEngine
 
             engine = MatchingEngine(store, make_embedder(os.environ.get("FIRSTSET_EMBEDDER")))
-        keys = KeyStore(s.keys_file, secret=s.secret_key) if s.keys_file.exists() else None
+        keys = ({key_owner(r.id): r.clearance for r in
+                 KeyStore(s.keys_file, secret=s.secret_key).list()}
+                if s.keys_file.exists() else {})
         by_level: dict[str, list[WatchRecord]] = defaultdict(list)
         for w in watches:
             level = _level_now(w, keys)
@@ -228,17 +228,21 @@ def _percolate(store: GraphStore, report: Any, engine: Any, s: Settings, path: P
         percolator = Percolator(engine)
         load = db.new_load(store.location, store.version())
         rows: list[dict[str, Any]] = []
-        snapshots: list[tuple[str, dict[str, str]]] = []
+        snapshots: list[tuple[str, dict[str, str], dict[str, str] | None]] = []
         changed_total = 0
         model = str(engine.embedder.name)
         moment = now_utc()
         for level, group in sorted(by_level.items()):
             scope = _scope(store, level)
-            before = db.snapshot(scope) or {}
+            recorded = db.snapshot(scope)
             now_keys = percolator.keys(level)
+            if recorded is None:  # a level no one watched at before: a baseline, not news
+                snapshots.append((scope, now_keys, None))
+                continue
+            before = recorded
             changed = [i for i, k in now_keys.items() if before.get(i) != k]
             changed_total += len(changed)
-            snapshots.append((scope, now_keys))
+            snapshots.append((scope, now_keys, before))
             if not changed:
                 continue
             vectors = []
@@ -262,8 +266,8 @@ def _percolate(store: GraphStore, report: Any, engine: Any, s: Settings, path: P
                     "next_at": iso(due_at(w.rate, moment)) if w.webhook else None,
                 })
         made = db.record_alerts(load, rows)
-        for scope, now_keys in snapshots:  # only after the alerts are safe
-            db.put_snapshot(scope, now_keys, store.version())
+        for scope, now_keys, before in snapshots:  # only after the alerts are safe
+            db.put_snapshot(scope, now_keys, store.version(), before=before)
         db.finish_load(load, changed=changed_total, alerts=len(made))
         out: dict[str, Any] = {"load": load, "changed": changed_total, "alerts": len(made)}
         if deliver and any(r["webhook"] for r in rows):

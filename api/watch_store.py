@@ -267,11 +267,20 @@ class WatchStore:
         return {r[0]: r[1] for r in c.execute(
             "SELECT item, key FROM snapshot WHERE scope = ?", (scope,))}
 
-    def put_snapshot(self, scope: str, keys: Mapping[str, str], version: int | None) -> None:
+    def put_snapshot(self, scope: str, keys: Mapping[str, str], version: int | None,
+                     *, before: Mapping[str, str] | None = None) -> None:
+        """Record what a scope holds now; with ``before`` (what it held) only the rows that
+        changed are written, so a small load costs a small write."""
         with self._tx() as c:
-            c.execute("DELETE FROM snapshot WHERE scope = ?", (scope,))
-            c.executemany("INSERT INTO snapshot (scope, item, key) VALUES (?,?,?)",
-                          [(scope, k, v) for k, v in keys.items()])
+            if before is None:
+                c.execute("DELETE FROM snapshot WHERE scope = ?", (scope,))
+                rows = [(scope, k, v) for k, v in keys.items()]
+            else:
+                c.executemany("DELETE FROM snapshot WHERE scope = ? AND item = ?",
+                              [(scope, k) for k in before if k not in keys])
+                rows = [(scope, k, v) for k, v in keys.items() if before.get(k) != v]
+            c.executemany("INSERT OR REPLACE INTO snapshot (scope, item, key) VALUES (?,?,?)",
+                          rows)
             c.execute("INSERT OR REPLACE INTO scopes (scope, version, updated) VALUES (?,?,?)",
                       (scope, version, iso(now_utc())))
 

@@ -252,3 +252,32 @@ def test_http_watches_alerts_and_atom(tmp_path: Path, demo_dir: Path) -> None:
     db = WatchStore(tmp_path / "firstset-watches.db")
     assert {a.owner for a in db.alerts()} == {f"key:{pub.record.id}", f"key:{sec.record.id}"}
     db.close()
+
+
+def test_a_revoked_or_lowered_key_limits_its_watches(world: dict[str, Any]) -> None:
+    store, engine, db, tmp = world["store"], world["engine"], world["db"], world["tmp"]
+    s = Settings(keys_file=tmp / "keys.json", secret_key="k")
+    ks = KeyStore(s.keys_file, secret="k")
+    gone = ks.create(role="editor", clearance="secret")
+    lowered = ks.create(role="editor", clearance="secret")
+    w_gone = add_watch(db, store, engine, owner=f"key:{gone.record.id}", clearance="secret",
+                       text=BEARING, threshold=-10.0, settings=Settings(
+                           keys_file=tmp / "keys.json", watch_max_share=1.0))
+    w_low = add_watch(db, store, engine, owner=f"key:{lowered.record.id}", clearance="secret",
+                      text=BEARING, threshold=-10.0, settings=Settings(
+                          keys_file=tmp / "keys.json", watch_max_share=1.0))
+    ks.revoke(gone.record.id)
+    ks.revoke(lowered.record.id)
+    records = json.loads(s.keys_file.read_text(encoding="utf-8") or "[]")
+    records.append({**{k: v for k, v in lowered.record.__dict__.items()}, "clearance": "public"})
+    s.keys_file.write_text(json.dumps(records), encoding="utf-8")  # the same key, now public
+    after_load(store, load_paths(store, [write_batch(tmp / "b2")]), engine=engine, settings=s)
+    got = {a.watch: set() for a in db.alerts()}
+    for a in db.alerts():
+        got[a.watch].add(a.item)
+    assert w_gone.id not in got
+    # the public level had no baseline before: the first load after the drop is the baseline
+    after_load(store, load_paths(store, [write_batch(tmp / "b3", bearing_text="主轴承新版")]),
+               engine=engine, settings=s)
+    low = {a.item for a in db.alerts() if a.watch == w_low.id}
+    assert low == {"eq:b2-bearing"}  # what changed, at the key's clearance now (public)
