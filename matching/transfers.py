@@ -228,35 +228,34 @@ def check_transfers(m: ReadModel, result: TransferResult) -> list[str]:
     no military unit among the civil organisations, parts adding up to scores."""
     problems: list[str] = []
     military_side = result.direction == "civil_to_military"
-    for h in [*result.demands, *result.organizations, *result.technologies]:
-        if not m.has(h.id):
-            problems.append(f"{h.id}: not visible at clearance {m.clearance}")
-            continue
-        if not parts_add_up(h):
-            problems.append(f"{h.id}: parts do not add up to the score")
-        for ev in h.evidence:
-            ev_id = ev.id if isinstance(ev, Evidence) else str(ev.get("id", ""))
-            if ev_id and not m.has(ev_id):
-                problems.append(f"{h.id}: evidence {ev_id} not visible")
-    for h in result.demands:
-        if not m.has(h.id):
-            continue
-        if m.label(h.id) != Label.DEMAND:
-            problems.append(f"{h.id}: listed as a demand")
-        elif m.demand(h.id).military != military_side:
-            problems.append(f"{h.id}: a demand on the wrong side of {result.direction}")
-    for h in result.technologies:
-        if not m.has(h.id):
-            continue
-        if m.label(h.id) != Label.TECHNOLOGY or m.tech(h.id).origin != "military":
-            problems.append(f"{h.id}: not a military-origin technology")
-    for h in result.organizations:
-        if not m.has(h.id):
-            continue
-        if m.label(h.id) != Label.ORGANIZATION:
-            problems.append(f"{h.id}: listed as an organisation")
-        elif OrgKind.MILITARY_UNIT in m.profiles.info(h.id).kinds:
-            problems.append(f"{h.id}: a military unit offered as a civil organisation")
+
+    def wrong(label: str, node_id: str) -> str | None:
+        """Why a visible result of list ``label`` does not belong there (None when it does)."""
+        if m.label(node_id) != label:
+            return f"{node_id}: listed as a {label}"
+        if label == Label.DEMAND and m.demand(node_id).military != military_side:
+            return f"{node_id}: a demand on the wrong side of {result.direction}"
+        if label == Label.TECHNOLOGY and m.tech(node_id).origin != "military":
+            return f"{node_id}: not a military-origin technology"
+        if label == Label.ORGANIZATION and OrgKind.MILITARY_UNIT in m.profiles.info(node_id).kinds:
+            return f"{node_id}: a military unit offered as a civil organisation"
+        return None
+
+    for label, hits in ((Label.DEMAND, result.demands), (Label.ORGANIZATION, result.organizations),
+                        (Label.TECHNOLOGY, result.technologies)):
+        for h in hits:
+            if not m.has(h.id):
+                problems.append(f"{h.id}: not visible at clearance {m.clearance}")
+                continue
+            if not parts_add_up(h):
+                problems.append(f"{h.id}: parts do not add up to the score")
+            for ev in h.evidence:
+                ev_id = ev.id if isinstance(ev, Evidence) else str(ev.get("id", ""))
+                if ev_id and not m.has(ev_id):
+                    problems.append(f"{h.id}: evidence {ev_id} not visible")
+            why = wrong(label, h.id)
+            if why:
+                problems.append(why)
     src = result.source["id"]
     if result.source["label"] == Label.TECHNOLOGY and m.has(src):
         owners = set(m.tech(src).owners)
