@@ -30,6 +30,7 @@ __all__ = [
     "EXPORT_RESPONSES",
     "PART_NAMES",
     "ExportFormat",
+    "alert_rows",
     "consortium_rows",
     "export_response",
     "ranked_rows",
@@ -183,6 +184,17 @@ def shortlist_rows(payload: Mapping[str, Any]) -> list[dict[str, Any]]:
             str(d.get("text") or d.get("id") or "") if isinstance(d, Mapping) else str(d)
             for d in demands
         )
+    return rows
+
+
+def alert_rows(alerts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One row per alert: the matched item ranked as the watch scored it, which watch, when."""
+    hits = [{**a, "id": a.get("item", ""), "name": a.get("name", "")} for a in alerts]
+    rows = ranked_rows(hits)
+    for row, alert in zip(rows, alerts, strict=True):
+        row["类别 label"] = alert.get("label", "")
+        row["关注 watch"] = alert.get("watch", "")
+        row["时间 created"] = alert.get("created", "")
     return rows
 
 

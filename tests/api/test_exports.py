@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -122,3 +123,32 @@ def test_formula_cells_are_defused() -> None:
     row = next(csv.DictReader(io.StringIO(text[1:])))
     assert row["名称 name"] == '\'=HYPERLINK("x")'
     assert row["n"] == "-1.5"
+
+
+def test_alerts_as_a_file(client: TestClient, keys: Keys) -> None:
+    text = "土压平衡盾构机 刀盘 盾构施工"
+    r = client.post("/api/watches", json={"text": text, "threshold": 1.0}, headers=h(keys.editor))
+    assert r.status_code == 201, r.text
+    files = {
+        "organizations.csv": "id,name,kinds\norg:w1,重庆新盾构公司,manufacturer\n",
+        "equipment.csv": f"id,name,maker_ids,description\neq:w1,新型土压平衡盾构机,org:w1,{text}\n",
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, body in files.items():
+            zf.writestr(f"batch/{name}", body)
+    r = client.post(
+        "/api/ingest",
+        files={"file": ("b.zip", buf.getvalue(), "application/zip")},
+        headers=h(keys.editor),
+    )
+    assert r.status_code == 200, r.text
+    alerts = client.get("/api/alerts", headers=h(keys.editor)).json()["alerts"]
+    assert alerts, "the new equipment should match the watch"
+    x = client.get("/api/alerts", params={"format": "xlsx"}, headers=h(keys.editor))
+    assert x.status_code == 200
+    rows = _xlsx_rows(x.content)
+    assert [r[ID] for r in rows] == [a["item"] for a in alerts]
+    assert [r["关注 watch"] for r in rows] == [a["watch"] for a in alerts]
+    c = client.get("/api/alerts", params={"format": "csv"}, headers=h(keys.editor))
+    assert [r[ID] for r in _csv_rows(c.content)] == [a["item"] for a in alerts]
