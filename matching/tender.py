@@ -159,6 +159,19 @@ _MARKER = re.compile(
     r"|[（(]\d{1,3}[)）]|[（(][一二三四五六七八九十]{1,3}[)）]|[①-⑳]"
     r"|[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十百零\d]{1,5}[条款项])\s*"
 )
+_DOTTED = re.compile(r"\d")  # markers that start with a digit: 1. 1、 3.2.1 1)
+_CLAUSE_BEFORE = frozenset("。；;！!？?：:.")
+
+
+def _starts_clause(line: str, m: re.Match[str]) -> bool:
+    """A marker starting with a digit (``1.``, ``3.2``) starts a clause only at the start of
+    the line or after a sentence end, never mid-sentence (``功率 1.5MW``)."""
+    if not _DOTTED.match(m.group("m")):
+        return True
+    before = line[: m.start()].rstrip()
+    return not before or before[-1] in _CLAUSE_BEFORE
+
+
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])|(?<=[a-z0-9)\]][.])\s+(?=[A-Z(])")
 
 
@@ -175,7 +188,7 @@ def split_clauses(text: str) -> list[Clause]:
         line = raw.strip().replace("\u3000", " ")
         if not line:
             continue
-        marks = list(_MARKER.finditer(line))
+        marks = [m for m in _MARKER.finditer(line) if _starts_clause(line, m)]
         pieces: list[tuple[str, str]] = []
         if not marks or marks[0].start() > 0:
             pieces.append(("", line[: marks[0].start()] if marks else line))

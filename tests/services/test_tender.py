@@ -55,6 +55,15 @@ def test_split_numbered_lines_and_sentences() -> None:
     assert [c.line for c in clauses] == [1, 2, 2, 2, 3, 4, 6]
 
 
+def test_decimals_and_spaces_do_not_split() -> None:
+    assert [c.text for c in split_clauses("额定功率 1.5MW，效率 97.5 %。")] == [
+        "额定功率 1.5MW，效率 97.5 %。"]
+    assert [c.number for c in split_clauses("1. Scope. 2. Delivery in 3.5 months.")] == [
+        "1.", "2."]
+    heading = check_tender("五、投标人业绩要求（本项目不设业绩要求）")
+    assert heading.findings == []
+
+
 def test_one_compliant_clause_has_no_findings() -> None:
     out = check_tender("投标人应具有同类装备研制能力。").to_json()
     assert out == {"clauses": 1, "findings": []}
