@@ -91,6 +91,12 @@ def tender_input(source: str) -> str:
     return source
 
 
+def _store_exists(location: str | None) -> bool:
+    """False for an embedded store file that does not exist (opening it would create it)."""
+    where = location or "firstset.db"
+    return "://" in where or Path(where).is_file()
+
+
 def tender_check_cmd(
     source: Annotated[str, typer.Argument(help="A .docx or .txt file, or the text itself. 招标文件或文本")],
     catalogue: Annotated[
@@ -107,7 +113,7 @@ def tender_check_cmd(
     with guarded(as_json):
         text = tender_input(source)
         products: list[Any] = []
-        if catalogue:
+        if catalogue and _store_exists(store):  # no store yet: nothing to compare with
             with opened_store(store) as s:
                 products = catalogue_from_store(s, clearance)
         report = check_tender(text, products=products)
