@@ -140,7 +140,8 @@ def test_fields_concentration_and_expiry(ip_engine: Any) -> None:
     assert e21["cr3"] == pytest.approx(1.0)
     assert e21["hhi"] == pytest.approx((3 / 4) ** 2 + (1 / 4) ** 2, abs=1e-3)
     expiring = {x["patent"] for x in e21["expiring"]}
-    assert {"pt:rival_old", "pt:rival_dead"} <= expiring or "pt:rival_old" in expiring
+    assert {"pt:rival_old", "pt:rival_dead"} <= expiring  # expired, lapsed
+    assert "pt:rival1" not in expiring  # in force until 2038
     assert e21["overlap"][0]["id"] in owners
 
 
