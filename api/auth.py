@@ -25,8 +25,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from graph.clearance import check_clearance
 from graph.errors import InvalidRequest
-from graph.model import CLEARANCE_ORDER, Clearance
+from graph.model import Clearance
 
 __all__ = ["ANONYMOUS", "CreatedKey", "KeyRecord", "KeyStore", "Principal", "Role"]
 
@@ -108,8 +109,7 @@ class KeyStore:
     def create(self, *, role: str, clearance: str, label: str = "") -> CreatedKey:
         if role not in ROLE_ORDER:
             raise InvalidRequest(f"unknown role {role!r}", field="role")
-        if clearance not in CLEARANCE_ORDER:
-            raise InvalidRequest(f"unknown clearance {clearance!r}", field="clearance")
+        check_clearance(clearance)
         key_id = secrets.token_hex(4)
         key = f"fs_{key_id}_{secrets.token_urlsafe(24)}"
         record = KeyRecord(

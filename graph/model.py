@@ -25,7 +25,6 @@ __all__ = [
     "Subgraph",
     "UpsertReport",
     "canonical_json",
-    "clearance_allows",
 ]
 
 
@@ -82,15 +81,6 @@ class Clearance(StrEnum):
 
 
 CLEARANCE_ORDER: dict[str, int] = {"public": 0, "restricted": 1, "secret": 2}
-
-
-def clearance_allows(caller: str, item: str | None) -> bool:
-    """True when a caller with clearance ``caller`` may see an item marked ``item``.
-
-    >>> clearance_allows("restricted", "public"), clearance_allows("public", "secret")
-    (True, False)
-    """
-    return CLEARANCE_ORDER[caller] >= CLEARANCE_ORDER[item or "public"]
 
 
 _ANY: frozenset[Label] = frozenset(Label)
