@@ -7,50 +7,78 @@ How the graph is laid out on the server:
   ``id`` property; both labels have a uniqueness constraint on ``id``, so ``id`` is unique across
   labels and any node is found by id through one index seek on ``FsNode``;
 - relationships are typed by ``Edge.type`` and keyed by ``(source, type, target)`` (``MERGE``);
-- ``(:FsMeta {key: 'version'})`` holds the version counter, ``(:FsCache {ck})`` the blob cache,
-  ``(:FsVector {vk})`` the embedding vectors of ``put_vectors``.
+- ``(:FsMeta {key: 'version'})`` holds the version counter, ``(:FsCache {ck})`` the blob cache
+  (the embedding vectors the matching engine caches by content hash).
 
-Properties: what a Bolt server stores natively is stored as it is — strings, booleans, 64-bit
-integers, floats, byte strings and lists of one of those kinds (empty lists too), so Cypher users
-see and query them as usual. Everything else a JSON mapping may hold (``None``, nested maps,
-mixed-type or nested lists, integers past 64 bits) and any key named ``id`` or starting with
-``_fs_`` is kept as JSON in one string property, ``_fs_json``, and merged back on read: an
-upsert followed by a get returns exactly what was written, on every server.
+The store is split by job: every statement it sends is a template in
+:mod:`graph.neo4j_cypher` (checked against Neo4j's own grammar in the tests), and what goes to
+the server natively and what as JSON is :mod:`graph.neo4j_codec`. This module runs them:
+transactions, retries, errors wrapped with the failing statement, and ``round_trips``, the
+count of queries sent.
 
-Every statement is parameterised Cypher. The only text put into a statement is a label,
-relationship type or index name, and only after it matched ``[A-Za-z][A-Za-z0-9_]*`` and was
-quoted with backticks; every template is a module constant listed in ``STATEMENTS`` and checked
-against Neo4j's own grammar in the tests (``tools/cypher-lint``).
-
-Vectors: ``has_vector_index`` is decided at connect time by asking the server for the procedure
-``db.index.vector.queryNodes`` (Neo4j 5.11+, Aura). Where it exists, ``put_vectors`` also builds a
-cosine vector index and ``vector_search`` asks it; elsewhere (ArcadeDB, older Neo4j)
-``vector_search`` reads the namespace's vectors and scores them exactly with numpy. Both paths
-return plain cosine similarity.
+Vectors are not searched on the server: the matching engine scores them exactly with numpy
+from the vectors it caches in the store (``cache_get``), on every server. A server-side vector
+index path existed and was removed, because no server we can test with (ArcadeDB) has one.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
 import os
 import random
-import re
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-import numpy as np
 import orjson
-from numpy.typing import NDArray
 
 from graph.errors import NodeNotFound, StoreError
-from graph.model import Edge, Label, Node, Rel, Subgraph, UpsertReport
+from graph.model import Edge, Label, Node, Subgraph, UpsertReport
+from graph.neo4j_codec import canonical as _canonical
+from graph.neo4j_codec import decode as _decode
+from graph.neo4j_codec import encode as _encode
+from graph.neo4j_codec import is_native as _native
+from graph.neo4j_codec import main_label as _main_label
+from graph.neo4j_cypher import (
+    ALL_EDGES,
+    ALL_NODES,
+    BUMP_VERSION,
+    CACHE_GET,
+    CACHE_PUT,
+    CLEAR_BATCH,
+    COUNT_LABELS,
+    COUNT_TYPES,
+    CREATE_ID_CONSTRAINT,
+    CREATE_NODES,
+    EDGES_AMONG,
+    EDGES_BY_KEY,
+    EDGES_OF_TYPE,
+    FIND_NODES,
+    GET_VERSION,
+    IDS_PRESENT,
+    IN_EDGES,
+    MERGE_EDGES,
+    NEXT_LEVEL,
+    NODE_LABEL,
+    NODES_BY_ID,
+    OUT_EDGES,
+    OUT_EDGES_MANY,
+    OWN_KEYS,
+    PING,
+    RESERVED_LABELS,
+    SERVER_COMPONENTS,
+    SHOW_CONSTRAINTS,
+    STATEMENTS,
+    UPDATE_NODES,
+    all_statements,
+    constraint_name,
+    ident,
+    is_ident,
+    render,
+)
 from graph.store import Direction, RowBatch
 
 if TYPE_CHECKING:
@@ -65,281 +93,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-# ---- names --------------------------------------------------------------------------------
-
-NODE_LABEL: Final = "FsNode"
-META_LABEL: Final = "FsMeta"
-CACHE_LABEL: Final = "FsCache"
-VECTOR_LABEL: Final = "FsVector"
-SHADOW: Final = "_fs_json"
-RESERVED_LABELS: Final = frozenset({NODE_LABEL, META_LABEL, CACHE_LABEL, VECTOR_LABEL})
-_IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-
-# ---- every Cypher statement the store can issue -----------------------------------------------
-# ``__LABEL__``, ``__TYPE__``, ``__NAME__``, ``__PROP__`` and ``__VLABEL__`` are filled by
-# ``render`` with a checked identifier; everything that comes from data is a $parameter.
-
-CREATE_ID_CONSTRAINT: Final = (
-    "CREATE CONSTRAINT `__NAME__` IF NOT EXISTS FOR (n:`__LABEL__`) REQUIRE n.`__PROP__` IS UNIQUE"
-)
-NODES_BY_ID: Final = (
-    "UNWIND $ids AS id MATCH (n:FsNode {id: id}) "
-    "RETURN n.id AS id, labels(n) AS labels, properties(n) AS props"
-)
-IDS_PRESENT: Final = "UNWIND $ids AS id MATCH (n:FsNode {id: id}) RETURN n.id AS id"
-# New and existing nodes are told apart by NODES_BY_ID in the same transaction, so nodes are
-# written with CREATE / MATCH … SET rather than MERGE: ArcadeDB answers a MERGE on a two-label
-# pattern with a full scan (500 rows into 20k nodes: 56 s), and adding the second label ON CREATE
-# breaks its unique index. The uniqueness constraints still refuse a duplicate written by a
-# concurrent transaction; that ConstraintError makes the upsert run again, and then it updates.
-CREATE_NODES: Final = "UNWIND $rows AS r CREATE (n:FsNode:`__LABEL__`) SET n = r.props"
-UPDATE_NODES: Final = "UNWIND $rows AS r MATCH (n:FsNode {id: r.id}) SET n = r.props"
-EDGES_BY_KEY: Final = (
-    "UNWIND $keys AS k MATCH (a:FsNode {id: k.s})-[e:`__TYPE__`]->(b:FsNode {id: k.t}) "
-    "RETURN a.id AS s, b.id AS t, properties(e) AS props"
-)
-MERGE_EDGES: Final = (
-    "UNWIND $rows AS r MATCH (a:FsNode {id: r.s}) MATCH (b:FsNode {id: r.t}) "
-    "MERGE (a)-[e:`__TYPE__`]->(b) SET e = r.props"
-)
-BUMP_VERSION: Final = (
-    "MERGE (m:FsMeta {key: 'version'}) ON CREATE SET m.value = 0 "
-    "SET m.value = m.value + 1 RETURN m.value AS value"
-)
-GET_VERSION: Final = "MATCH (m:FsMeta {key: 'version'}) RETURN m.value AS value"
-FIND_NODES: Final = (
-    "MATCH (n:`__LABEL__`) "
-    "WHERE all(c IN $conds WHERE n[c.k] = c.v "
-    "OR (CASE WHEN n[c.k] IS :: LIST<ANY> THEN c.v IN n[c.k] ELSE false END)) "
-    "RETURN n.id AS id, labels(n) AS labels, properties(n) AS props ORDER BY n.id"
-)
-ALL_NODES: Final = (
-    "MATCH (n:`__LABEL__`) RETURN n.id AS id, labels(n) AS labels, properties(n) AS props "
-    "ORDER BY n.id"
-)
-ALL_EDGES: Final = (
-    "MATCH (a:FsNode)-[e]->(b:FsNode) "
-    "RETURN a.id AS s, type(e) AS type, b.id AS t, properties(e) AS props"
-)
-EDGES_OF_TYPE: Final = (
-    "MATCH (a:FsNode)-[e:`__TYPE__`]->(b:FsNode) "
-    "RETURN a.id AS s, type(e) AS type, b.id AS t, properties(e) AS props"
-)
-OUT_EDGES: Final = (
-    "MATCH (a:FsNode {id: $id})-[e]->(b:FsNode) WHERE $rel IS NULL OR type(e) = $rel "
-    "RETURN a.id AS s, type(e) AS type, b.id AS t, properties(e) AS props"
-)
-IN_EDGES: Final = (
-    "MATCH (a:FsNode)-[e]->(b:FsNode {id: $id}) WHERE $rel IS NULL OR type(e) = $rel "
-    "RETURN a.id AS s, type(e) AS type, b.id AS t, properties(e) AS props"
-)
-NEXT_LEVEL: Final = (
-    "UNWIND $ids AS id MATCH (a:FsNode {id: id})-[e]-(b:FsNode) "
-    "WHERE $rel IS NULL OR type(e) = $rel RETURN DISTINCT b.id AS id"
-)
-EDGES_AMONG: Final = (
-    "UNWIND $ids AS id MATCH (a:FsNode {id: id})-[e]->(b:FsNode) "
-    "WHERE b.id IN $ids AND ($rel IS NULL OR type(e) = $rel) "
-    "RETURN a.id AS s, type(e) AS type, b.id AS t, properties(e) AS props"
-)
-OUT_EDGES_MANY: Final = (
-    "UNWIND $ids AS id MATCH (a:FsNode {id: id})-[e]->(b:FsNode) "
-    "WHERE $rel IS NULL OR type(e) = $rel "
-    "RETURN a.id AS s, type(e) AS type, b.id AS t, properties(e) AS props"
-)
-COUNT_LABELS: Final = (
-    "MATCH (n:FsNode) UNWIND labels(n) AS label WITH label WHERE label <> 'FsNode' "
-    "RETURN label AS name, count(*) AS n"
-)
-COUNT_TYPES: Final = "MATCH ()-[e]->() RETURN type(e) AS name, count(*) AS n"
-CACHE_GET: Final = (
-    "UNWIND $cks AS ck MATCH (c:FsCache {ck: ck}) RETURN c.key AS key, c.value AS value"
-)
-CACHE_PUT: Final = (
-    "UNWIND $rows AS r MERGE (c:FsCache {ck: r.ck}) "
-    "SET c.ns = r.ns, c.key = r.key, c.value = r.value"
-)
-CLEAR_BATCH: Final = (
-    "MATCH (n) WHERE NOT n:FsMeta WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS n"
-)
-PING: Final = "RETURN 1 AS ok"
-SHOW_CONSTRAINTS: Final = (
-    "SHOW CONSTRAINTS YIELD type, labelsOrTypes, properties "
-    "RETURN type, labelsOrTypes AS labels, properties AS props"
-)
-LIST_PROCEDURES: Final = "SHOW PROCEDURES YIELD name WHERE name = $name RETURN count(*) AS n"
-SERVER_COMPONENTS: Final = (
-    "CALL dbms.components() YIELD name, versions, edition "
-    "RETURN name, versions[0] AS version, edition"
-)
-PUT_VECTORS: Final = (
-    "UNWIND $rows AS r MERGE (v:FsVector:`__VLABEL__` {vk: r.vk}) "
-    "SET v.ns = r.ns, v.id = r.id, v.embedding = r.embedding"
-)
-READ_VECTORS: Final = (
-    "MATCH (v:FsVector {ns: $ns}) RETURN v.id AS id, v.embedding AS embedding ORDER BY v.id"
-)
-CREATE_VECTOR_INDEX: Final = (
-    "CREATE VECTOR INDEX `__NAME__` IF NOT EXISTS FOR (v:`__VLABEL__`) ON (v.embedding) "
-    "OPTIONS $options"
-)
-AWAIT_INDEX: Final = "CALL db.awaitIndex($name, $seconds)"
-QUERY_VECTOR_INDEX: Final = (
-    "CALL db.index.vector.queryNodes($index, $k, $vector) YIELD node, score "
-    "RETURN node.id AS id, score"
-)
-
-STATEMENTS: Final[dict[str, str]] = {
-    name: value
-    for name, value in dict(globals()).items()
-    if name.isupper()
-    and isinstance(value, str)
-    and name
-    not in {
-        "NODE_LABEL",
-        "META_LABEL",
-        "CACHE_LABEL",
-        "VECTOR_LABEL",
-        "SHADOW",
-    }
-}
-"""Every statement template, by constant name."""
-
-_PLACEHOLDERS = ("__LABEL__", "__TYPE__", "__NAME__", "__PROP__", "__VLABEL__")
-
-
-def _ident(value: str, what: str) -> str:
-    if not _IDENT.fullmatch(value):
-        raise StoreError(f"{what} {value!r} is not a plain identifier ([A-Za-z][A-Za-z0-9_]*)")
-    return value
-
-
-def render(template: str, **names: str) -> str:
-    """Fill a statement template's placeholders with checked identifiers.
-
-    >>> render(CREATE_NODES, label="Patent")
-    'UNWIND $rows AS r CREATE (n:FsNode:`Patent`) SET n = r.props'
-    """
-    text = template
-    for key, value in names.items():
-        text = text.replace(f"__{key.upper()}__", _ident(value, key))
-    if any(p in text for p in _PLACEHOLDERS):
-        raise StoreError(f"statement template not fully rendered: {text}")
-    return text
-
-
-def all_statements(*, every_label: bool = False) -> dict[str, str]:
-    """Every statement template, rendered: what the grammar check in the tests runs over.
-
-    Labels and types enter a statement only as backtick-quoted identifiers, so one rendering
-    per template shows its grammar; ``every_label`` renders each for every label and type of
-    the model instead (what the store can issue for the model's data).
-    """
-    vlabel, vindex = _vector_names("example")
-    labels: list[str] = [NODE_LABEL, *Label] if every_label else [str(Label.ORGANIZATION)]
-    rels: list[str] = list(Rel) if every_label else [str(Rel.MEMBER_OF)]
-    out: dict[str, str] = {}
-    for name, template in STATEMENTS.items():
-        if "__LABEL__" in template and "__NAME__" in template:  # constraints
-            for label in labels:
-                out[f"{name}[{label}]"] = render(
-                    template, label=label, name=_constraint_name(label, "id"), prop="id"
-                )
-            for label, prop in ((META_LABEL, "key"), (CACHE_LABEL, "ck"), (VECTOR_LABEL, "vk")):
-                out[f"{name}[{label}]"] = render(
-                    template, label=label, name=_constraint_name(label, prop), prop=prop
-                )
-        elif "__LABEL__" in template:
-            for label in labels:
-                out[f"{name}[{label}]"] = render(template, label=label)
-        elif "__TYPE__" in template:
-            for rel in rels:
-                out[f"{name}[{rel}]"] = render(template, type=rel)
-        elif "__NAME__" in template:
-            out[name] = render(template, name=vindex, vlabel=vlabel)
-        elif "__VLABEL__" in template:
-            out[name] = render(template, vlabel=vlabel)
-        else:
-            out[name] = render(template)
-    return out
-
-
-def _constraint_name(label: str, prop: str) -> str:
-    return f"fs_{label.lower()}_{prop}_unique"
-
-
-def _vector_names(namespace: str) -> tuple[str, str]:
-    """The label and index name for a vector namespace (any text) as safe identifiers."""
-    digest = hashlib.sha1(namespace.encode("utf-8")).hexdigest()[:16]
-    return f"FsVec_{digest}", f"fs_vec_{digest}"
-
-
-# ---- property encoding --------------------------------------------------------------------
-
-_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
-
-
-def _scalar_kind(value: Any) -> type | None:
-    if isinstance(value, bool):
-        return bool
-    if isinstance(value, int):
-        return int if _INT_MIN <= value <= _INT_MAX else None
-    for kind in (str, float, bytes):  # subclasses (StrEnum members) count as their base
-        if isinstance(value, kind):
-            return kind
-    return None
-
-
-def _native(value: Any) -> bool:
-    """True when a Bolt server stores this value as a property as it is."""
-    if isinstance(value, list):
-        kinds = {_scalar_kind(v) for v in value}
-        return not value or (len(kinds) == 1 and None not in kinds and bytes not in kinds)
-    return _scalar_kind(value) is not None
-
-
-def _encode(props: Mapping[str, Any], *, node_id: str | None = None) -> dict[str, Any]:
-    native: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
-    for key, value in props.items():
-        if key == "id" or key.startswith("_fs_") or not _native(value):
-            extra[key] = value
-        else:
-            native[key] = value
-    if extra:
-        native[SHADOW] = json.dumps(extra, ensure_ascii=False, sort_keys=True)
-    if node_id is not None:
-        native["id"] = node_id
-    return native
-
-
-def _decode(stored: Mapping[str, Any], *, is_node: bool) -> dict[str, Any]:
-    props = dict(stored)
-    if is_node:
-        props.pop("id", None)
-    extra = props.pop(SHADOW, None)
-    if extra:
-        props.update(json.loads(extra))
-    return props
-
-
-def _canonical(props: Mapping[str, Any]) -> str:
-    """The same canonical text the embedded store compares, so both count changes alike."""
-    return json.dumps(
-        props, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_json_default
-    )
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (bytes, bytearray)):
-        return value.hex()
-    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
-
-
-def _main_label(labels: Iterable[str]) -> str:
-    rest = [label for label in labels if label != NODE_LABEL]
-    return rest[0] if rest else NODE_LABEL
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -377,7 +130,13 @@ class Neo4jStore:
     and ``FIRSTSET_NEO4J_DATABASE`` instead.
     """
 
+    round_trips: int
+    """Queries sent to the server so far: one per statement run in a transaction and one per
+    streamed read (``nodes``, ``edges``), retries included. Read it before and after a call to
+    see what the call cost. The driver's BEGIN and COMMIT, and the further batches of a streamed
+    result longer than ``fetch_size`` records, travel with or after these and are not counted."""
     chunk_size: int = 5000
+    fetch_size: int = 2000
     max_retries: int = 5
     retry_base_delay: float = 0.1
 
@@ -397,8 +156,9 @@ class Neo4jStore:
         self.location = location or uri
         self.database = database
         self._lock = threading.Lock()
+        self._count_lock = threading.Lock()
+        self.round_trips = 0
         self._known_labels: set[str] = set()
-        self._known_vector_namespaces: set[str] = set()
         try:
             self._driver: Driver = driver or neo4j.GraphDatabase.driver(
                 uri,
@@ -421,7 +181,6 @@ class Neo4jStore:
         self._bookmarks = neo4j.GraphDatabase.bookmark_manager()
         self._read(PING, "connect")  # fails here, clearly, when the database does not exist
         self.server = self._server_info()
-        self.has_vector_index = self._detect_vector_index()
         self._ensure_schema([*Label])
 
     @classmethod
@@ -458,11 +217,15 @@ class Neo4jStore:
 
     # ---- running statements ---------------------------------------------------------------
 
-    @staticmethod
-    def _run(tx: Transaction, query: str, **params: Any) -> list[Record]:
-        """Run one statement in a transaction and read all its records."""
+    def _count(self) -> None:
+        with self._count_lock:
+            self.round_trips += 1
+
+    def _run(self, tx: Transaction, query: str, **params: Any) -> list[Record]:
+        """Run one statement in a transaction and read all its records (one round trip)."""
         from neo4j.exceptions import DriverError, Neo4jError
 
+        self._count()
         try:
             return list(tx.run(query, params))
         except (Neo4jError, DriverError) as exc:
@@ -523,8 +286,12 @@ class Neo4jStore:
         time.sleep(self.retry_base_delay * (2**attempt) * (0.5 + random.random()))
         return attempt + 1
 
+    def _runner(self, query: str, **params: Any) -> Callable[[Transaction], list[Record]]:
+        """One statement as the work of a transaction."""
+        return lambda tx: self._run(tx, query, **params)
+
     def _read(self, query: str, what: str, **params: Any) -> list[Record]:
-        return self._transact(lambda tx: self._run(tx, query, **params), write=False, what=what)
+        return self._transact(self._runner(query, **params), write=False, what=what)
 
     def _stream(self, query: str, what: str, **params: Any) -> Iterator[Record]:
         """Stream a long result without holding it all in memory (no retry mid-stream)."""
@@ -535,8 +302,9 @@ class Neo4jStore:
                 database=self.database,
                 default_access_mode="READ",
                 bookmark_manager=self._bookmarks,
-                fetch_size=2000,
+                fetch_size=self.fetch_size,
             ) as session:
+                self._count()
                 yield from session.run(query, params)
         except (Neo4jError, DriverError) as exc:
             raise StoreError(
@@ -554,21 +322,10 @@ class Neo4jStore:
             return {}
         return {k: str(rows[0][k]) for k in ("name", "version", "edition")}
 
-    def _detect_vector_index(self) -> bool:
-        try:
-            rows = self._read(LIST_PROCEDURES, "procedure list", name="db.index.vector.queryNodes")
-        except StoreError:
-            return False
-        return bool(rows and rows[0]["n"])
-
     def _ensure_schema(self, labels: Iterable[str]) -> None:
         """Uniqueness constraints on ``id`` for these labels (and the store's own), once.
         Schema changes run in their own transactions, before any data is written."""
-        wanted = (
-            [(NODE_LABEL, "id"), (META_LABEL, "key"), (CACHE_LABEL, "ck"), (VECTOR_LABEL, "vk")]
-            if not self._known_labels
-            else []
-        )
+        wanted = list(OWN_KEYS) if not self._known_labels else []
         wanted += [(str(label), "id") for label in labels if str(label) not in self._known_labels]
         present = self._unique_constraints()
         for label, prop in wanted:
@@ -576,9 +333,11 @@ class Neo4jStore:
                 self._known_labels.add(label)
                 continue
             statement = render(
-                CREATE_ID_CONSTRAINT, label=label, prop=prop, name=_constraint_name(label, prop)
+                CREATE_ID_CONSTRAINT, label=label, prop=prop, name=constraint_name(label, prop)
             )
-            self._transact(_runner(statement), write=True, what=f"constraint on {label}.{prop}")
+            self._transact(
+                self._runner(statement), write=True, what=f"constraint on {label}.{prop}"
+            )
             self._known_labels.add(label)
 
     def _unique_constraints(self) -> set[tuple[str, str]]:
@@ -597,7 +356,7 @@ class Neo4jStore:
         }
 
     def _check_label(self, label: str) -> str:
-        label = _ident(str(label), "label")
+        label = ident(str(label), "label")
         if label in RESERVED_LABELS:
             raise StoreError(f"label {label!r} is reserved by the store")
         return label
@@ -610,7 +369,7 @@ class Neo4jStore:
             node_map[node.id] = node
         edge_map: dict[tuple[str, str, str], Edge] = {}
         for edge in edges:
-            _ident(str(edge.type), "relationship type")
+            ident(str(edge.type), "relationship type")
             edge_map[edge.key] = edge
         labels = {self._check_label(n.label) for n in node_map.values()}
         new_labels = labels - self._known_labels
@@ -753,7 +512,7 @@ class Neo4jStore:
 
     def find(self, label: str | None = None, **props: Any) -> list[Node]:
         target = NODE_LABEL if label is None else str(label)
-        if not _IDENT.fullmatch(target):
+        if not is_ident(target):
             return []
         pushed = [
             {"k": k, "v": v}
@@ -777,7 +536,7 @@ class Neo4jStore:
 
     def nodes(self, label: str | None = None) -> Iterator[Node]:
         target = NODE_LABEL if label is None else str(label)
-        if not _IDENT.fullmatch(target):
+        if not is_ident(target):
             return
         for record in self._stream(render(ALL_NODES, label=target), "nodes"):
             yield self._node(record)
@@ -785,7 +544,7 @@ class Neo4jStore:
     def edges(self, rel: str | None = None) -> Iterator[Edge]:
         if rel is None:
             query = ALL_EDGES
-        elif _IDENT.fullmatch(str(rel)):
+        elif is_ident(str(rel)):
             query = render(EDGES_OF_TYPE, type=str(rel))
         else:
             return
@@ -898,89 +657,6 @@ class Neo4jStore:
 
         self._transact(work, write=True, what="cache_put")
 
-    # ---- vectors --------------------------------------------------------------------------
-
-    def put_vectors(
-        self, namespace: str, ids: Sequence[str], vectors: NDArray[np.floating[Any]]
-    ) -> None:
-        """Store one vector per id under ``namespace`` (replacing earlier ones); where the
-        server has a vector index, keep a cosine index over the namespace."""
-        matrix = np.asarray(vectors, dtype=np.float32)
-        if matrix.ndim != 2 or matrix.shape[0] != len(ids):
-            raise StoreError(f"put_vectors: {len(ids)} ids but vectors of shape {matrix.shape}")
-        vlabel, index = _vector_names(namespace)
-        if self.has_vector_index and namespace not in self._known_vector_namespaces and len(ids):
-            options = {
-                "indexConfig": {
-                    "vector.dimensions": int(matrix.shape[1]),
-                    "vector.similarity_function": "cosine",
-                }
-            }
-            self._transact(
-                _runner(render(CREATE_VECTOR_INDEX, name=index, vlabel=vlabel), options=options),
-                write=True,
-                what="create vector index",
-            )
-            self._transact(
-                _runner(AWAIT_INDEX, name=index, seconds=300),
-                write=False,
-                what="await vector index",
-            )
-            self._known_vector_namespaces.add(namespace)
-        rows = [
-            {
-                "vk": f"{namespace}\x1f{i}",
-                "ns": namespace,
-                "id": i,
-                "embedding": [float(x) for x in row],
-            }
-            for i, row in zip(ids, matrix, strict=True)
-        ]
-        query = render(PUT_VECTORS, vlabel=vlabel)
-
-        def work(tx: Transaction) -> None:
-            for chunk in _chunks(rows, 1000):
-                self._run(tx, query, rows=chunk)
-
-        self._transact(work, write=True, what="put_vectors")
-
-    def vectors(self, namespace: str) -> tuple[list[str], NDArray[np.float32]]:
-        """Every id and vector stored under ``namespace``, ordered by id."""
-        ids: list[str] = []
-        rows: list[list[float]] = []
-        for r in self._stream(READ_VECTORS, "vectors", ns=namespace):
-            ids.append(r["id"])
-            rows.append(r["embedding"])
-        if not rows:
-            return ids, np.zeros((0, 0), dtype=np.float32)
-        return ids, np.asarray(rows, dtype=np.float32)
-
-    def vector_search(
-        self, namespace: str, query: Sequence[float] | NDArray[np.floating[Any]], k: int
-    ) -> list[tuple[str, float]]:
-        """The ``k`` ids under ``namespace`` most cosine-similar to ``query``, best first, with
-        their cosine similarity: by the server's vector index where it has one, else exactly."""
-        vec = np.asarray(query, dtype=np.float32).ravel()
-        if k <= 0:
-            return []
-        if self.has_vector_index:
-            _, index = _vector_names(namespace)
-            try:
-                rows = self._read(
-                    QUERY_VECTOR_INDEX,
-                    "vector_search",
-                    index=index,
-                    k=int(k),
-                    vector=[float(x) for x in vec],
-                )
-            except StoreError:
-                rows = None  # no index for this namespace yet: score exactly below
-            if rows is not None:
-                # Neo4j reports cosine as (1 + cos) / 2; give back plain cosine like numpy.
-                return [(r["id"], 2.0 * float(r["score"]) - 1.0) for r in rows]
-        ids, matrix = self.vectors(namespace)
-        return top_k_cosine_vectors(vec, ids, matrix, k)
-
     # ---- lifecycle ------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -996,26 +672,6 @@ class Neo4jStore:
         return f"Neo4jStore({self.location!r})"
 
 
-def _runner(query: str, **params: Any) -> Callable[[Transaction], list[Record]]:
-    return lambda tx: Neo4jStore._run(tx, query, **params)
-
-
 def _edge_key(edge: Edge) -> tuple[str, str, str]:
     return edge.key
 
-
-def top_k_cosine_vectors(
-    query: NDArray[np.float32], ids: Sequence[str], matrix: NDArray[np.float32], k: int
-) -> list[tuple[str, float]]:
-    """Exact cosine top-k over rows of ``matrix``; ties broken by id.
-
-    >>> m = np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32)
-    >>> [i for i, _ in top_k_cosine_vectors(np.array([1, 0.1], np.float32), ["a", "b", "c"], m, 2)]
-    ['a', 'c']
-    """
-    if not len(ids) or k <= 0:
-        return []
-    norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
-    scores = (matrix @ query) / np.where(norms == 0, 1.0, norms)
-    order = sorted(range(len(ids)), key=lambda i: (-float(scores[i]), ids[i]))[:k]
-    return [(ids[i], float(scores[i])) for i in order if math.isfinite(float(scores[i]))]

@@ -16,24 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from neo4j.exceptions import ClientError, TransientError
 
-from graph import neo4j_store
+from graph import neo4j_cypher, neo4j_store
 from graph.errors import StoreError
 from graph.migrate import copy_store
 from graph.model import Edge, Label, Node
-from graph.neo4j_store import (
-    CREATE_NODES,
-    STATEMENTS,
-    Neo4jStore,
-    _decode,
-    _encode,
-    all_statements,
-    render,
-    top_k_cosine_vectors,
-)
+from graph.neo4j_codec import decode, encode
+from graph.neo4j_cypher import CREATE_NODES, STATEMENTS, all_statements, render
+from graph.neo4j_store import Neo4jStore
 from graph.networkx_store import NetworkxStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -157,7 +149,7 @@ def test_properties_that_bolt_cannot_hold_survive_as_json() -> None:
         "floats": [1.5, 2.5],
         "int_float": [1, 2.5],
     }
-    stored = _encode(props, node_id="n1")
+    stored = encode(props, node_id="n1")
     assert stored["id"] == "n1" and stored["name"] == "甲" and stored["ipc"] == ["E21D", "B23K"]
     assert set(json.loads(stored["_fs_json"])) == {
         "nothing",
@@ -168,37 +160,26 @@ def test_properties_that_bolt_cannot_hold_survive_as_json() -> None:
         "_fs_x",
         "int_float",
     }
-    assert _decode(stored, is_node=True) == props
+    assert decode(stored, is_node=True) == props
 
 
-def test_exact_vector_search_matches_brute_force() -> None:
-    rng = np.random.default_rng(3)
-    matrix = rng.normal(size=(57, 8)).astype(np.float32)
-    ids = [f"v{i}" for i in range(57)]
-    query = rng.normal(size=8).astype(np.float32)
-    got = top_k_cosine_vectors(query, ids, matrix, 5)
-    cos = matrix @ query / (np.linalg.norm(matrix, axis=1) * np.linalg.norm(query))
-    assert [i for i, _ in got] == [ids[i] for i in np.argsort(-cos)[:5]]
-    assert np.allclose([s for _, s in got], np.sort(cos)[::-1][:5], atol=1e-5)
+def test_no_server_side_vector_path_is_left() -> None:
+    """The engine scores vectors with numpy from the store's cache on every server; the server
+    vector index path was removed (untestable here), statements and all."""
+    for name in ("put_vectors", "vectors", "vector_search", "has_vector_index"):
+        assert not hasattr(Neo4jStore, name), name
+    text = " ".join(all_statements(every_label=True).values())
+    assert "VECTOR" not in text.upper() and "FsVector" not in text
+    assert "FsVector" not in neo4j_cypher.RESERVED_LABELS
 
 
-def test_server_vector_index_path_reports_plain_cosine(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Neo4j 5.11+ answers through db.index.vector.queryNodes with (1 + cos) / 2; no such server
-    runs here, so the store's side of that call is checked with a stand-in."""
-    store = object.__new__(Neo4jStore)  # no connection: only vector_search's own logic
-    store.has_vector_index = True
-    store.location = "bolt://stand-in"
-    asked: dict[str, Any] = {}
-
-    def fake_read(query: str, what: str, **params: Any) -> list[dict[str, Any]]:
-        asked.update(params, query=query)
-        return [{"id": "a", "score": 1.0}, {"id": "b", "score": 0.25}]
-
-    monkeypatch.setattr(store, "_read", fake_read)
-    got = store.vector_search("e5-small:demand", np.ones(4, np.float32), 2)
-    assert got == [("a", 1.0), ("b", -0.5)]
-    assert asked["query"] == neo4j_store.QUERY_VECTOR_INDEX and asked["k"] == 2
-    assert asked["index"] == neo4j_store._vector_names("e5-small:demand")[1]
+def test_the_store_module_still_offers_its_catalogue_names() -> None:
+    """Split by job, the old import paths keep working."""
+    assert neo4j_store.render is render and neo4j_store.STATEMENTS is STATEMENTS
+    assert neo4j_store.all_statements is all_statements
+    names = vars(neo4j_store)
+    assert names["CREATE_NODES"] == CREATE_NODES and names["NODE_LABEL"] == "FsNode"
+    assert names["_encode"] is encode and names["_decode"] is decode
 
 
 # ---- against the server ----------------------------------------------------------------------
@@ -207,7 +188,7 @@ def test_server_vector_index_path_reports_plain_cosine(monkeypatch: pytest.Monke
 @pytest.mark.bolt
 def test_transient_errors_are_retried(bolt: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    real = Neo4jStore._run
+    real = bolt._run
 
     def flaky(tx: Any, query: str, **params: Any) -> Any:
         calls.append(query)
@@ -215,7 +196,7 @@ def test_transient_errors_are_retried(bolt: Neo4jStore, monkeypatch: pytest.Monk
             raise neo4j_store._QueryFailed(query, TransientError("deadlock detected"))
         return real(tx, query, **params)
 
-    monkeypatch.setattr(Neo4jStore, "_run", staticmethod(flaky))
+    monkeypatch.setattr(bolt, "_run", flaky)
     monkeypatch.setattr(bolt, "retry_base_delay", 0.001)
     nodes, edges = _sample()
     report = bolt.upsert(nodes, edges)
@@ -231,7 +212,7 @@ def test_retries_give_up_with_the_query_in_the_error(
     def always(tx: Any, query: str, **params: Any) -> Any:
         raise neo4j_store._QueryFailed(query, TransientError("still busy"))
 
-    monkeypatch.setattr(Neo4jStore, "_run", staticmethod(always))
+    monkeypatch.setattr(bolt, "_run", always)
     monkeypatch.setattr(bolt, "retry_base_delay", 0.001)
     with pytest.raises(StoreError, match=r"still busy[\s\S]*query: UNWIND \$ids") as caught:
         bolt.upsert([Node("x", "Organization", {"name": "x"})])
@@ -252,14 +233,14 @@ def test_error_mid_upsert_rolls_back_everything(
     nodes, edges = _sample()
     bolt.upsert(nodes[:1])
     before, version = bolt.counts(), bolt.version()
-    real = Neo4jStore._run
+    real = bolt._run
 
     def fail_on_edges(tx: Any, query: str, **params: Any) -> Any:
         if "MERGE (a)-[e:" in query:  # nodes are already written in this transaction
             raise neo4j_store._QueryFailed(query, ClientError("refused"))
         return real(tx, query, **params)
 
-    monkeypatch.setattr(Neo4jStore, "_run", staticmethod(fail_on_edges))
+    monkeypatch.setattr(bolt, "_run", fail_on_edges)
     with pytest.raises(StoreError, match="refused"):
         bolt.upsert(nodes, edges)
     monkeypatch.undo()
@@ -305,18 +286,41 @@ def test_one_constraint_per_label_and_ids_unique_across_labels(bolt: Neo4jStore)
 
 
 @pytest.mark.bolt
-def test_vector_search_on_the_server_matches_numpy(bolt: Neo4jStore) -> None:
-    rng = np.random.default_rng(5)
-    matrix = rng.normal(size=(40, 16)).astype(np.float32)
-    ids = [f"d{i:02d}" for i in range(40)]
-    bolt.put_vectors("e5-small:demand", ids, matrix)
-    bolt.put_vectors("other", ["zz"], matrix[:1])
-    query = rng.normal(size=16).astype(np.float32)
-    got = bolt.vector_search("e5-small:demand", query, 7)
-    want = top_k_cosine_vectors(query, ids, matrix, 7)
-    assert [i for i, _ in got] == [i for i, _ in want]
-    assert np.allclose([s for _, s in got], [s for _, s in want], atol=1e-3)
-    assert bolt.vectors("other")[0] == ["zz"]
+def test_round_trips_count_every_query_sent(
+    bolt: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nodes, edges = _sample()
+    bolt.upsert(nodes, edges)
+
+    def cost(call: Any) -> int:
+        before = bolt.round_trips
+        call()
+        return bolt.round_trips - before
+
+    assert cost(lambda: bolt.get("org:a")) == 1
+    assert cost(lambda: bolt.get_many(["org:a", "org:b", "eq:1"])) == 1
+    assert cost(bolt.version) == 1
+    assert cost(lambda: bolt.edges_of("org:a")) == 3  # presence, out, in
+    assert cost(bolt.counts) == 2
+    monkeypatch.setattr(bolt, "fetch_size", 2)  # one query even when it comes in batches
+    assert cost(lambda: list(bolt.nodes())) == 1
+    assert cost(lambda: list(bolt.edges("MAKES"))) == 1
+    # upsert: nodes by id, one CREATE for the new label's node, then the version bump
+    assert cost(lambda: bolt.upsert([Node("org:c", "Organization", {"name": "丙"})])) == 3
+    assert cost(lambda: bolt.upsert(nodes)) == 1  # unchanged: only the read
+    # a retried transaction counts the statements it ran again
+    real, failed = bolt._run, list[str]()
+
+    def flaky(tx: Any, query: str, **params: Any) -> Any:
+        if not failed:
+            failed.append(query)
+            bolt._count()  # what the real _run counts before the driver fails
+            raise neo4j_store._QueryFailed(query, TransientError("deadlock detected"))
+        return real(tx, query, **params)
+
+    monkeypatch.setattr(bolt, "_run", flaky)
+    monkeypatch.setattr(bolt, "retry_base_delay", 0.001)
+    assert cost(lambda: bolt.get("org:a")) == 2
 
 
 @pytest.mark.bolt
