@@ -47,6 +47,21 @@ const I18N = {
     apiKey: "API 密钥", useKey: "使用", anonymous: "未登录（公开只读）",
     tabOverview: "概览", tabSuppliers: "找供应商", tabConsortium: "组建联合体", tabPartners: "补全伙伴", tabShortlist: "路演遴选",
     tabTransfers: "军民技术匹配", tabUpload: "导入数据",
+    tabServices: "知识产权与招标", tabCatalogue: "目录与评价", tabWatches: "关注与预警",
+    ipTitle: "知识产权预警", ipIntro: "与产品最接近的他人专利（不含制造方、同一集团和合作方），并说明风险等级的依据。",
+    ipEquipment: "产品（输入名称查找），或在下方描述", ipText: "产品描述（未选产品时使用）", ipCheck: "检索风险专利",
+    needIp: "请选择产品或填写产品描述。", patent: "专利", owner: "权利人", similarity: "相似度", expires: "到期", inForce: "有效",
+    why: "依据", risk: "风险", noRisks: "没有发现高度相似的他人专利。", level_none: "无",
+    tenderTitle: "招标文件合规提示", tenderIntro: "找出违反渝府办发〔2018〕170号 十四（不得要求市场占有率、使用业绩等）的条款，并给出修改建议。",
+    tenderText: "招标文件条款（粘贴文字）", tenderCheck: "检查条款", clause: "条款", rule: "规则", suggestion: "修改建议",
+    noFindings: "未发现违反规定的条款。", clausesChecked: "已检查条款数",
+    catEquipment: "装备（输入名称查找）", catOn: "日期", catShow: "查看状态与目录历史", status: "状态", statusOn: "当日状态",
+    catHistory: "目录历史", evaluations: "示范效果评价", insurance: "保险补偿测算", eligible: "符合条件", compensation: "补偿金额（万元）",
+    yes: "是", no: "否", none: "无",
+    st_developing: "研制中", st_catalogued: "已列入目录", st_evaluated: "已通过评定", st_demonstrated: "已示范应用", st_insured: "已投保",
+    watchIntro: "保存一条需求：新导入的数据与它相符时产生预警。", watchText: "关注的需求描述", watchThreshold: "阈值（高出一般条目的标准差数）",
+    watchSave: "保存关注", watchList: "我的关注", alertList: "预警", noWatches: "还没有关注。", noAlerts: "还没有预警。",
+    watchSaved: "已保存关注。", created_at: "时间", matched: "相符条目", delete: "删除",
     ovTitle: "生态概览", ovIntro: "按您的密级可见的单位、产品、需求、联盟与路演项目。点击图表中的柱形查看背后的清单。",
     chOrgKind: "单位类型", chOrgDistrict: "单位所在区县", chEquipmentField: "产品领域（已列目录 / 已投保）", chEquipmentBatch: "目录批次",
     chDemandField: "开放需求（有 ≥3 家良好供应商 / 供给缺口）", chAlliance: "联盟及成员数", chPitchStage: "路演项目阶段",
@@ -103,6 +118,21 @@ const I18N = {
     apiKey: "API key", useKey: "Use", anonymous: "not signed in (public, read-only)",
     tabOverview: "Overview", tabSuppliers: "Find suppliers", tabConsortium: "Build a consortium", tabPartners: "Complete a team",
     tabShortlist: "Roadshow shortlist", tabTransfers: "Military–civil match", tabUpload: "Load data",
+    tabServices: "IP & tenders", tabCatalogue: "Catalogue & evaluations", tabWatches: "Watches & alerts",
+    ipTitle: "IP early warning", ipIntro: "Other organisations' patents closest to a product (not the maker, its group or partners), with the rule behind each level.",
+    ipEquipment: "Product (type to search), or describe it below", ipText: "Product description (when no product is chosen)", ipCheck: "Find risky patents",
+    needIp: "Choose a product or describe it.", patent: "patent", owner: "owner", similarity: "similarity", expires: "expires", inForce: "in force",
+    why: "why", risk: "risk", noRisks: "No closely similar patents of others found.", level_none: "none",
+    tenderTitle: "Tender check", tenderIntro: "Clauses that break 渝府办发〔2018〕170号 §14 (no market-share or track-record requirements), with a suggested rewording.",
+    tenderText: "Tender clauses (paste the text)", tenderCheck: "Check clauses", clause: "clause", rule: "rule", suggestion: "suggestion",
+    noFindings: "No clause breaks the rules.", clausesChecked: "clauses checked",
+    catEquipment: "Equipment (type to search)", catOn: "Date", catShow: "Show status and catalogue history", status: "status", statusOn: "status on the day",
+    catHistory: "Catalogue history", evaluations: "Demonstration evaluations", insurance: "Insurance compensation", eligible: "eligible", compensation: "compensation (10k yuan)",
+    yes: "yes", no: "no", none: "none",
+    st_developing: "developing", st_catalogued: "catalogued", st_evaluated: "evaluated", st_demonstrated: "demonstrated", st_insured: "insured",
+    watchIntro: "Save a demand: new data that matches it raises an alert.", watchText: "Demand to watch", watchThreshold: "Threshold (standard deviations above a typical item)",
+    watchSave: "Save watch", watchList: "My watches", alertList: "Alerts", noWatches: "No watches yet.", noAlerts: "No alerts yet.",
+    watchSaved: "Watch saved.", created_at: "time", matched: "matched item", delete: "Delete",
     ovTitle: "The ecosystem", ovIntro: "Organisations, products, demands, alliances and pitches your clearance lets you see. Click a bar for the list behind it.",
     chOrgKind: "Organisations by kind", chOrgDistrict: "Organisations by district", chEquipmentField: "Products by field (catalogued / insured)",
     chEquipmentBatch: "Catalogue batches", chDemandField: "Open demands (≥3 good suppliers / supply gaps)", chAlliance: "Alliances and members",
@@ -285,6 +315,7 @@ async function loadMe() {
   const editor = me && me.authenticated && (me.role === "editor" || me.role === "admin");
   $("#tab-transfers").hidden = !cleared;
   $("#tab-upload").hidden = !editor;
+  $("#tab-watches").hidden = !(me && me.authenticated);
   const active = document.querySelector(".tab.active");
   if (active && active.hidden) selectTab("overview");
   loadOverview();
@@ -362,6 +393,9 @@ function sentence(text) {
   }
   const m = out.match(/^co-participated in (\d+) project\(s\):\s*(.*)$/);
   if (m) out = lang === "zh" ? `曾共同参与 ${m[1]} 个项目：${m[2]}` : `worked together on ${m[1]} project(s): ${m[2]}`;
+  out = out.replace(/\b(national|chongqing)-(\d{4})\b/g, (all, scope, year) => (lang === "zh"
+    ? `${scope === "national" ? "国家首台（套）指导目录" : "重庆市首台（套）目录"} ${year}年`
+    : `${scope === "national" ? "national" : "Chongqing"} catalogue ${year}`));
   return out.replace(ID_TOKEN, (id) => names.get(id) || id);
 }
 
@@ -493,6 +527,7 @@ function selectTab(name) {
   $("#proposal").hidden = true;
   clearError();
   if (name === "overview" && overviewData) requestAnimationFrame(() => Object.values(charts).forEach((c) => c.resize()));
+  if (name === "watches") loadWatches();
 }
 
 // ---- pickers (search as you type) -----------------------------------------------------------
@@ -852,6 +887,127 @@ async function matchTransfers(ev) {
   } catch (e) { out.replaceChildren(); showError(e); }
 }
 
+// ---- IP risk, tender check (issue 15) ---------------------------------------------------------
+
+const bilingual = (text) => {
+  // Texts written "中文 / English": the half for the page's language.
+  const s = String(text ?? "");
+  const i = s.indexOf(" / ");
+  if (i < 0) return s;
+  return lang === "zh" ? s.slice(0, i) : s.slice(i + 3);
+};
+
+function levelChip(level) {
+  const key = ["high", "medium", "low"].includes(level) ? level : "none";
+  return el("span", { class: `score level-${key}` }, el("span", { class: "level" }, t(`level_${key}`)));
+}
+
+async function checkIpRisk(ev) {
+  ev.preventDefault();
+  clearError();
+  const id = $("#ip-id").value;
+  const text = $("#ip-text").value.trim();
+  if (!id && !text) { showError(t("needIp")); return; }
+  const body = id ? { equipment: id, top: 10 } : { text, top: 10 };
+  const out = $("#ip-results");
+  working(out);
+  try {
+    const data = await api("/api/ip-risk", { method: "POST", body });
+    const risks = data.risks || [];
+    out.replaceChildren(risks.length ? el("table", { class: "list ip-risks" },
+      el("thead", {}, el("tr", {}, ["risk", "patent", "owner", "similarity", "expires", "why"].map((k) => el("th", { scope: "col" }, t(k))))),
+      el("tbody", {}, risks.map((r) => el("tr", { "data-id": r.patent },
+        el("td", {}, levelChip(r.level)), el("td", {}, r.title || r.patent),
+        el("td", {}, (r.owner && r.owner.name) || ""), el("td", { class: "num" }, typeof r.similarity === "number" ? r.similarity.toFixed(2) : ""),
+        el("td", {}, r.expires || ""), el("td", { class: "muted" }, bilingual(r.rule || r.why || ""))))))
+      : el("p", { class: "muted" }, t("noRisks")));
+  } catch (e) { out.replaceChildren(); showError(e); }
+}
+
+async function checkTender(ev) {
+  ev.preventDefault();
+  clearError();
+  const text = $("#tender-text").value.trim();
+  if (!text) { showError(t("needText")); return; }
+  const out = $("#tender-results");
+  working(out);
+  try {
+    const data = await api("/api/tender-check", { method: "POST", body: { text } });
+    const findings = data.findings || [];
+    out.replaceChildren(el("p", { class: "muted" }, `${t("clausesChecked")}：${data.clauses}`),
+      findings.length ? el("table", { class: "list tender-findings" },
+        el("thead", {}, el("tr", {}, ["clause", "rule", "suggestion"].map((k) => el("th", { scope: "col" }, t(k))))),
+        el("tbody", {}, findings.map((f) => el("tr", {}, el("td", {}, f.clause, el("br"), el("small", { class: "muted" }, bilingual(f.why))),
+          el("td", {}, bilingual(f.rule)), el("td", {}, bilingual(f.suggestion))))))
+        : el("p", { class: "ok" }, t("noFindings")));
+  } catch (e) { out.replaceChildren(); showError(e); }
+}
+
+// ---- catalogue, evaluations, insurance (issue 16) ---------------------------------------------
+
+const statusName = (st) => (t(`st_${st}`) !== `st_${st}` ? t(`st_${st}`) : st);
+
+async function showCatalogue(ev) {
+  ev.preventDefault();
+  clearError();
+  const id = $("#cat-id").value;
+  if (!id) { showError(t("needPick")); return; }
+  const on = $("#cat-on").value;
+  const out = $("#cat-results");
+  working(out);
+  try {
+    const q = on ? `?on=${encodeURIComponent(on)}` : "";
+    const [st, ins] = await Promise.all([api(`/api/equipment/${encodeURIComponent(id)}/status${q}`),
+      api(`/api/insurance/${encodeURIComponent(id)}`).catch(() => null)]);
+    const parts = [el("h3", {}, st.name),
+      el("p", { class: "cat-status" }, `${t("statusOn")}（${st.on}）：`, el("strong", {}, statusName(st.status))),
+      (st.reasons || []).length ? el("ul", {}, st.reasons.map((r) => el("li", {}, bilingual(r)))) : null,
+      el("h4", {}, t("catHistory")),
+      (st.catalogue || []).length ? genericTable(st.catalogue) : el("p", { class: "muted" }, t("none")),
+      el("h4", {}, t("evaluations")),
+      (st.evaluations || []).length ? el("table", { class: "list" }, el("tbody", {}, st.evaluations.map((e) => el("tr", {},
+        el("td", {}, e.date), el("td", {}, e.body_name), el("td", {}, e.verdict_zh || e.verdict), el("td", {}, e.report_ref || "")))))
+        : el("p", { class: "muted" }, t("none"))];
+    if (ins) {
+      parts.push(el("h4", {}, t("insurance")), el("p", {}, `${t("eligible")}：${ins.eligible ? t("yes") : t("no")} · ${t("compensation")}：${ins.compensation_wan}`),
+        el("ul", {}, (ins.conditions || []).map((c) => el("li", { class: c.ok ? "ok" : "bad" }, `${c.ok ? "✓" : "✗"} ${bilingual(c.detail)}`))));
+    }
+    out.replaceChildren(...parts);
+  } catch (e) { out.replaceChildren(); showError(e); }
+}
+
+// ---- watches and alerts (issue 16) ------------------------------------------------------------
+
+async function loadWatches() {
+  if (!me || !me.authenticated) return;
+  try {
+    const [w, a] = await Promise.all([api("/api/watches"), api("/api/alerts")]);
+    const editor = me.role === "editor" || me.role === "admin";
+    $("#watch-list").replaceChildren(w.watches.length ? el("table", { class: "list watches" }, el("tbody", {}, w.watches.map((x) => el("tr", { "data-id": x.id },
+      el("td", {}, x.text || names.get(x.demand) || names.get(x.technology) || x.query), el("td", { class: "num" }, String(x.threshold)),
+      el("td", {}, x.created.slice(0, 10)),
+      el("td", {}, editor ? el("button", { type: "button", "aria-label": `${t("delete")} ${x.query}`, onclick: async () => {
+        try { await fetch(`/api/watches/${encodeURIComponent(x.id)}`, { method: "DELETE", headers: authHeaders() }); loadWatches(); } catch (e) { showError(e); }
+      } }, t("delete")) : null)))))
+      : el("p", { class: "muted" }, t("noWatches")));
+    exportButtons("#alerts-exports", "/api/alerts", {}, "alerts");
+    await showRanked($("#alert-list"), a.alerts.map((x) => ({ ...x, id: x.item })), {});
+    if (!a.alerts.length) $("#alert-list").replaceChildren(el("p", { class: "muted" }, t("noAlerts")));
+  } catch (e) { showError(e); }
+}
+
+async function saveWatch(ev) {
+  ev.preventDefault();
+  clearError();
+  const text = $("#watch-text").value.trim();
+  if (!text) { showError(t("needText")); return; }
+  try {
+    await api("/api/watches", { method: "POST", body: { text, threshold: Number($("#watch-threshold").value) || 2 } });
+    $("#watch-text").value = "";
+    loadWatches();
+  } catch (e) { showError(e); }
+}
+
 // ---- upload: check first (dry run), then load with progress ----------------------------------
 
 function upload(file, dryRun, onProgress) {
@@ -894,7 +1050,15 @@ function uploadSummary(data) {
   const keys = ["files", "rows", "nodes", "edges", "created", "updated", "unchanged"];
   const out = [el("table", { class: "list upload-summary" }, el("tbody", {}, keys.filter((k) => k in data).map((k) =>
     el("tr", { "data-key": k }, el("th", { scope: "row" }, t(k)), el("td", {}, Array.isArray(data[k]) ? data[k].join("、") : String(data[k]))))))];
-  for (const key of ["mapping", "columns", "tables", "sheets"]) {
+  for (const table of Array.isArray(data.tables) ? data.tables : []) {
+    out.push(el("h4", {}, `${t("mapping")}：${table.file || ""}${table.sheet ? ` · ${table.sheet}` : ""} → ${table.kind || ""}`),
+      el("table", { class: "list mapping" }, el("thead", {}, el("tr", {}, ["col", "header", "to"].map((k) => el("th", { scope: "col" }, { col: t("column"), header: lang === "zh" ? "表头" : "header", to: lang === "zh" ? "对应到" : "maps to" }[k])))),
+        el("tbody", {}, (table.columns || []).map((c) => el("tr", {}, el("td", { class: "num" }, String(c.col ?? "")), el("td", {}, c.header ?? ""), el("td", {}, c.to ?? c.became ?? ""))))));
+  }
+  for (const key of ["field_warnings", "review"]) {
+    if ((data[key] || []).length) out.push(el("h4", {}, key === "review" ? (lang === "zh" ? "需复核的单位" : "organisations to review") : (lang === "zh" ? "领域提示" : "field warnings")), genericTable(data[key]));
+  }
+  for (const key of ["mapping", "columns", "sheets"]) {
     if (data[key] && (Array.isArray(data[key]) ? data[key].length : Object.keys(data[key]).length)) {
       out.push(el("h4", {}, t("mapping")), el("div", { class: "mapping" }, genericTable(data[key])));
     }
@@ -931,7 +1095,8 @@ async function checkUpload(ev) {
     out.replaceChildren(el("p", { class: "ok" }, t("checkOk")), ...uploadSummary(data));
     $("#u-load").disabled = false;
   } catch (e) {
-    progress(0, "checkBad");
+    $("#u-progress").value = 0;
+    $("#u-status").textContent = "";
     const table = badRowsTable(e);
     out.replaceChildren(...(table ? [el("p", { class: "bad" }, t("checkBad")), table] : []));
     if (!table) showError(e);
@@ -951,7 +1116,8 @@ async function loadUpload() {
     out.replaceChildren(el("p", { class: "ok" }, t("loaded")), ...uploadSummary(data));
     loadOverview();
   } catch (e) {
-    progress(0, "checkBad");
+    $("#u-progress").value = 0;
+    $("#u-status").textContent = "";
     const table = badRowsTable(e);
     out.replaceChildren(...(table ? [el("p", { class: "bad" }, t("checkBad")), table] : []));
     if (!table) showError(e);
@@ -977,6 +1143,12 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#shortlist-form").addEventListener("submit", makeShortlist);
   $("#transfers-form").addEventListener("submit", matchTransfers);
   $("#upload-form").addEventListener("submit", checkUpload);
+  $("#ip-form").addEventListener("submit", checkIpRisk);
+  $("#tender-form").addEventListener("submit", checkTender);
+  $("#cat-form").addEventListener("submit", showCatalogue);
+  $("#watch-form").addEventListener("submit", saveWatch);
+  picker($("#ip-query"), $("#ip-options"), ["Equipment"], (h) => { $("#ip-id").value = h ? h.id : ""; });
+  picker($("#cat-query"), $("#cat-options"), ["Equipment"], (h) => { $("#cat-id").value = h ? h.id : ""; });
   $("#u-load").addEventListener("click", loadUpload);
   $("#u-file").addEventListener("change", () => { $("#u-load").disabled = true; $("#upload-results").replaceChildren(); $("#u-progress").value = 0; $("#u-status").textContent = ""; });
   $("#proposal-print").addEventListener("click", () => window.print());

@@ -215,8 +215,10 @@ def test_search_shows_a_0_to_100_score_and_chinese_evidence(page: Page, demo: De
     assert not RAW_ID.search(shown), RAW_ID.findall(shown)
     assert "-[" not in shown
     first = cards.first
-    first.locator(".parts-box summary").click()
+    expect(first.locator(".parts th").first).to_be_visible()  # the first card shows its parts
     expect(first.locator(".parts th").first).to_have_text(re.compile(CJK.pattern))
+    expect(first.locator(".parts td.meaning").first).not_to_be_empty()
+    expect(cards.nth(1).locator(".parts")).to_be_hidden()  # the others on a click
     expect(page.locator("#parts-help tr")).not_to_have_count(0)
     _shot(page, "suppliers")
 
@@ -411,7 +413,8 @@ UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), s
 def test_every_control_has_a_label(browser: Browser, demo: Demo, width: int) -> None:
     for pg in _page(browser, demo, width):
         _use_key(pg, demo.editor)
-        for tab in ("overview", "suppliers", "consortium", "partners", "shortlist", "upload"):
+        tabs = ("overview", "suppliers", "consortium", "partners", "shortlist", "services")
+        for tab in (*tabs, "catalogue", "watches", "upload"):
             pg.click(f"[data-tab={tab}]")
             assert pg.evaluate(UNLABELLED) == [], tab
             overflow = pg.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -428,3 +431,55 @@ def test_the_page_works_on_a_phone(phone: Page, demo: Demo) -> None:
     expect(phone.locator("#suppliers-results .result").first).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 391
     _shot(phone, "suppliers-390")
+
+
+# ---- services of issues 15 and 16 --------------------------------------------------------------------
+
+
+def test_ip_risk_and_tender_check_panels(page: Page, demo: Demo) -> None:
+    page.click("[data-tab=services]")
+    equipment = next(e for e in demo.store.nodes("Equipment") if e.get("name"))
+    page.locator("#ip-query").press_sequentially(str(equipment.get("name"))[:6])
+    page.locator("#ip-options li", has_text=str(equipment.get("name"))).first.click()
+    page.click("#ip-submit")
+    api = demo.post("/api/ip-risk", {"equipment": equipment.id, "top": 10})["risks"]
+    expect(page.locator("#ip-results tbody tr")).to_have_count(len(api))
+    tender = "投标人须具有近三年同类设备销售业绩不少于5台套。须为本地企业。"
+    page.fill("#tender-text", tender)
+    page.click("#tender-submit")
+    findings = demo.post("/api/tender-check", {"text": tender})["findings"]
+    assert findings
+    expect(page.locator(".tender-findings tbody tr")).to_have_count(len(findings))
+    expect(page.locator(".tender-findings")).to_contain_text("渝府办发〔2018〕170号")
+    assert " / " not in page.locator(".tender-findings tbody").inner_text()  # Chinese half only
+    _shot(page, "services")
+
+
+def test_catalogue_panel(page: Page, demo: Demo) -> None:
+    page.click("[data-tab=catalogue]")
+    equipment = next(e for e in demo.store.nodes("Equipment") if e.get("name"))
+    page.locator("#cat-query").press_sequentially(str(equipment.get("name"))[:6])
+    page.locator("#cat-options li", has_text=str(equipment.get("name"))).first.click()
+    page.click("#cat-submit")
+    status = demo.get(f"/api/equipment/{equipment.id}/status")
+    names = {
+        "developing": "研制中",
+        "catalogued": "已列入目录",
+        "evaluated": "已通过评定",
+        "demonstrated": "已示范应用",
+        "insured": "已投保",
+    }
+    expect(page.locator(".cat-status strong")).to_have_text(names[status["status"]])
+    expect(page.locator("#cat-results")).to_contain_text("保险补偿测算")
+    _shot(page, "catalogue")
+
+
+def test_watches_panel(page: Page, demo: Demo) -> None:
+    expect(page.locator("#tab-watches")).to_be_hidden()
+    _use_key(page, demo.editor)
+    page.click("#tab-watches")
+    page.fill("#watch-text", "大直径泥水平衡盾构机 关注")
+    page.click("#watch-submit")
+    expect(page.locator("#watch-list tr", has_text="大直径泥水平衡盾构机 关注")).to_have_count(1)
+    expect(page.locator("#alerts-exports .export-xlsx")).to_be_visible()
+    _shot(page, "watches")
