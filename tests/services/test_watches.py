@@ -126,12 +126,31 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture
-def world(tmp_path: Path, demo_dir: Path, e5: Any) -> Iterator[dict[str, Any]]:
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path, e5: Any) -> Path:
+    """The demo loaded once, its texts embedded once (the vectors are cached in the file)."""
     from matching.engine import MatchingEngine
 
-    store = NetworkxStore(tmp_path / "s.db")
+    path = tmp_path_factory.mktemp("demo-db") / "demo.db"
+    store = NetworkxStore(path)
     load_paths(store, [demo_dir])
+    for level in ("public", "restricted", "secret"):
+        MatchingEngine(store, e5).profiles(level)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def world(tmp_path: Path, demo_db: Path, e5: Any) -> Iterator[dict[str, Any]]:
+    import shutil
+
+    from matching.engine import MatchingEngine
+
+    for suffix in ("", "-wal", "-shm"):
+        src = demo_db.with_name(demo_db.name + suffix)
+        if src.exists():
+            shutil.copy(src, tmp_path / f"s.db{suffix}")
+    store = NetworkxStore(tmp_path / "s.db")
     s = Settings(keys_file=tmp_path / "keys.json")
     engine = MatchingEngine(store, e5)
     db = open_watch_store(s)
