@@ -44,7 +44,9 @@ from graph.model import Label, Node, OrgKind, Rel
 from graph.proximity import CollaborationIndex, cohesion_matrix, collaboration_index
 from graph.store import GraphStore
 from graph.taxonomy import is_chongqing
+from matching.features import project_owner
 from matching.jobs_common import ROLE_KINDS, OrgFit, fit_scores, kinds_of
+from matching.results import Calibration, level_of
 
 __all__ = [
     "COHESION_WEIGHT",
@@ -63,6 +65,8 @@ __all__ = [
 ]
 
 ROLES: tuple[str, ...] = tuple(ROLE_KINDS)
+# Score (fit and cohesion, each in [0, 1], weighted) → shown probability until one is trained.
+CALIBRATION = Calibration(6.0, -3.0)
 FIT_WEIGHT = 0.7
 COHESION_WEIGHT = 0.3
 
@@ -140,10 +144,14 @@ class Consortium:
         return [m for m in self.members if m.role == role]
 
     def to_json(self) -> dict[str, Any]:
+        p = CALIBRATION.probability(self.score)
         return {
             "project_id": self.project_id,
             "score": round(self.score, 6),
             "parts": {k: round(v, 6) for k, v in self.parts.items()},
+            "probability": round(p, 4),
+            "score_100": round(100 * p),
+            "level": level_of(p),
             "members": [m.to_json() for m in self.members],
         }
 
@@ -183,10 +191,8 @@ def _visible_project(store: GraphStore, project_id: str, clearance: str) -> Node
 
 
 def _owner(store: GraphStore, project: Node) -> str | None:
-    edges = store.edges_of(project.id, rel=Rel.OWNED_BY, direction="out")
-    if edges:
-        return edges[0].target
-    owner = project.props.get("owner_id")
+    """The project owner: its ``OWNED_BY`` edge, else an ``owner_id`` property."""
+    owner = project_owner(store, project.id) or project.props.get("owner_id")
     return str(owner) if owner else None
 
 
