@@ -10,7 +10,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.cli_common import JsonOpt, StoreOpt, console, emit_json, guarded, opened_store
+from api.cli_common import (
+    JsonOpt,
+    StoreOpt,
+    benchmark,
+    console,
+    emit_json,
+    guarded,
+    opened_store,
+)
 from graph.store import GraphStore
 
 __all__ = ["register", "tender_input"]
@@ -152,8 +160,31 @@ def eval_tender_cmd(
         console.print(f"{e['error']} {e['kind']} (line {e['line']}): {escape(e['text'])}")
 
 
+def bench_ip_risk_cmd(
+    orgs: Annotated[int, typer.Option("--orgs", help="Organisations.")] = 100_000,
+    patents: Annotated[int, typer.Option("--patents", help="Patents.")] = 1_000_000,
+    queries: Annotated[int, typer.Option("--queries", help="Timed product queries.")] = 100,
+    text_queries: Annotated[int, typer.Option("--text-queries", help="Timed text queries.")] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """基准测试 / ip-risk latency over synthetic patents, against a numpy brute-force peer."""
+    with guarded(as_json):
+        result = benchmark("bench_ip_risk").run(orgs, patents, queries, text_queries)
+    if as_json:
+        emit_json(result)
+        return
+    table = Table(title="bench ip-risk")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for k, v in result.items():
+        table.add_row(k, str(v))
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
-    from api.cli import eval_app
+    from api.cli import bench_app, eval_app
+
+    bench_app.command("ip-risk")(bench_ip_risk_cmd)
 
     app.command("ip-risk")(ip_risk_cmd)
     app.command("tender-check")(tender_check_cmd)
