@@ -26,8 +26,9 @@ How a query runs
 2. One pass over the item vectors (:func:`scan_patents_vectors`): cosine with every visible
    patent, the top candidates by ``argpartition``, and the mean and spread of the cosines over a
    fixed sample of patents, so that a level means the same under every embedder.
-3. Owners of the candidates; excluded organisations' patents dropped (the candidate set grows
-   until ``top`` remain or every patent was looked at).
+3. Excluded organisations' patents are masked out of the scan itself (a patent co-owned by
+   the maker or a partner is theirs to use), so the top candidates are all others' patents;
+   their owners come from the read model.
 4. Terms from each patent's properties; levels; field summaries over the close set.
 
 Notes
