@@ -485,6 +485,18 @@ def _read_text(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:  # GBK / GB18030, the usual encoding of Chinese tenders; short texts fool detectors
+        text = data.decode("gb18030")
+        if not any("\ue000" <= ch <= "\uf8ff" or (ord(ch) < 32 and ch not in "\t\r\n\f")
+                   for ch in text):
+            return text
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()

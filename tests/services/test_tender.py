@@ -207,6 +207,15 @@ def test_read_gbk_and_utf8_text(tmp_path: Path) -> None:
     utf.write_bytes(body.encode("utf-8-sig"))
     assert read_tender(gbk) == read_tender(utf) == body
     assert [f.kind for f in check_tender(read_tender(gbk)).findings] == ["exclusion"] * 3
+    short = tmp_path / "short.txt"  # too short for a detector: charset-normalizer says UTF-16
+    short.write_bytes("质保金5%".encode("gbk"))
+    assert read_tender(short) == "质保金5%"
+    wide = tmp_path / "wide.txt"
+    wide.write_bytes("质保金5%".encode("utf-16"))
+    assert read_tender(wide) == "质保金5%"
+    big5 = tmp_path / "big5.txt"
+    big5.write_bytes(("投標人須提供近三年銷售業績。" * 5).encode("big5"))
+    assert "業績" in read_tender(big5)
 
 
 def test_unreadable_files_are_named(tmp_path: Path) -> None:
