@@ -266,8 +266,8 @@ def _percolate(store: GraphStore, report: Any, engine: Any, s: Settings, path: P
                     "next_at": iso(due_at(w.rate, moment)) if w.webhook else None,
                 })
         made = db.record_alerts(load, rows)
-        for scope, now_keys, before in snapshots:  # only after the alerts are safe
-            db.put_snapshot(scope, now_keys, store.version(), before=before)
+        for scope, now_keys, held in snapshots:  # only after the alerts are safe
+            db.put_snapshot(scope, now_keys, store.version(), before=held)
         db.finish_load(load, changed=changed_total, alerts=len(made))
         out: dict[str, Any] = {"load": load, "changed": changed_total, "alerts": len(made)}
         if deliver and any(r["webhook"] for r in rows):

@@ -377,3 +377,15 @@ def test_alerts_never_exceed_the_owner_clearance(marks: list[str], seed: int) ->
         finally:
             db.close()
             store.close()
+
+
+def test_benchmark_runs_and_agrees_with_its_peer() -> None:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_percolate.py"
+    spec = importlib.util.spec_from_file_location("bench_percolate", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = mod.bench(watches=200, items=3000, dim=32, peer_watches=40, runs=1)
+    assert out["matches"] > 0 and out["product_s"] >= 0 and out["within_budget"]
