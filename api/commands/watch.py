@@ -21,6 +21,8 @@ watch_app = typer.Typer(
     no_args_is_help=True,
 )
 
+OwnerOpt = Annotated[str | None, typer.Option(
+    "--owner", help="Only this owner's: cli, or key:KEY_ID. 所有者")]
 LABEL_ZH = {"Organization": "单位", "Equipment": "装备", "Patent": "专利", "Technology": "技术",
             "Pitch": "路演项目"}
 
@@ -77,13 +79,14 @@ def add(
 @watch_app.command("list")
 def list_(
     all_: Annotated[bool, typer.Option("--all", help="Closed ones too. 含已删除")] = False,
+    owner: OwnerOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """列出关注 / list watches."""
+    """列出关注 / list watches (every owner's unless --owner: the CLI is the operator's)."""
     with guarded(as_json):
         db = open_watch_store()
         try:
-            watches = db.watches(open_only=not all_)
+            watches = db.watches(owner=owner, open_only=not all_)
         finally:
             db.close()
     if as_json:
@@ -124,9 +127,10 @@ def alerts(
                      ] = None,
     deliver: Annotated[bool, typer.Option(
         "--deliver", help="Send the webhook deliveries that are due first. 先推送")] = False,
+    owner: OwnerOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """列出报警 / list alerts, oldest first."""
+    """列出报警 / list alerts, oldest first (every owner's unless --owner)."""
     from api.delivery import deliver_due
 
     with guarded(as_json):
@@ -134,7 +138,7 @@ def alerts(
         db = open_watch_store()
         try:
             sent = deliver_due(db).to_json() if deliver else None
-            found = db.alerts(since=after, watch=watch)
+            found = db.alerts(owner=owner, since=after, watch=watch)
         finally:
             db.close()
     if as_json:

@@ -315,6 +315,8 @@ def test_cli_watch_add_list_alerts_rm(tmp_path: Path, monkeypatch: pytest.Monkey
     assert code == 1 and "ISO" in bad["error"]
     code, other = run("alerts", "--watch", "watch:none")
     assert other["alerts"] == []
+    assert run("alerts", "--owner", "key:nobody")[1]["alerts"] == []
+    assert len(run("alerts", "--owner", "cli")[1]["alerts"]) == len(out["alerts"])
 
     assert run("watch", "rm", made["id"])[0] == 0
     assert run("watch", "list")[1]["watches"] == []
