@@ -59,7 +59,7 @@ test: lint pytest
 
 # Refresh the pictures of the web page in docs/screenshots.
 screenshots: install-test $(CHROMIUM) $(CJK_FONT)
-	FIRSTSET_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/api/test_browser.py
+	FIRSTSET_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/api/test_browser.py tests/api/test_browser_workspace.py
 
 # Rebuild the vendored graph-drawing library (the built file is committed with its sha256).
 web-vendor:
