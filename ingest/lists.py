@@ -13,11 +13,13 @@ Everything here is per row and cheap; what depends on the header was settled onc
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from stdnum.cn import uscc as uscc_code
@@ -109,20 +111,13 @@ _SCOPES = (
     ("国家", "national"),
     ("全国", "national"),
 )
-# Columns of the interchange row → the list column they come from (for error messages).
-MODEL_SOURCE: dict[str, dict[str, str]] = {
-    "product_list": {"name": "name", "maker_ids": "maker", "field": "field",
-                     "description": "description", "status": "status"},
-    "patent_export": {"title": "title", "owner_ids": "applicants", "filed": "filed",
-                      "granted": "granted", "abstract": "abstract", "ipc": "ipc"},
-    "directory": {},
-}
-
-
 def _nfkc(text: str) -> str:
+    if text.isascii():  # most dates, numbers and codes: nothing to fold
+        return text.strip()
     return unicodedata.normalize("NFKC", text).strip()
 
 
+@lru_cache(maxsize=200_000)
 def provisional_id(name: str) -> str:
     """The id a mention goes by until the loader resolves it (same name key, same id).
 
@@ -133,24 +128,30 @@ def provisional_id(name: str) -> str:
     return f"org:n{digest}"
 
 
+@lru_cache(maxsize=100_000)  # an export's dates repeat: a few thousand days
 def list_date(text: str) -> str | None:
     """ISO date of the forms exports use; None when it is not a date.
 
     >>> list_date("2020.01.05"), list_date("2020/1/5"), list_date("20200105")
     ('2020-01-05', '2020-01-05', '2020-01-05')
-    >>> list_date("2020年1月5日"), list_date("２０２０－０１－０５"), list_date("soon")
+    >>> list_date("2020年1月5日"), list_date("２０２０－０１－０５"), list_date("2021-02-30")
     ('2020-01-05', '2020-01-05', None)
     """
     value = _nfkc(text)
-    if len(value) == 10 and value[4] == "-" and value[7] == "-" and value[:4].isdigit():
-        return value
+    if len(value) == 10 and value[4] in "-./" and value[7] == value[4]:
+        iso = f"{value[:4]}-{value[5:7]}-{value[8:]}"
+        try:
+            dt.date.fromisoformat(iso)
+        except ValueError:
+            return None
+        return iso
     found = _DATE.match(value) or _DATE8.match(value)
     if found is None:
         return None
-    year, month, day = (int(g) for g in found.groups())
-    if not (1 <= month <= 12 and 1 <= day <= 31):
+    try:
+        return dt.date(*(int(g) for g in found.groups())).isoformat()
+    except ValueError:  # 2021-02-30
         return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def split_ipc(*cells: str | None) -> list[str]:
@@ -159,12 +160,21 @@ def split_ipc(*cells: str | None) -> list[str]:
     >>> split_ipc("B23Q 1/00", "B23Q1/00;B23B 31/02, G05B19/18 F16H")
     ['B23Q1/00', 'B23B31/02', 'G05B19/18', 'F16H']
     """
+    return list(_split_ipc(cells))
+
+
+@lru_cache(maxsize=100_000)  # the same code lists recur across an export
+def _split_ipc(cells: tuple[str | None, ...]) -> tuple[str, ...]:
     out: dict[str, None] = {}
     for cell in cells:
         if cell:
-            for code in _IPC.findall(_nfkc(cell).upper()):
-                out[_SPACES.sub("", code)] = None
-    return list(out)
+            out.update(dict.fromkeys(_ipc_codes(cell)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=100_000)
+def _ipc_codes(cell: str) -> tuple[str, ...]:
+    return tuple(_SPACES.sub("", code) for code in _IPC.findall(_nfkc(cell).upper()))
 
 
 def application_kind(number: str) -> tuple[str, str | None]:
@@ -255,6 +265,7 @@ def _batch_number_in(text: str) -> int | None:
     return _batch_number(found.group(0)) if found else None
 
 
+@lru_cache(maxsize=100_000)
 def _kinds_of_name(name: str) -> list[str]:
     for word, kind in _KIND_BY_NAME:
         if word in name:
@@ -315,7 +326,10 @@ class ListRows:
             return None
 
     def _names(self, text: Any) -> list[str]:
-        return [n.strip() for n in _NAMES_SPLIT.split(str(text)) if n.strip()]
+        text = str(text)
+        if _NAMES_SPLIT.search(text) is None:
+            return [text.strip()] if text.strip() else []
+        return [n.strip() for n in _NAMES_SPLIT.split(text) if n.strip()]
 
     def _product(
         self, values: dict[str, Any], line: int, errors: list[RowError]
@@ -414,10 +428,59 @@ class ListRows:
     def _patent(
         self, values: dict[str, Any], line: int, errors: list[RowError]
     ) -> tuple[str, dict[str, Any] | None, list[Mention]]:
-        before = len(errors)
-        title = str(values.get("title", "")).strip()
-        applicants = self._names(values.get("applicants", ""))
-        number = values.get("app_no") or values.get("pub_no")
+        # the hot path of a large export: cells are stripped text already (readers)
+        get = values.get
+        title, names, number = get("title"), get("applicants"), get("app_no") or get("pub_no")
+        filed, published, granted = get("filed"), get("published"), get("granted")
+        applicants = self._names(names) if names else []
+        dates = [
+            (target, raw, list_date(raw))
+            for target, raw in (("filed", filed), ("published", published), ("granted", granted))
+            if raw
+        ]
+        if not title or not applicants or not number or any(d[2] is None for d in dates):
+            self._patent_errors(title, applicants, number, dates, line, errors)
+            return "patents", None, []
+        normalised, kind = application_kind(number)
+        if get("patent_type"):
+            given = str(values["patent_type"]).casefold()
+            kind = next((k for word, k in _PATENT_TYPES if word in given), kind)
+        col = self.columns.get("applicants", ("", 0))[1]
+        region = get("region")
+        mentions: list[Mention] = [
+            (provisional_id(a), a, None, _kinds_of_name(a), region, {}, line, col)
+            for a in applicants
+        ]
+        main = get("ipc_main")
+        row: dict[str, Any] = {
+            "id": "patent:" + normalised,
+            "title": title,
+            "owner_ids": list(dict.fromkeys(m[0] for m in mentions)),
+            "ipc": split_ipc(main, get("ipc")),
+            "application_number": _nfkc(number),
+        }
+        for target, _, iso in dates:
+            row[target] = iso
+        if kind:
+            row["patent_type"] = kind
+        for target in ("abstract", "legal_status", "pub_no", "inventors"):
+            if target in values:
+                row[target] = values[target]
+        if main and (codes := _ipc_codes(main)):
+            row["ipc_main"] = codes[0]
+        if self.kept:
+            row.update((k, v) for k, v in values.items() if k in self.kept)
+        return "patents", row, mentions
+
+    def _patent_errors(
+        self,
+        title: Any,
+        applicants: list[str],
+        number: Any,
+        dates: list[tuple[str, Any, str | None]],
+        line: int,
+        errors: list[RowError],
+    ) -> None:
         if not title:
             errors.append(self._error(line, "title", "发明名称为空 / required value is empty"))
         if not applicants:
@@ -426,53 +489,9 @@ class ListRows:
             )
         if not number:
             errors.append(self._error(line, "app_no", "申请号为空 / required value is empty"))
-        dates: dict[str, str] = {}
-        for target in ("filed", "published", "granted"):
-            raw = values.get(target)
-            if raw:
-                iso = list_date(str(raw))
-                if iso is None:
-                    errors.append(
-                        self._error(line, target, f"日期无法识别 / not a date: {raw!r} "
-                                    "(YYYY-MM-DD, YYYY.MM.DD, YYYY/M/D, YYYYMMDD, YYYY年M月D日)")
-                    )
-                else:
-                    dates[target] = iso
-        if len(errors) > before:
-            return "patents", None, []
-        assert number is not None
-        normalised, kind = application_kind(str(number))
-        if values.get("patent_type"):
-            given = str(values["patent_type"]).casefold()
-            kind = next((k for word, k in _PATENT_TYPES if word in given), kind)
-        col = self.where("applicants")[1]
-        region = values.get("region")
-        mentions: list[Mention] = [
-            (provisional_id(a), a, None, _kinds_of_name(a), str(region) if region else None,
-             {}, line, col)
-            for a in applicants
-        ]
-        row: dict[str, Any] = {
-            "id": f"patent:{normalised}",
-            "title": title,
-            "owner_ids": list(dict.fromkeys(m[0] for m in mentions)),
-            "ipc": split_ipc(values.get("ipc_main"), values.get("ipc")),
-            "application_number": _nfkc(str(number)),
-        }
-        if dates.get("filed"):
-            row["filed"] = dates["filed"]
-        if dates.get("granted"):
-            row["granted"] = dates["granted"]
-        if dates.get("published"):
-            row["published"] = dates["published"]
-        if kind:
-            row["patent_type"] = kind
-        for target in ("abstract", "legal_status", "pub_no", "inventors"):
-            if values.get(target):
-                row[target] = values[target]
-        if values.get("ipc_main"):
-            main = split_ipc(values["ipc_main"])
-            if main:
-                row["ipc_main"] = main[0]
-        row.update((k, v) for k, v in values.items() if k in self.kept)
-        return "patents", row, mentions
+        for target, raw, iso in dates:
+            if iso is None:
+                errors.append(
+                    self._error(line, target, f"日期无法识别 / not a date: {raw!r} "
+                                "(YYYY-MM-DD, YYYY.MM.DD, YYYY/M/D, YYYYMMDD, YYYY年M月D日)")
+                )

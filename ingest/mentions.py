@@ -29,6 +29,7 @@ __all__ = ["Known", "MentionResolution", "is_full_name", "resolve_mentions"]
 
 _MIN_SHORT = 4  # characters of a name key, below which containment proves nothing
 _REVIEW_SCORE = 85.0  # WRatio of a near spelling worth a look
+_BLOCK = 400  # names compared by spelling with one registered name, at most
 _FULL_ENDINGS = re.compile(
     r"(公司|集团|厂|研究院|研究所|研究中心|设计院|大学|学院|学校|医院|中心|局|院|所|站|"
     r"委员会|协会|学会|联盟|合作社|银行|部|队|ltd\.?|limited|inc\.?|corp\.?|corporation|"
@@ -120,31 +121,116 @@ def _candidates(ids: Iterable[str], by_id: dict[str, Known], key: str) -> list[d
     return sorted(out, key=lambda c: (-c["score"], c["id"]))[:5]
 
 
+def _block(key: str) -> str:
+    """Near spellings are looked for among names of the same block: the two characters after
+    a leading 重庆/重庆市 (nearly every name here starts so)."""
+    for prefix in ("重庆市", "重庆"):
+        if key.startswith(prefix) and len(key) > len(prefix) + 1:
+            return key[len(prefix) : len(prefix) + 2]
+    return key[:2]
+
+
+class _KnownIndex:
+    """The known organisations by credit code, name key, short name and spelling block."""
+
+    def __init__(self, known: Sequence[Known]) -> None:
+        self.by_id = {k.id: k for k in known}
+        self.key_ids: dict[str, set[str]] = defaultdict(set)
+        self.short_keys: dict[str, set[str]] = defaultdict(set)  # short names and aliases
+        self.code_id: dict[str, str] = {}
+        for k in known:
+            for i, text in enumerate((k.name, *k.aliases)):
+                key = name_key(text)
+                if key:
+                    self.key_ids[key].add(k.id)
+                    if (i > 0 or not is_full_name(text)) and len(key) >= _MIN_SHORT:
+                        self.short_keys[key].add(k.id)
+            if k.uscc:
+                self.code_id.setdefault(k.uscc, k.id)
+        self.keys = sorted(self.key_ids)
+        self.substrings = _Substrings(self.keys)
+        self.blocks: dict[str, list[str]] = defaultdict(list)
+        for key in self.keys:
+            self.blocks[_block(key)].append(key)
+
+    def resolve(
+        self, group: list[tuple[str, Mention]]
+    ) -> tuple[str | None, str, float, list[dict[str, Any]]]:
+        """(known id or None, how, score, candidates for review)."""
+        for _, m in group:
+            if m[2] and m[2] in self.code_id:
+                return self.code_id[m[2]], "uscc", 100.0, []
+        if not self.key_ids:
+            return None, "", 0.0, []
+        codes = {m[2] for _, m in group if m[2]}
+        by_id = self.by_id
+
+        def fits(ids: Iterable[str]) -> set[str]:  # another credit code: another organisation
+            return {i for i in ids if not codes or not by_id[i].uscc or by_id[i].uscc in codes}
+
+        names = sorted({m[1] for _, m in group})
+        first = name_key(names[0])
+        for name in names:
+            ids = fits(self.key_ids.get(name_key(name), ()))
+            if len(ids) == 1:
+                (only,) = ids
+                how = "name" if name_key(by_id[only].name) == name_key(name) else "alias"
+                return only, how, 100.0, []
+            if ids:
+                reason = "同名的多个组织 / several organisations have this name"
+                return None, reason, 0.0, _candidates(ids, by_id, name_key(name))
+        found: set[str] = set()
+        for name in names:
+            key = name_key(name)
+            if len(key) < _MIN_SHORT:
+                continue
+            if not is_full_name(name):
+                for j in self.substrings.containing(key):
+                    found |= fits(self.key_ids[self.keys[j]])
+            if self.short_keys:
+                for a in range(len(key)):
+                    for b in range(a + _MIN_SHORT, len(key) + 1):
+                        if (sub := key[a:b]) != key and sub in self.short_keys:
+                            found |= fits(self.short_keys[sub])
+        if len(found) == 1:
+            return next(iter(found)), "short_name", _candidates(found, by_id, first)[0]["score"], []
+        if found:
+            reason = "简称对应多个组织 / the short name fits several organisations"
+            return None, reason, 0.0, _candidates(found, by_id, first)
+        near: set[str] = set()
+        for name in names:
+            key = name_key(name)
+            if len(key) < _MIN_SHORT:
+                continue
+            if is_full_name(name):  # a registered name: only a near-identical spelling
+                pool, scorer, cutoff = self.blocks.get(_block(key), [])[:_BLOCK], fuzz.ratio, 92.0
+            else:
+                pool, scorer, cutoff = self.keys, fuzz.WRatio, _REVIEW_SCORE
+            for hit, _, _ in process.extract(key, pool, scorer=scorer, limit=3,
+                                             score_cutoff=cutoff):
+                near |= fits(self.key_ids[hit])
+        if near:
+            reason = "名称相近，未合并 / a near spelling, not merged"
+            return None, reason, 0.0, _candidates(near, by_id, first)
+        return None, "", 0.0, []
+
+
 def resolve_mentions(
     mentions: Sequence[tuple[str, Mention]], known: Sequence[Known]
 ) -> MentionResolution:
-    """Resolve ``(file, mention)`` pairs against ``known`` organisations (see the module)."""
+    """Resolve ``(file, mention)`` pairs against ``known`` organisations (see the module).
+
+    Notes: one pass over the mentions with dictionary probes; containment through an index of
+    character pairs; near spellings with rapidfuzz inside a block of at most ``_BLOCK`` names.
+    """
     out = MentionResolution()
     if not mentions:
         return out
-    by_id = {k.id: k for k in known}
-    key_ids: dict[str, set[str]] = defaultdict(set)
-    short_keys: dict[str, set[str]] = defaultdict(set)  # known short names and aliases
-    code_id: dict[str, str] = {}
-    for k in known:
-        for i, text in enumerate((k.name, *k.aliases)):
-            key = name_key(text)
-            if key:
-                key_ids[key].add(k.id)
-                if (i > 0 or not is_full_name(text)) and len(key) >= _MIN_SHORT:
-                    short_keys[key].add(k.id)
-        if k.uscc:
-            code_id.setdefault(k.uscc, k.id)
-    known_keys = sorted(key_ids)
-    known_index = _Substrings(known_keys)
-
+    index = _KnownIndex(known)
     # group the mentions: same provisional id (name key) or same credit code
-    order = sorted(range(len(mentions)), key=lambda i: (mentions[i][1][0], mentions[i][0], mentions[i][1][6]))
+    order = sorted(
+        range(len(mentions)), key=lambda i: (mentions[i][1][0], mentions[i][0], mentions[i][1][6])
+    )
     uf = _Union()
     first_of: dict[str, int] = {}
     for i in order:
@@ -163,91 +249,25 @@ def resolve_mentions(
     pending: list[list[tuple[str, Mention]]] = []
     for members in sorted(groups.values(), key=lambda g: mentions[g[0]][1][0]):
         group = [mentions[i] for i in members]
-        target, how, score, candidates = _against_known(
-            group, by_id, key_ids, short_keys, code_id, known_keys, known_index
-        )
+        target, how, score, candidates = index.resolve(group)
         if target is not None:
             out.known.setdefault(target, []).extend(group)
             for _, m in group:
                 out.target[m[0]] = target
-            out.resolved.append({"name": group[0][1][1], "id": target, "how": how,
-                                 "score": score, "rows": len(group)})
+            out.resolved.append(
+                {"name": group[0][1][1], "id": target, "how": how, "score": score,
+                 "rows": len(group)}
+            )
             continue
         if candidates:
             file, m = group[0]
-            out.review.append({
-                "name": m[1], "file": file, "line": m[6], "col": m[7],
-                "candidates": candidates, "reason": how,
-            })
+            out.review.append(
+                {"name": m[1], "file": file, "line": m[6], "col": m[7],
+                 "candidates": candidates, "reason": how}
+            )
         pending.append(group)
     _group_new(pending, out)
     return out
-
-
-def _against_known(
-    group: list[tuple[str, Mention]],
-    by_id: dict[str, Known],
-    key_ids: dict[str, set[str]],
-    short_keys: dict[str, set[str]],
-    code_id: dict[str, str],
-    known_keys: list[str],
-    known_index: _Substrings,
-) -> tuple[str | None, str, float, list[dict[str, Any]]]:
-    """(known id or None, how, score, candidates for review)."""
-    for _, m in group:
-        if m[2] and m[2] in code_id:
-            return code_id[m[2]], "uscc", 100.0, []
-    codes = {m[2] for _, m in group if m[2]}
-
-    def compatible(i: str) -> bool:  # a different credit code is a different organisation
-        return not codes or not by_id[i].uscc or by_id[i].uscc in codes
-
-    names = sorted({m[1] for _, m in group})
-    for name in names:
-        ids = {i for i in key_ids.get(name_key(name), ()) if compatible(i)}
-        if len(ids) == 1:
-            (only,) = ids
-            how = "name" if name_key(by_id[only].name) == name_key(name) else "alias"
-            return only, how, 100.0, []
-        if len(ids) > 1:
-            return None, "同名的多个组织 / several organisations have this name", 0.0, _candidates(
-                ids, by_id, name_key(name)
-            )
-    found: set[str] = set()
-    for name in names:
-        key = name_key(name)
-        if len(key) < _MIN_SHORT:
-            continue
-        if not is_full_name(name):
-            for j in known_index.containing(key):
-                found |= {i for i in key_ids[known_keys[j]] if compatible(i)}
-        for a in range(len(key)):
-            for b in range(a + _MIN_SHORT, len(key) + 1):
-                if (sub := key[a:b]) != key and sub in short_keys:
-                    found |= {i for i in short_keys[sub] if compatible(i)}
-    if len(found) == 1:
-        target = next(iter(found))
-        return target, "short_name", _candidates(found, by_id, name_key(names[0]))[0]["score"], []
-    if found:
-        return None, "简称对应多个组织 / the short name fits several organisations", 0.0, _candidates(
-            found, by_id, name_key(names[0])
-        )
-    near: set[str] = set()
-    for name in names:
-        key = name_key(name)
-        if len(key) < _MIN_SHORT:
-            continue
-        pool = known_keys if not is_full_name(name) else [k for k in known_keys if k[:2] == key[:2]]
-        for hit, score, _ in process.extract(
-            key, pool, scorer=fuzz.WRatio, limit=3, score_cutoff=_REVIEW_SCORE
-        ):
-            near |= {i for i in key_ids[hit] if compatible(i)}
-            del score
-    if near:
-        return None, "名称相近，未合并 / a near spelling, not merged", 0.0, _candidates(
-            near, by_id, name_key(names[0])
-        )
-    return None, "", 0.0, []
 
 
 def _group_new(pending: list[list[tuple[str, Mention]]], out: MentionResolution) -> None:
@@ -255,19 +275,19 @@ def _group_new(pending: list[list[tuple[str, Mention]]], out: MentionResolution)
     full name joins it; the rest are organisations of their own."""
     full_keys: list[str] = []
     owner: list[int] = []
+    short: list[int] = []
     for g, group in enumerate(pending):
-        for name in sorted({m[1] for _, m in group}):
-            if is_full_name(name):
-                full_keys.append(name_key(name))
-                owner.append(g)
-    index = _Substrings(full_keys)
+        names = {m[1] for _, m in group}
+        full = sorted(n for n in names if is_full_name(n))
+        full_keys += map(name_key, full)
+        owner += [g] * len(full)
+        if not full and len(name_key(group[0][1][1])) >= _MIN_SHORT:
+            short.append(g)
+    index = _Substrings(full_keys if short else [])
     joined: dict[int, int] = {}
-    for g, group in enumerate(pending):
-        if any(is_full_name(m[1]) for _, m in group):
-            continue
+    for g in short:
+        group = pending[g]
         key = name_key(group[0][1][1])
-        if len(key) < _MIN_SHORT:
-            continue
         hosts = sorted({owner[j] for j in index.containing(key)} - {g})
         if len(hosts) == 1:
             joined[g] = hosts[0]
@@ -285,11 +305,12 @@ def _group_new(pending: list[list[tuple[str, Mention]]], out: MentionResolution)
     merged: dict[int, list[tuple[str, Mention]]] = {}
     for g, group in enumerate(pending):
         merged.setdefault(joined.get(g, g), []).extend(group)
+    hosts_of_short = set(joined.values())
     for g, group in merged.items():
-        new = _new_id(pending[g]) if g in joined.values() else _new_id(group)
+        new = _new_id(pending[g])  # a host keeps its own id whether short names join or not
         out.new.setdefault(new, []).extend(group)
         for _, m in group:
             out.target[m[0]] = new
-        if any(joined.get(h) == g for h in joined):
+        if g in hosts_of_short:
             out.resolved.append({"name": pending[g][0][1][1], "id": new, "how": "short_name",
                                  "score": 100.0, "rows": len(group)})

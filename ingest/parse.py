@@ -24,7 +24,7 @@ from graph.store import NodeRow
 from graph.taxonomy import FieldMatch, match_field
 from ingest.build import LABEL_OF_KIND
 from ingest.headers import LIST_KINDS
-from ingest.lists import MODEL_SOURCE, ListRows, Mention
+from ingest.lists import ListRows, Mention
 from ingest.readers import Part, RawRow, ReadOptions, Table, read_file
 from ingest.rows import REFERENCES, RELATION_ROW, ROW_MODELS
 
@@ -215,20 +215,6 @@ def _resolve_field(values: dict[str, Any], raw: RawRow, sheet: Sheet) -> None:
             seen[3] += 1
 
 
-def _invalid_list(
-    rows: ListRows, kind: str, line: int, exc: ValidationError, errors: list[RowError]
-) -> None:
-    """A list row's interchange row failed its checks: name the list's own column."""
-    source = MODEL_SOURCE.get(rows.kind, {})
-    for err in exc.errors():
-        column = str(err["loc"][0]) if err["loc"] else ""
-        header, col = rows.where(source.get(column, column))
-        reason = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            reason = "required value is empty"
-        errors.append(RowError(rows.file, line, header or column, reason, col))
-
-
 def _add_mentions(sheet: Sheet, seen: dict[tuple[str, str | None], int], found: list[Mention]) -> None:
     """Keep one mention per organisation and sheet: kinds joined, first values kept."""
     for m in found:
@@ -281,24 +267,26 @@ def parse(task: Task) -> Parsed:
         sheet = sheets.get((kind, raw.file))
         if sheet is None:
             sheet = sheets[(kind, raw.file)] = Sheet(kind, raw.file)
+        values: dict[str, Any]
+        if listed is not None:  # built valid by ``ListRows``: no second check, no copy
+            values = raw_values
+            if values.get("field") is not None:
+                raw.columns = {"field": listed.where("field")[1]}
+                _resolve_field(values, raw, sheet)
+            sheet.nodes.append(_node_record(kind, values, raw.line))
+            continue
         try:
-            values: dict[str, Any]
             if kind == "relations":
                 values = cast(dict[str, Any], RELATION_ROW.validate_python(raw_values))
             else:
                 values = _values(ROW_MODELS[kind].model_validate(raw_values))
         except ValidationError as exc:
-            if listed is not None:
-                _invalid_list(listed, kind, raw.line, exc, errors)
-            else:
-                _invalid(raw, exc, headers, errors)
+            _invalid(raw, exc, headers, errors)
             if isinstance(raw_values.get("id"), str):
                 sheet.refused_ids.append(raw_values["id"])
             continue
         if kind != "relations":
             if values.get("field") is not None:
-                if listed is not None:
-                    raw.columns = {"field": listed.where("field")[1]}
                 _resolve_field(values, raw, sheet)
             sheet.nodes.append(_node_record(kind, values, raw.line))
             continue
