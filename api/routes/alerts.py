@@ -21,7 +21,8 @@ from api.errors import ERROR_RESPONSES
 from api.exports import EXPORT_RESPONSES, ExportFormat, alert_rows, export_response
 from api.information import key_owner
 from api.routes.watches import owner_of, watch_db
-from api.watch_store import parse_since
+from api.visibility import filter_payload
+from api.watch_store import AlertRecord, parse_since
 
 __all__ = ["AlertPublic", "AlertsPublic", "router"]
 
@@ -68,29 +69,38 @@ Since = Annotated[str | None, Query(max_length=64, description="ISO 时间之后
 WatchQ = Annotated[str | None, Query(max_length=100, description="只看此关注 / one watch")]
 
 
-def _mine(state: StateDep, owner: str, since: str | None, watch: str | None,
+def _visible(state: StateDep, alerts: list[AlertRecord], clearance: str) -> list[AlertRecord]:
+    """Alerts whose item the caller may still see (an item marked higher after it alerted
+    drops out): the second line of defence of every answer."""
+    kept = filter_payload(state.store, [a.to_json() for a in alerts], clearance)
+    ids = {a["id"] for a in kept}
+    return [a for a in alerts if a.id in ids]
+
+
+def _mine(state: StateDep, owner: str, clearance: str, since: str | None, watch: str | None,
           limit: int | None = None) -> list[AlertPublic]:
     after = parse_since(since)
     with watch_db(state.settings) as db:
-        return [AlertPublic(**a.to_json())
-                for a in db.alerts(owner=owner, since=after, watch=watch, limit=limit)]
+        found = db.alerts(owner=owner, since=after, watch=watch, limit=limit)
+    return [AlertPublic(**a.to_json()) for a in _visible(state, found, clearance)]
 
 
 @router.get("", response_model=AlertsPublic, summary="我的报警 / my alerts",
             responses=EXPORT_RESPONSES)
 def list_alerts(state: StateDep, who: ReaderDep, since: Since = None, watch: WatchQ = None,
                 format: ExportFormat = None) -> AlertsPublic | Response:
-    found = _mine(state, owner_of(who), since, watch)
+    found = _mine(state, owner_of(who), who.clearance, since, watch)
     if format:  # ?format=xlsx|csv: the same alerts as a file (api/exports.py)
         return export_response(alert_rows([a.model_dump() for a in found]), format, "alerts")
     return AlertsPublic(alerts=found)
 
 
-def _atom(request: Request, state: StateDep, key_id: str, since: str | None) -> Response:
+def _atom(request: Request, state: StateDep, key_id: str, clearance: str, since: str | None
+          ) -> Response:
     owner = key_owner(key_id)
     after = parse_since(since)
     with watch_db(state.settings) as db:
-        found = db.alerts(owner=owner, since=after, limit=200)
+        found = _visible(state, db.alerts(owner=owner, since=after, limit=200), clearance)
     body = atom_feed(found, feed_id=f"urn:firstset:alerts:{key_id}",
                      title=f"firstset 报警 alerts ({key_id})", self_url=str(request.url))
     return Response(body, media_type=ATOM)
@@ -102,7 +112,7 @@ def alerts_atom(request: Request, state: StateDep, who: ReaderDep, since: Since 
                 ) -> Response:
     owner_of(who)
     assert who.key_id is not None
-    return _atom(request, state, who.key_id, since)
+    return _atom(request, state, who.key_id, who.clearance, since)
 
 
 @router.get("/feed-url", response_model=FeedPublic, summary="订阅地址 / my Atom feed address")
@@ -122,9 +132,10 @@ def alerts_feed(
     since: Since = None,
 ) -> Response:
     good = hmac.compare_digest(token, feed_token(state.settings.secret_key, key_id))
-    if not good or not any(r.id == key_id for r in state.keys.list()):
+    record = next((r for r in state.keys.list() if r.id == key_id), None)
+    if not good or record is None:
         raise HTTPException(404, "没有该订阅 / no such feed")
-    return _atom(request, state, key_id, since)
+    return _atom(request, state, key_id, record.clearance, since)
 
 
 @router.post("/deliver", response_model=DeliveryPublic,

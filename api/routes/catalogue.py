@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from api.deps import ReaderDep, SettingsDep, StoreDep
 from api.errors import ERROR_RESPONSES
+from api.visibility import filter_payload
 from matching.catalogue import catalogue_diff, catalogue_entries, parse_day
 from matching.insurance import InsuranceRule, insurance_for
 
@@ -58,7 +59,8 @@ class InsurancePublic(BaseModel):
 @router.get("/catalogue/diff", response_model=DiffPublic,
             summary="两批目录的变化 / what entered and left between two batches")
 def diff(store: StoreDep, who: ReaderDep, a: Batch, b: Batch) -> DiffPublic:
-    return DiffPublic(**catalogue_diff(store, a, b, clearance=who.clearance))
+    answer = catalogue_diff(store, a, b, clearance=who.clearance)
+    return DiffPublic(**filter_payload(store, answer, who.clearance))
 
 
 @router.get("/catalogue/entries", response_model=EntriesPublic,
@@ -71,8 +73,8 @@ def entries(
 ) -> EntriesPublic:
     when = parse_day(on) or dt.date.today()
     found = catalogue_entries(store, clearance=who.clearance, equipment=equipment, batch=batch)
-    return EntriesPublic(on=when.isoformat(),
-                         entries=[e.to_json() | {"active": e.active_on(when)} for e in found])
+    rows = [e.to_json() | {"active": e.active_on(when)} for e in found]
+    return EntriesPublic(on=when.isoformat(), entries=filter_payload(store, rows, who.clearance))
 
 
 @router.get("/insurance/{node_id}", response_model=InsurancePublic,
@@ -81,5 +83,5 @@ def insurance(store: StoreDep, who: ReaderDep, settings: SettingsDep,
               node_id: Annotated[str, Path(max_length=200)]) -> InsurancePublic:
     rule = InsuranceRule(settings.insurance_max_rate, settings.insurance_share,
                          settings.insurance_max_years)
-    return InsurancePublic(**insurance_for(store, node_id, rule,
-                                           clearance=who.clearance).to_json())
+    answer = insurance_for(store, node_id, rule, clearance=who.clearance).to_json()
+    return InsurancePublic(**filter_payload(store, answer, who.clearance))

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import EditorDep, ReaderDep, StoreDep
 from api.errors import ERROR_RESPONSES
+from api.visibility import filter_payload
 from matching.catalogue import parse_day
 from matching.evaluations import equipment_status, evaluations, record_evaluation
 
@@ -105,7 +106,8 @@ def list_evaluations(
     org: Annotated[str | None, Query(max_length=200, description="制造单位 / maker")] = None,
 ) -> EvaluationsPublic:
     found = evaluations(store, clearance=who.clearance, equipment=equipment, org=org)
-    return EvaluationsPublic(evaluations=[EvaluationPublic(**e.to_json()) for e in found])
+    shown = filter_payload(store, [e.to_json() for e in found], who.clearance)
+    return EvaluationsPublic(evaluations=[EvaluationPublic(**e) for e in shown])
 
 
 @router.get("/equipment/{equipment_id}/status", response_model=StatusPublic,
@@ -114,5 +116,5 @@ def status_of(
     store: StoreDep, who: ReaderDep, equipment_id: Annotated[str, Path(max_length=200)],
     on: Annotated[str | None, Query(max_length=32, description="ISO 日期 / date")] = None,
 ) -> StatusPublic:
-    return StatusPublic(**equipment_status(store, equipment_id, clearance=who.clearance,
-                                           day=parse_day(on)))
+    answer = equipment_status(store, equipment_id, clearance=who.clearance, day=parse_day(on))
+    return StatusPublic(**filter_payload(store, answer, who.clearance))

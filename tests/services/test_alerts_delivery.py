@@ -242,6 +242,14 @@ def test_http_watches_alerts_and_atom(tmp_path: Path, demo_dir: Path) -> None:
             assert open_feed.status_code == 200 and open_feed.text.count("<entry>") == len(a_pub)
             bad = url.rsplit("/", 1)[0] + "/" + "0" * 32 + ".atom"
             assert c.get(bad).status_code == 404
+
+            # an item marked secret after it alerted drops out of every answer
+            first = next(a["item"] for a in a_pub if a["label"] != "Organization")
+            node = store.get(first)
+            store.upsert([type(node)(node.id, node.label, {**node.props, "clearance": "secret"})])
+            now = c.get("/api/alerts", headers=h_pub).json()["alerts"]
+            assert first not in {a["item"] for a in now} and len(now) == len(a_pub) - 1
+            assert c.get(url).text.count("<entry>") == len(a_pub) - 1
             ks.revoke(pub.record.id)
             assert c.get(url).status_code == 404
 
