@@ -45,6 +45,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -92,6 +93,7 @@ IPC_INFER = 10  # closest patents whose IPC subclasses stand in for a text's own
 THICKET_SHARE = 2 / 3  # the three largest owners hold at least this share …
 THICKET_MIN = 5  # … of at least this many close patents in the field
 LEVEL_ZH = {"high": "高", "medium": "中", "low": "低"}
+OVERLAP_TOP = 5  # overlapping portfolios listed per field
 
 
 # ---- the pure part: arrays in, arrays out ----------------------------------------------------
@@ -134,6 +136,7 @@ def scan_patents_vectors(
     return rows, scores[rows], mean, (std if std > 1e-6 else 1.0)
 
 
+@lru_cache(maxsize=65536)
 def ip_group(code: str) -> str:
     """An IPC code's main group (``"E21D 9/06"`` → ``"E21D 9"``), or its subclass when the code
     has no group (``"E21D"``).
@@ -157,11 +160,13 @@ def shared_ipc(a: Iterable[str], b: Iterable[str]) -> list[str]:
     ga = {ip_group(c) for c in a if c}
     gb = {ip_group(c) for c in b if c}
     out = ga & gb
-    subs_a = {g for g in ga if " " not in g}
-    subs_b = {g for g in gb if " " not in g}
-    out |= {s for s in subs_a if any(g[:4] == s for g in gb)}
-    out |= {s for s in subs_b if any(g[:4] == s for g in ga)}
-    return sorted(g for g in out if not (" " not in g and any(x.startswith(g + " ") for x in out)))
+    subs_a = {g[:4] for g in ga}
+    subs_b = {g[:4] for g in gb}
+    bare_a = {g for g in ga if len(g) == 4}  # subclass only
+    bare_b = {g for g in gb if len(g) == 4}
+    out |= (bare_a & subs_b) | (bare_b & subs_a)
+    grouped = {g[:4] for g in out if len(g) > 4}
+    return sorted(g for g in out if len(g) > 4 or g not in grouped)
 
 
 # ---- results ------------------------------------------------------------------------------------
@@ -566,6 +571,10 @@ def _fields(engine: MatchingEngine, p: ProfileIndex, view: _PatentView, subj: _S
     own_vec = (normalise_vectors(p.item_vectors[subj.own_rows].mean(axis=0, keepdims=True))[0]
                if subj.own_rows else subj.vector)
     own_ipc = subj.ipc
+    listed: set[str] = set()  # owners shown per field (the ten largest): their portfolios
+    for members in groups.values():
+        listed.update(o for o, _ in Counter(m.owner["id"] for m in members).most_common(10))
+    portfolios = _portfolios(p, view, own_vec, own_ipc, listed)
     out: list[FieldSummary] = []
     for key, members in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         first = p.corpus.items[view.row_of[members[0].patent]]
@@ -587,7 +596,8 @@ def _fields(engine: MatchingEngine, p: ProfileIndex, view: _PatentView, subj: _S
             if m.term.expires is not None and (m.term.status in ("expired", "lapsed")
                                                or m.term.expires <= horizon)
         ]
-        overlap = _overlap(p, view, own_vec, own_ipc, list(counts))
+        overlap = [portfolios[o] for o, _ in counts.most_common(10) if o in portfolios]
+        overlap = sorted(overlap, key=lambda d: (-d["score"], d["id"]))[:OVERLAP_TOP]
         why = (f"{total} 件相近专利，{len(counts)} 个权利人，前三名占 {cr3:.0%}"
                + ("：专利丛林（少数权利人持有多数），宜评估许可或专利池 / a thicket" if thicket
                   else "：分散 / dispersed")
@@ -597,26 +607,27 @@ def _fields(engine: MatchingEngine, p: ProfileIndex, view: _PatentView, subj: _S
     return out
 
 
-def _overlap(p: ProfileIndex, view: _PatentView, own_vec: NDArray[np.float32],
-             own_ipc: Sequence[str], org_ids: Sequence[str], top: int = 5
-             ) -> list[dict[str, Any]]:
-    """Organisations whose patent portfolios lie closest to the maker's (centroid cosine),
-    with the IPC groups they share: candidates for licensing or a patent pool (专利池)."""
-    scored: list[dict[str, Any]] = []
-    for oid in org_ids:
+def _portfolios(p: ProfileIndex, view: _PatentView, own_vec: NDArray[np.float32],
+                own_ipc: Sequence[str], org_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """For each organisation, how close its patent portfolio lies to the maker's (cosine of
+    the centroids) and the IPC groups they share: candidates for licensing or a patent pool
+    (专利池). One centroid per organisation, whatever the number of fields."""
+    out: dict[str, dict[str, Any]] = {}
+    for oid in sorted(org_ids):
         r = p.org_row.get(oid)
         if r is None:
             continue
         rows = [int(x) for x in p.item_rows_of(r) if view.is_patent[int(x)]]
         if not rows:
             continue
-        centroid = normalise_vectors(p.item_vectors[rows].mean(axis=0, keepdims=True))[0]
-        codes = [c for x in rows for c in p.corpus.items[x].ipc]
-        scored.append({"id": oid, "name": p.corpus.orgs[r].name, "patents": len(rows),
-                       "score": round(float(centroid @ own_vec), 4),
-                       "shared_ipc": shared_ipc(own_ipc, codes) if own_ipc else []})
-    scored.sort(key=lambda d: (-d["score"], d["id"]))
-    return scored[:top]
+        total = p.item_vectors[rows].sum(axis=0)
+        norm = float(np.linalg.norm(total))
+        score = float(total @ own_vec) / norm if norm > 0 else 0.0
+        codes = {c for x in rows for c in p.corpus.items[x].ipc}
+        out[oid] = {"id": oid, "name": p.corpus.orgs[r].name, "patents": len(rows),
+                    "score": round(score, 4),
+                    "shared_ipc": shared_ipc(own_ipc, codes) if own_ipc else []}
+    return out
 
 
 def ip_warning_evidence(
