@@ -617,13 +617,15 @@ def _portfolios(p: ProfileIndex, view: _PatentView, own_vec: NDArray[np.float32]
         r = p.org_row.get(oid)
         if r is None:
             continue
-        rows = [int(x) for x in p.item_rows_of(r) if view.is_patent[int(x)]]
-        if not rows:
+        mine = p.item_rows_of(r)
+        rows = mine[view.is_patent[mine]]
+        if not len(rows):
             continue
         total = p.item_vectors[rows].sum(axis=0)
         norm = float(np.linalg.norm(total))
         score = float(total @ own_vec) / norm if norm > 0 else 0.0
-        codes = {c for x in rows for c in p.corpus.items[x].ipc}
+        items = p.corpus.items
+        codes = {c for x in rows.tolist() for c in items[x].ipc}
         out[oid] = {"id": oid, "name": p.corpus.orgs[r].name, "patents": len(rows),
                     "score": round(score, 4),
                     "shared_ipc": shared_ipc(own_ipc, codes) if own_ipc else []}
