@@ -40,6 +40,7 @@ from graph.taxonomy import fields, region_id, regions, resolve_field
 __all__ = [
     "CHARTS",
     "GOOD_LEVELS",
+    "MAX_JUDGED",
     "MIN_GOOD",
     "Overview",
     "build_overview",
@@ -52,6 +53,7 @@ router = APIRouter(tags=["overview"], responses={401: ERROR_RESPONSES[401]})
 MIN_GOOD = 3  # a demand is well supplied with at least this many good suppliers
 GOOD_LEVELS = ("high", "medium")  # match levels 高 / 中
 _SEARCH_TOP = 10
+MAX_JUDGED = 500  # open demands judged per overview (one supplier search each), in id order
 _CACHED_PER_STORE = 6
 
 KIND_NAMES: dict[str, tuple[str, str]] = {
@@ -234,11 +236,14 @@ def build_overview(
     store: GraphStore,
     clearance: str,
     suppliers: Callable[[str], list[dict[str, Any]]] | None = None,
+    *,
+    judge_limit: int = MAX_JUDGED,
 ) -> Overview:
     """The overview as a caller with ``clearance`` sees it.
 
     ``suppliers(demand_id)`` answers the supplier search for one demand (the ranked JSON of the
-    jobs); without it no demand is judged and ``supply_gaps`` is empty.
+    jobs); without it no demand is judged and ``supply_gaps`` is empty. At most ``judge_limit``
+    open demands are judged (the first by id); ``demands.judged`` says how many were.
     """
     visible: dict[str, Node] = {}
     projects: dict[str, Node] = {}
@@ -325,10 +330,12 @@ def build_overview(
         for d in visible.values()
         if d.label == Label.DEMAND and str(d.props.get("status") or "") not in CLOSED_DEMAND
     ]
+    judged = 0
     for d in sorted(open_demands, key=lambda n: n.id):
         fid = _top_field(_field_id(d.props.get("field")))
         good = -1
-        if suppliers is not None:
+        if suppliers is not None and judged < judge_limit:
+            judged += 1
             good = sum(1 for h in suppliers(d.id) if is_good_supplier(h))
         item = Item(d.id, "Demand", _node_name(d), str(good) if good >= 0 else "")
         dem_field.add(fid, item, well_supplied=good >= MIN_GOOD, gap=good == 0)
@@ -360,7 +367,8 @@ def build_overview(
         "demands": {
             "open": len(open_demands),
             "well_supplied": sum(dem_field.extra.get("well_supplied", Counter()).values()),
-            "judged": suppliers is not None,
+            "judged": judged,
+            "judged_all": judged == len(open_demands),
         },
         "demands_by_field": dem_field.rows(),
         "supply_gaps": gaps,

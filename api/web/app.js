@@ -692,7 +692,11 @@ function renderOverview(d) {
       el("tbody", {}, gaps.map((g) => el("tr", { "data-id": g.id }, el("td", {}, g.text),
         el("td", {}, lang === "zh" ? g.field_name : g.field_name_en), el("td", {}, g.project_name || ""),
         el("td", {}, el("button", { type: "button", onclick: () => searchDemand(g) }, t("findFor")))))))
-    : el("p", { class: "muted" }, d.demands && d.demands.judged === false ? t("notJudged") : t("noGaps")));
+    : el("p", { class: "muted" }, d.demands && !d.demands.judged ? t("notJudged") : t("noGaps")));
+  if (d.demands && d.demands.judged && !d.demands.judged_all) {
+    $("#ov-gaps").append(el("p", { class: "muted" }, lang === "zh" ? `（已评估 ${d.demands.open} 条开放需求中的前 ${d.demands.judged} 条）`
+      : `(the first ${d.demands.judged} of ${d.demands.open} open demands were judged)`));
+  }
 }
 
 async function showList(chart, key, title) {

@@ -66,7 +66,8 @@ def test_overview_breakdowns_add_up(client: TestClient, keys: Keys, store: Graph
 
 def test_supply_gaps_are_demands_without_a_good_supplier(client: TestClient, keys: Keys) -> None:
     data = client.get("/api/overview", headers=h(keys.restricted)).json()
-    assert data["demands"]["judged"] is True
+    assert data["demands"]["judged"] == data["demands"]["open"]
+    assert data["demands"]["judged_all"] is True
     gaps = {g["id"] for g in data["supply_gaps"]}
     well = 0
     for row in data["demands_by_field"]:
@@ -120,3 +121,21 @@ def test_taxonomy_pickers(client: TestClient, keys: Keys) -> None:
     assert len(every) == len(regions())
     long = client.get("/api/taxonomy/fields", params={"q": "x" * 101}, headers=h(keys.viewer))
     assert long.status_code == 422
+
+
+def test_judging_is_bounded(store: GraphStore) -> None:
+    from api.routes.overview import build_overview
+
+    asked: list[str] = []
+
+    def suppliers(demand_id: str) -> list[dict[str, object]]:
+        asked.append(demand_id)
+        return []
+
+    full = build_overview(store, "secret", suppliers).figures["demands"]
+    assert full["judged"] == full["open"] == 2 and full["judged_all"]
+    asked.clear()
+    part = build_overview(store, "secret", suppliers, judge_limit=1).figures
+    assert asked == ["dem:mil"]  # the first by id, then no more searches
+    assert part["demands"]["judged"] == 1 and not part["demands"]["judged_all"]
+    assert [g["id"] for g in part["supply_gaps"]] == ["dem:mil"]
