@@ -131,7 +131,8 @@ def alerts_feed(
     key_id: Annotated[str, Path(max_length=64)], token: Annotated[str, Path(max_length=64)],
     since: Since = None,
 ) -> Response:
-    good = hmac.compare_digest(token, feed_token(state.settings.secret_key, key_id))
+    expected = feed_token(state.settings.secret_key, key_id)
+    good = hmac.compare_digest(token.encode(), expected.encode())  # bytes: any input is fine
     record = next((r for r in state.keys.list() if r.id == key_id), None)
     if not good or record is None:
         raise HTTPException(404, "没有该订阅 / no such feed")
