@@ -35,7 +35,7 @@ from ingest import readers
 from ingest.build import LABEL_OF_KIND, node_of, region_node, row_edges
 from ingest.encoding import BinaryFile, encoding_of
 from ingest.lists import Mention, catalogue_of
-from ingest.mentions import Known, is_full_name, resolve_mentions
+from ingest.mentions import Known, KnownIndex, is_full_name, new_org_id, resolve_mentions
 from ingest.names import name_key
 from ingest.parse import NodeRecord, Parsed, RelationRecord, Sheet, Task, parse
 from ingest.readers import KINDS, ReadOptions, Table, discover, header_lines, plan_parts, read_file
@@ -245,6 +245,11 @@ class _Load:
         self._embedded: dict[str, FieldMatch | None] = {}
         self.field_rows: dict[str, list[tuple[str, int]]] = {}  # unresolved text → rows
         self.field_matched: dict[str, list[Any]] = {}  # text → [id, how, confidence, rows]
+        self.streaming = False  # large lists stream after the organisations (see run)
+        self._known: list[Known] = []  # organisations mentions may resolve to
+        self._known_index: KnownIndex | None = None
+        self._decided: set[str] = set()  # provisional ids already resolved
+        self._org_nodes: dict[str, Node] = {}  # organisations this load writes, as nodes
 
     # ---- bookkeeping --------------------------------------------------------------------
 
@@ -321,9 +326,14 @@ class _Load:
         report.files = [str(file) for _, file in found]
         files = _in_order(found)
         opts = self.options
-        early = ("organizations", "*", "?")  # files that may name organisations
-        org_tasks = list(_tasks((f for f in files if f[0] in early), opts))
-        tasks = chain(org_tasks, _tasks((f for f in files if f[0] not in early), opts))
+        # Files that may name organisations are read first, all of them before any other row
+        # is checked — except lists large enough to be read in parts: their organisations are
+        # resolved part by part as they stream (``_stream_mentions``), against all others.
+        streamed = [f for f in files if f[0] in ("*", "?") and _in_parts(f[1])]
+        self.streaming = bool(streamed)
+        early = [f for f in files if f[0] in ("organizations", "*", "?") and f not in streamed]
+        org_tasks = list(_tasks(early, opts))
+        tasks = chain(org_tasks, _tasks((f for f in files if f not in early), opts))
         if workers is None:
             size = sum(p.stat().st_size for _, p in found if p.is_file())
             workers = len(os.sched_getaffinity(0)) if size >= PARALLEL_BYTES else 1
@@ -391,7 +401,7 @@ class _Load:
             for rec in orgs
             if (v := rec[7]) is not None
         ]
-        stored = list(self._stored_orgs(records, force=bool(self.mentions)))
+        stored = list(self._stored_orgs(records, force=bool(self.mentions) or self.streaming))
         resolution = resolve_organizations([*records, *stored])
         self.remap = {k: v for k, v in resolution.canonical.items() if k != v}
         self.report.merged = resolution.groups
@@ -414,6 +424,14 @@ class _Load:
             edges += row_edges("organizations", me, (), rec[5], rec[6])
             self._region(rec[6], nodes)
         edges += self._mentioned_nodes(mentioned, nodes)
+        if self.streaming:  # what streamed mentions resolve against, and build on
+            self._known += [Known(n.id, n.title, n.get("uscc"), tuple(n.get("aliases") or ()))
+                            for n in nodes.values() if n.label == Label.ORGANIZATION]
+            self._org_nodes = {n.id: n for n in nodes.values() if n.label == Label.ORGANIZATION}
+            self._org_nodes.update(
+                (row[0], Node(row[0], Label.ORGANIZATION, orjson.loads(row[2])))
+                for row in rows if row[1] == _ORGANIZATION
+            )
         rows += map(_node_row, nodes.values())
         self.labels.update((row[0], row[1]) for row in rows)
         return (rows, edges), rest
@@ -423,12 +441,15 @@ class _Load:
     ) -> dict[str, list[tuple[str, Mention]]]:
         """Resolve the organisations list rows name (``ingest.mentions``); their provisional ids
         join ``remap``. The mentions by the organisation id they resolved to."""
-        if not self.mentions:
-            return {}
         known = [
             Known(self.remap.get(r.id, r.id), r.name, r.uscc, r.aliases) for r in records
         ] + [Known(r.id, r.name, r.uscc, r.aliases) for r in stored]
+        if self.streaming:
+            self._known = known
+        if not self.mentions:
+            return {}
         res = resolve_mentions(self.mentions, known)
+        self._decided.update(res.target)
         self.remap.update((k, v) for k, v in res.target.items() if k != v)
         for target in (*res.known, *res.new):
             self.labels[target] = _ORGANIZATION
@@ -438,6 +459,55 @@ class _Load:
         report.resolved = sorted(res.resolved, key=lambda r: (r["how"], r["name"]))[:500]
         report.review = res.review
         return {**res.new, **res.known}
+
+    def _stream_mentions(self, sheet: Sheet) -> Batch:
+        """Resolve the organisations a streamed list part names (those not decided before),
+        each against the organisations known when the stream began; the new and changed
+        organisation nodes, to write before the part's rows."""
+        groups: dict[str, list[tuple[str, Mention]]] = {}
+        for m in sheet.mentions:
+            if m[0] not in self._decided:
+                groups.setdefault(m[0], []).append((sheet.file, m))
+        if not groups:
+            return [], []
+        if self._known_index is None:
+            self._known_index = KnownIndex(self._known)
+        index = self._known_index
+        report = self.report
+        counts = report.organizations
+        nodes: dict[str, Node] = {}
+        edges: list[EdgeRow] = []
+        for prov in sorted(groups):
+            group = groups[prov]
+            target, how, score, candidates = index.resolve(group)
+            self._decided.add(prov)
+            if target is None:
+                target = new_org_id(group)
+                counts["new"] = counts.get("new", 0) + 1
+                if candidates:
+                    file, m = group[0]
+                    report.review.append({"name": m[1], "file": file, "line": m[6],
+                                          "col": m[7], "candidates": candidates, "reason": how})
+                    counts["review"] = counts.get("review", 0) + 1
+            else:
+                counts["known"] = counts.get("known", 0) + 1
+                if len(report.resolved) < 500:
+                    report.resolved.append({"name": group[0][1][1], "id": target, "how": how,
+                                            "score": score, "rows": len(group)})
+            if prov != target:
+                self.remap[prov] = target
+            base = self._org_nodes.get(target)
+            if base is None and self.store_has_nodes:
+                base = _stored(self.store, target)
+            node = _from_mentions(target, base, group)
+            self.labels[target] = _ORGANIZATION
+            if base is not None and node.props == base.props:
+                continue
+            self._org_nodes[target] = nodes[target] = node
+            region = node.get("region")
+            edges += row_edges("organizations", target, (), None, region)
+            self._region(region, nodes)
+        return list(map(_node_row, nodes.values())), edges
 
     def _mentioned_nodes(
         self, mentioned: dict[str, list[tuple[str, Mention]]], nodes: dict[str, Node]
@@ -511,18 +581,22 @@ class _Load:
     def _sheet(self, sheet: Sheet) -> Batch:
         """Check one sheet's rows against everything seen so far; the batch of those that pass."""
         file = sheet.file
+        nodes: list[NodeRow] = []
+        edges: list[EdgeRow] = []
+        if sheet.mentions and self.streaming:  # its organisations first: rows refer to them
+            nodes, edges = self._stream_mentions(sheet)
         remap = self.remap
         if self.store_has_nodes:  # ids this load does not have may be stored already
             self.lookup_stored(remap.get(r, r) for rec in sheet.nodes for _, r in rec[4])
             self.lookup_stored(x for rel in sheet.relations for x in (rel[0], rel[2]))
-        nodes: list[NodeRow] = []
-        edges: list[EdgeRow] = []
         kind = sheet.kind
         label = str(LABEL_OF_KIND.get(kind, ""))
         wanted = REFERENCES.get(kind, {})
         labels = self.labels
         regions: dict[str, Node] = {}
-        fixes, refused = self._sheet_fields(sheet) if sheet.unresolved or sheet.matched else ({}, set())
+        fixes, refused = (
+            self._sheet_fields(sheet) if sheet.unresolved or sheet.matched else ({}, set())
+        )
         for rec in sheet.nodes:
             if fixes or refused:
                 if rec[3] in refused:
@@ -785,6 +859,13 @@ def _reread(
             if (raw.file, raw.line) in wanted:
                 out[(raw.file, raw.line)] = row_json(raw.kind, raw.values)
     return out
+
+
+def _in_parts(path: Path) -> bool:
+    """True for a CSV file large enough to be read in parts (see ``_tasks``)."""
+    return path.suffix.lower() == ".csv" and path.is_file() and (
+        path.stat().st_size >= 2 * readers.PART_BYTES
+    )
 
 
 def _with_field(rec: NodeRecord, field_id: str) -> NodeRecord:

@@ -25,7 +25,14 @@ from rapidfuzz import fuzz, process
 from ingest.lists import Mention
 from ingest.names import name_key
 
-__all__ = ["Known", "MentionResolution", "is_full_name", "resolve_mentions"]
+__all__ = [
+    "Known",
+    "KnownIndex",
+    "MentionResolution",
+    "is_full_name",
+    "new_org_id",
+    "resolve_mentions",
+]
 
 _MIN_SHORT = 4  # characters of a name key, below which containment proves nothing
 _REVIEW_SCORE = 85.0  # WRatio of a near spelling worth a look
@@ -106,7 +113,8 @@ class _Substrings:
         return [i for i in self.pairs.get(rarest, ()) if key in self.keys[i] and key != self.keys[i]]
 
 
-def _new_id(mentions: list[tuple[str, Mention]]) -> str:
+def new_org_id(mentions: list[tuple[str, Mention]]) -> str:
+    """The id of a new organisation: ``org:`` and its credit code, else the provisional id."""
     codes = sorted({m[2] for _, m in mentions if m[2]})
     if codes:
         return f"org:{codes[0]}"
@@ -130,7 +138,7 @@ def _block(key: str) -> str:
     return key[:2]
 
 
-class _KnownIndex:
+class KnownIndex:
     """The known organisations by credit code, name key, short name and spelling block."""
 
     def __init__(self, known: Sequence[Known]) -> None:
@@ -226,7 +234,7 @@ def resolve_mentions(
     out = MentionResolution()
     if not mentions:
         return out
-    index = _KnownIndex(known)
+    index = KnownIndex(known)
     # group the mentions: same provisional id (name key) or same credit code
     order = sorted(
         range(len(mentions)), key=lambda i: (mentions[i][1][0], mentions[i][0], mentions[i][1][6])
@@ -296,7 +304,7 @@ def _group_new(pending: list[list[tuple[str, Mention]]], out: MentionResolution)
             out.review.append({
                 "name": m[1], "file": file, "line": m[6], "col": m[7],
                 "candidates": [
-                    {"id": _new_id(pending[h]), "name": pending[h][0][1][1],
+                    {"id": new_org_id(pending[h]), "name": pending[h][0][1][1],
                      "score": round(fuzz.WRatio(key, name_key(pending[h][0][1][1])), 1)}
                     for h in hosts[:5]
                 ],
@@ -307,7 +315,7 @@ def _group_new(pending: list[list[tuple[str, Mention]]], out: MentionResolution)
         merged.setdefault(joined.get(g, g), []).extend(group)
     hosts_of_short = set(joined.values())
     for g, group in merged.items():
-        new = _new_id(pending[g])  # a host keeps its own id whether short names join or not
+        new = new_org_id(pending[g])  # a host keeps its own id whether short names join or not
         out.new.setdefault(new, []).extend(group)
         for _, m in group:
             out.target[m[0]] = new

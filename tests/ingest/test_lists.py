@@ -268,3 +268,47 @@ def test_helpers() -> None:
     assert application_kind("2019 2 0123456.1")[1] == "utility_model"
     assert list_date("2021/12/1") == "2021-12-01" and list_date("2021.13.01") is None
     assert split_ipc("A61B 5/00 A61B5/01") == ["A61B5/00", "A61B5/01"]
+
+
+def _big_export(path: Path, rows: int) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["导出时间：2026-11-30"])  # a title row above the header
+        w.writerow(["申请号", "发明名称", "申请（专利权）人", "IPC分类号", "申请日", "法律状态"])
+        for i in range(rows):
+            owner = "重庆华数机器人有限公司" if i % 50 == 0 else f"重庆第{i % 97}机械有限公司"
+            if i % 40 == 0:
+                owner += ";华中科技大学"
+            w.writerow([f"CN2020{1 + i % 2}{i:07d}.{i % 10}", f"一种装置{i}", owner,
+                        "B23Q 1/00;F16H1/32", f"2020.{1 + i % 12:02d}.{1 + i % 28:02d}", "授权"])
+
+
+def _graph(store: NetworkxStore) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    nodes = sorted((n.id, str(sorted(dict(n.props).items()))) for n in store.nodes())
+    return nodes, sorted(e.key for e in store.edges())
+
+
+def test_a_large_export_streams_in_parts_and_builds_the_same_graph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read in parts, a large export's applicants are resolved part by part as the parts
+    stream; the graph is the one a single read builds, in one process or with workers."""
+    import ingest.readers
+
+    export = tmp_path / "export.csv"
+    _big_export(export, 3000)
+    graphs = []
+    for part_bytes, workers in ((10_000_000, 1), (20_000, 1), (20_000, 2)):
+        monkeypatch.setattr(ingest.readers, "PART_BYTES", part_bytes)
+        store = NetworkxStore(tmp_path / f"{part_bytes}-{workers}.db")
+        load_paths(store, [DIRECTORY])
+        report = load_paths(store, [export], workers=workers)
+        assert report.rows == 3000 and not report.errors
+        assert report.organizations["known"] >= 1  # the directory's 华数
+        graphs.append(_graph(store))
+        store.close()
+    assert graphs[0] == graphs[1] == graphs[2]
+    nodes, edges = graphs[0]
+    assert sum(1 for n, _ in nodes if n.startswith("patent:")) == 3000
+    owners = [e for e in edges if e[1] == "OWNS"]
+    assert len(owners) == 3000 + 75
