@@ -201,6 +201,13 @@ def test_http_watches_alerts_and_atom(tmp_path: Path, demo_dir: Path) -> None:
     try:
         with TestClient(app) as c:
             h_pub, h_sec = {"X-API-Key": pub.key}, {"X-API-Key": sec.key}
+            paths = c.get("/openapi.json").json()["paths"]
+            for path in ("/api/watches", "/api/watches/{watch_id}", "/api/alerts",
+                         "/api/alerts.atom", "/api/alerts/feed/{key_id}/{token}.atom",
+                         "/api/evaluations", "/api/equipment/{equipment_id}/status",
+                         "/api/catalogue/diff", "/api/catalogue/entries",
+                         "/api/insurance/{node_id}"):
+                assert path in paths, path
             r = c.post("/api/watches", json={"text": BEARING, "threshold": 1.0}, headers=h_pub)
             assert r.status_code == 201, r.text
             mine = r.json()["id"]
