@@ -393,6 +393,8 @@ function sentence(text) {
   }
   const m = out.match(/^co-participated in (\d+) project\(s\):\s*(.*)$/);
   if (m) out = lang === "zh" ? `曾共同参与 ${m[1]} 个项目：${m[2]}` : `worked together on ${m[1]} project(s): ${m[2]}`;
+  const shared = out.match(/^(\d+) shared project\(s\) with (.*)$/);
+  if (shared && lang === "zh") out = `与 ${shared[2]} 曾共同参与 ${shared[1]} 个项目`;
   out = out.replace(/\b(national|chongqing)-(\d{4})\b/g, (all, scope, year) => (lang === "zh"
     ? `${scope === "national" ? "国家首台（套）指导目录" : "重庆市首台（套）目录"} ${year}年`
     : `${scope === "national" ? "national" : "Chongqing"} catalogue ${year}`));

@@ -394,6 +394,8 @@ def test_partner_recovery_from_the_page(page: Page, demo: Demo) -> None:
     }
     api = demo.post("/api/partners", body)["results"]
     assert cards.evaluate_all("els => els.map(e => e.dataset.id)") == [h["id"] for h in api]
+    shown = page.locator("#partners-results").inner_text()
+    assert "shared project" not in shown and not RAW_ID.search(shown)
     _shot(page, "partners")
 
 
