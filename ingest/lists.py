@@ -186,6 +186,8 @@ def application_kind(number: str) -> tuple[str, str | None]:
     >>> application_kind("CN99123456.X"), application_kind("US16/123,456")
     (('CN99123456', 'invention'), ('US16123456', None))
     """
+    if len(number) == 16 and number[:2] == "CN" and number[14] == "." and number[2:14].isdigit():
+        return number[:14], _KIND_DIGIT.get(number[6])  # CN202010123456.7, most exports
     value = _APP_DIGITS.sub("", _nfkc(number).upper())
     office = "CN"
     if value[:2].isalpha():
