@@ -99,6 +99,21 @@ def visible(ref: MatchingEngine, label: str, level: str) -> list[str]:
     return [n.id for n in ref.store.nodes(label) if is_visible(n, level)]
 
 
+def test_the_comparison_sees_every_kind_of_difference() -> None:
+    same = {"ok": [{"id": "a", "score": 0.5, "parts": {"dense": 0.5}}]}
+    assert_same(same, {"ok": [{"id": "a", "score": 0.5 + 1e-9, "parts": {"dense": 0.5}}]})
+    others: list[dict[str, Any]] = [
+        {"ok": [{"id": "b", "score": 0.5, "parts": {"dense": 0.5}}]},  # another id
+        {"ok": [{"id": "a", "score": 0.51, "parts": {"dense": 0.5}}]},  # another score
+        {"ok": [{"id": "a", "score": 0.5, "parts": {}}]},  # a part missing
+        {"ok": []},  # fewer results
+        {"error": "NodeNotFound", "message": "x"},  # an error
+    ]
+    for other in others:
+        with pytest.raises(AssertionError):
+            assert_same(other, same)
+
+
 # ---- every job, the same answer on both stores -----------------------------------------------
 
 Ask = Callable[[MatchingEngine], Any]
