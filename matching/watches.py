@@ -302,20 +302,23 @@ class Percolator:
         mean, std = query_stats_vectors(sample, q)
         z = np.asarray([w.threshold for w in watches], np.float32)
         w_rows, i_rows, cos = percolate_vectors(item_vecs, q, mean + z * std)
-        out: list[Match] = []
-        org_names = dict(names or {})
-        missing = {o for c in cands for o in c.owners if o not in org_names}
-        if missing:
-            org_names.update({n.id: n.title for n in self.engine.store.get_many(sorted(missing))})
+        kept: list[tuple[int, int, float]] = []
         for w, i, c in zip(w_rows.tolist(), i_rows.tolist(), cos.tolist(), strict=True):
             watch, item = watches[w], cands[i]
             if item.label not in watch.labels or item.id in watch.exclude:
                 continue
             if watch.field and not (item.field and watch.field in field_ancestors(item.field)):
                 continue
+            kept.append((w, i, c))
+        org_names = dict(names or {})
+        missing = {o for _, i, _ in kept for o in cands[i].owners if o not in org_names}
+        if missing:  # only the owners of what matched are read
+            org_names.update({n.id: n.title for n in self.engine.store.get_many(sorted(missing))})
+        out: list[Match] = []
+        for w, i, c in kept:
             s = (c - float(mean[w])) / float(std[w])
-            out.append(Match(watch.id, item, s, c, {"dense_item": s},
-                             _evidence(item, c, org_names)))
+            out.append(Match(watches[w].id, cands[i], s, c, {"dense_item": s},
+                             _evidence(cands[i], c, org_names)))
         return out
 
     def share(self, watch: WatchQuery, clearance: str) -> tuple[int, int]:
