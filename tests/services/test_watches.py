@@ -391,3 +391,26 @@ def test_benchmark_runs_and_agrees_with_its_peer() -> None:
     spec.loader.exec_module(mod)
     out = mod.bench(watches=200, items=3000, dim=32, peer_watches=40, runs=1)
     assert out["matches"] > 0 and out["product_s"] >= 0 and out["within_budget"]
+
+
+def test_firstset_demo_percolates_what_it_loads(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.cli import app, build
+
+    build()
+    runner = CliRunner()
+    monkeypatch.setenv("FIRSTSET_KEYS_FILE", str(tmp_path / "keys.json"))
+    monkeypatch.setenv("FIRSTSET_EMBEDDER", "hash")
+    db = str(tmp_path / "s.db")
+    r = runner.invoke(app, ["watch", "add", "--text", BEARING, "--store", db, "--json"])
+    assert r.exit_code == 0, r.stdout  # an empty store: the baseline is empty
+    r = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--scale", "0.1",
+                            "--no-index", "--store", db, "--json"])
+    assert r.exit_code == 0, r.stdout
+    alerts = json.loads(runner.invoke(app, ["alerts", "--json"]).stdout)["alerts"]
+    assert alerts and all(a["load"] == alerts[0]["load"] for a in alerts)
+    r = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--no-index",
+                            "--store", db, "--json"])
+    assert r.exit_code == 0
+    again = json.loads(runner.invoke(app, ["alerts", "--json"]).stdout)["alerts"]
+    assert again == alerts  # the same files again: nothing new
