@@ -137,6 +137,11 @@ _SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
 # Interchange headers in other spellings: only what cannot be a list column too.
 _INTERCHANGE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "id": ("编号", "id", "标识"),
+    "name": ("名称",),
+    "title": ("标题",),
+    "source": ("起点", "源"),
+    "target": ("终点", "目标"),
+    "type": ("关系类型",),
     "kinds": ("类型", "机构类型"),
     "uscc": ("统一社会信用代码", "信用代码"),
     "region": ("区县", "地区"),
@@ -165,11 +170,26 @@ _NAME_HINTS = (
     ("directory", ("名录", "企业", "单位", "directory", "companies")),
 )
 _DROP = re.compile(r"[\s*＊:：]+")
+_NOTE = re.compile(r"\([^()]*\)$|^\[[^\]]*\]")  # 企业名称(全称), 标题(中文), [标]申请人
 
 
 def header_key(text: Any) -> str:
-    """The comparison key of a header cell: NFKC, case, no spaces, ``*`` or colons."""
+    """The comparison key of a header cell: NFKC, case, no spaces, ``*`` or colons.
+
+    >>> header_key("企业名称（全称）*"), header_key("IPC 主分类号")
+    ('企业名称(全称)', 'ipc主分类号')
+    """
     return _DROP.sub("", unicodedata.normalize("NFKC", str(text or "")).casefold())
+
+
+def _lookup(index: dict[str, str], key: str) -> str | None:
+    """The target of a header key, trying it without a trailing note in brackets or a
+    leading ``[标]``-style tag when it is not known as written."""
+    found = index.get(key)
+    while found is None and key and (bare := _NOTE.sub("", key)) != key:
+        key = bare
+        found = index.get(key)
+    return found
 
 
 def _index(kind: str) -> dict[str, str]:
@@ -241,7 +261,7 @@ class TableMap:
 
 def _score(keys: Sequence[str], kind: str) -> int:
     index = _INDEXES[kind]
-    return sum(1 for k in keys if k and k in index)
+    return sum(1 for k in keys if k and _lookup(index, k) is not None)
 
 
 def _required_met(kind: str, targets: set[str]) -> bool:
@@ -323,7 +343,7 @@ def recognise(
             targets.append("")
             continue
         else:
-            target = index.get(key)
+            target = _lookup(index, key)
         if target == "seq":
             target = ""
         elif target is None:
@@ -356,16 +376,24 @@ def _classify(keys: Sequence[str], names: Sequence[str]) -> str:
     the names hint at."""
     hint = _hint(names)
     scored = []
+    partial = []
     for kind in (*LIST_KINDS, *_INTERCHANGE_COLUMNS):
         index = _INDEXES[kind]
-        targets = {index[k] for k in keys if k in index}
+        targets = {t for k in keys if (t := _lookup(index, k)) and t != "seq"}
         if _required_met(kind, targets):
             interchange = kind in _INTERCHANGE_COLUMNS and "id" in targets | {"source"}
             scored.append((interchange, len(targets), kind == hint, kind))
-    if not scored:
-        return hint or "unknown"
-    scored.sort(reverse=True)  # a product list also meets a directory's needs: more columns win
-    return scored[0][3]
+        elif kind in LIST_KINDS:
+            partial.append((len(targets), kind == hint, kind))
+    if scored:
+        scored.sort(reverse=True)  # a product list also meets a directory's needs: more win
+        return scored[0][3]
+    # nothing complete: the list kind the header is most like, so that the missing column is
+    # named (a patent export without its 申请人 column), else the names' hint, else unknown
+    partial.sort(reverse=True)
+    if partial and partial[0][0] >= 2:
+        return partial[0][2]
+    return hint or "unknown"
 
 
 def _missing(kind: str, targets: set[str]) -> str:

@@ -43,7 +43,7 @@ __all__ = [
 # (provisional id, name, uscc, kinds, region, properties, line, column number)
 Mention = tuple[str, str, str | None, list[str], str | None, dict[str, Any], int, int]
 
-_NAMES_SPLIT = re.compile(r"[;；\n、]+")
+_NAMES_SPLIT = re.compile(r"[;；\n、|]+")
 _IPC = re.compile(r"[A-H]\s?\d{2}\s?[A-Z](?:\s*\d{1,4}\s*/\s*\d{1,6})?")
 _SPACES = re.compile(r"\s+")
 _DATE = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
@@ -444,6 +444,10 @@ class ListRows:
             self._patent_errors(title, applicants, number, dates, line, errors)
             return "patents", None, []
         normalised, kind = application_kind(number)
+        if not any(c.isdigit() for c in normalised):
+            errors.append(self._error(line, "app_no" if get("app_no") else "pub_no",
+                                      f"申请号无法识别 / not an application number: {number!r}"))
+            return "patents", None, []
         if get("patent_type"):
             given = str(values["patent_type"]).casefold()
             kind = next((k for word, k in _PATENT_TYPES if word in given), kind)

@@ -16,7 +16,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain, pairwise
 from pathlib import Path
 from typing import Any
@@ -293,7 +293,17 @@ def _table(
     if tables is not None:
         tables[where] = Table(table, names)
     problems = table.problems
-    if table.kind == "unknown" and optional:
+    if optional and (
+        table.kind == "unknown"
+        or (  # only somewhat like a list, and incomplete: not one the user meant to load
+            table.kind in LIST_KINDS
+            and all(not col for col, _, _ in problems)
+            and problems
+            and len([t for t in table.targets if t and t not in table.kept]) < 3
+        )
+    ):
+        if tables is not None:
+            tables[where] = Table(replace(table, kind="unknown"), names)
         return None
     if table.kind in KINDS:  # a missing interchange column is reported by the row checks
         problems = tuple(p for p in problems if p[0])

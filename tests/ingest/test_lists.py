@@ -312,3 +312,49 @@ def test_a_large_export_streams_in_parts_and_builds_the_same_graph(
     assert sum(1 for n, _ in nodes if n.startswith("patent:")) == 3000
     owners = [e for e in edges if e[1] == "OWNS"]
     assert len(owners) == 3000 + 75
+
+
+def test_header_variants_and_missing_columns_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "名单.csv"
+    path.write_text("企业名称（全称）,产品名称（中文）,所属领域\n重庆某重工有限公司,盾构机,隧道掘进装备\n",
+                    encoding="utf-8")
+    report = load_paths(_store(tmp_path), [path], dry_run=True)
+    assert [c["to"] for c in report.tables[0]["columns"]] == ["maker", "name", "field"]
+    export = tmp_path / "专利.csv"
+    export.write_text("申请号,发明名称,摘要,IPC分类号\nCN202010000001.1,一种阀门,……,F16K1/00\n",
+                      encoding="utf-8")
+    with pytest.raises(IngestError) as info:
+        load_paths(_store(tmp_path / "b"), [export])
+    (error,) = info.value.errors
+    assert error.line == 1 and "applicants" in error.reason
+
+
+def test_bad_application_number_fails_at_its_line(tmp_path: Path) -> None:
+    export = tmp_path / "专利.csv"
+    export.write_text("申请号,发明名称,申请人\nCN202010000001.1,一种阀门,甲公司\n见附件,一种泵,乙公司\n",
+                      encoding="utf-8")
+    with pytest.raises(IngestError) as info:
+        load_paths(_store(tmp_path), [export])
+    assert [(e.line, e.column) for e in info.value.errors] == [(3, "申请号")]
+
+
+def test_cli_dry_run_json_shows_the_mapping(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from api.cli import build
+
+    result = CliRunner().invoke(
+        build(),
+        ["ingest", str(ECOSYSTEM), "--dry-run", "--json", "--field-embedder", "none",
+         "--store", str(tmp_path / "s.db"), "--map", "法定代表人=-"],
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    directory = next(t for t in out["tables"] if t["kind"] == "directory")
+    assert {c["header"]: c["became"] for c in directory["columns"]}["法定代表人"] == "ignored"
+    assert out["dry_run"] is True and out["field_warnings"][0]["value"] == "石墨烯新材料"
+    bad = CliRunner().invoke(build(), ["ingest", str(ECOSYSTEM), "--json", "--map", "x=nothing",
+                                       "--store", str(tmp_path / "s.db")])
+    assert bad.exit_code != 0 and "nothing" in bad.output
