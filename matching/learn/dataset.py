@@ -43,6 +43,7 @@ class RankingSet:
     group: NDArray[np.int64]
     query_ids: tuple[str, ...]
     newcomer: NDArray[np.bool_]  # per group: the answer had no history
+    weight: NDArray[np.float64] | None = None  # rows standing for this many equal candidates
 
     def __post_init__(self) -> None:
         if self.x.ndim != 2 or self.x.shape[1] != len(self.features):
@@ -50,6 +51,12 @@ class RankingSet:
                                  "features", field="features")
         if not (len(self.y) == len(self.group) == self.x.shape[0]):
             raise InvalidRequest(f"{self.job}: x, y and group differ in length", field="labels")
+        if self.weight is not None and len(self.weight) != len(self.y):
+            raise InvalidRequest(f"{self.job}: weight and y differ in length", field="weight")
+
+    @property
+    def weights_or_ones(self) -> NDArray[np.float64]:
+        return self.weight if self.weight is not None else np.ones(len(self.y))
 
     @property
     def n_groups(self) -> int:
@@ -61,18 +68,25 @@ class RankingSet:
         job: str,
         features: Sequence[str],
         groups: Iterable[tuple[Matrix, NDArray[np.int64], str, bool]],
+        *,
+        weights: Iterable[NDArray[np.float64]] | None = None,
     ) -> RankingSet:
-        """From ``(x, y, query id, newcomer)`` per query; queries without a positive and a
-        negative row are dropped (they teach a ranker nothing)."""
+        """From ``(x, y, query id, newcomer)`` per query (and optionally each query's row
+        weights: a row standing for that many identical candidates); queries without a
+        positive and a negative row are dropped (they teach a ranker nothing)."""
         xs: list[Matrix] = []
         ys: list[NDArray[np.int64]] = []
         gs: list[NDArray[np.int64]] = []
+        ws: list[NDArray[np.float64]] = []
         qids: list[str] = []
         new: list[bool] = []
+        wit = iter(weights) if weights is not None else None
         for x, y, qid, newcomer in groups:
             y = np.asarray(y, np.int64)
+            w = next(wit) if wit is not None else np.ones(len(y))
             if y.size == 0 or y.max() < 1 or y.min() > 0:
                 continue
+            ws.append(np.asarray(w, np.float64))
             xs.append(np.asarray(x, np.float64))
             ys.append(y)
             gs.append(np.full(len(y), len(qids), np.int64))
@@ -85,6 +99,7 @@ class RankingSet:
             np.concatenate(ys) if ys else np.zeros(0, np.int64),
             np.concatenate(gs) if gs else np.zeros(0, np.int64),
             tuple(qids), np.asarray(new, bool),
+            (np.concatenate(ws) if ws else np.zeros(0)) if weights is not None else None,
         )
 
     def take(self, groups: Sequence[int]) -> RankingSet:
@@ -96,7 +111,8 @@ class RankingSet:
         new_group = np.concatenate([np.full(len(r), i, np.int64) for i, r in enumerate(rows)]
                                    ) if rows else np.zeros(0, np.int64)
         return RankingSet(self.job, self.features, self.x[idx], self.y[idx], new_group,
-                          tuple(self.query_ids[g] for g in order), self.newcomer[order])
+                          tuple(self.query_ids[g] for g in order), self.newcomer[order],
+                          None if self.weight is None else self.weight[idx])
 
     def bounds(self) -> NDArray[np.int64]:
         """Row offsets of each group (groups are contiguous): rows of g are b[g]:b[g+1]."""
@@ -121,6 +137,8 @@ class RankingSet:
             np.concatenate([self.y, other.y]),
             np.concatenate([self.group, other.group + self.n_groups]),
             self.query_ids + other.query_ids, np.concatenate([self.newcomer, other.newcomer]),
+            None if self.weight is None and other.weight is None else np.concatenate(
+                [self.weights_or_ones, other.weights_or_ones]),
         )
 
     def column(self, name: str) -> Matrix:

@@ -171,10 +171,12 @@ def fit_linear_ranker(
 
 
 def group_hits_vectors(
-    scores: Vec, y: NDArray[np.int64], group: NDArray[np.int64], n_groups: int, *, k: int = 10
+    scores: Vec, y: NDArray[np.int64], group: NDArray[np.int64], n_groups: int, *, k: int = 10,
+    weight: Vec | None = None,
 ) -> tuple[Vec, Vec]:
     """Per group: expected reciprocal rank and expected hit@``k`` of its best-scored right
-    row, ties broken at random (arrays only; O(rows)).
+    row, ties broken at random (arrays only; O(rows)). ``weight``: how many candidates each
+    row stands for (a compressed pool); the right row should weigh 1.
 
     >>> s = np.array([1.0, 1.0, 1.0, 0.0]); y = np.array([1, 0, 0, 0]); g = np.zeros(4, int)
     >>> rr, hit = group_hits_vectors(s, y, g, 1, k=1)
@@ -186,8 +188,9 @@ def group_hits_vectors(
     target = np.full(n_groups, -np.inf)
     np.maximum.at(target, group[y > 0], scores[y > 0])
     t = target[group]
-    above = np.bincount(group, weights=(scores > t).astype(np.float64), minlength=n_groups)
-    tied = np.bincount(group, weights=(scores == t).astype(np.float64), minlength=n_groups)
+    w = np.ones(len(scores)) if weight is None else np.asarray(weight, np.float64)
+    above = np.bincount(group, weights=w * (scores > t), minlength=n_groups)
+    tied = np.bincount(group, weights=w * (scores == t), minlength=n_groups)
     tied = np.maximum(tied, 1.0)
     # Σ_{x=1..tied} 1/(above + x) / tied = (H(above + tied) − H(above)) / tied
     rr = (digamma(above + tied + 1) - digamma(above + 1)) / tied
@@ -225,7 +228,8 @@ def fit_coordinate_ascent(
                                                  where=std > 1e-12))
 
     def objective(v: Vec) -> float:
-        rr, hit = group_hits_vectors(data.x @ v, data.y, data.group, data.n_groups, k=k)
+        rr, hit = group_hits_vectors(data.x @ v, data.y, data.group, data.n_groups, k=k,
+                                     weight=data.weight)
         return float(rr.mean() + hit.mean()) / 2 if rr.size else 0.0
 
     best = objective(w)
@@ -267,32 +271,11 @@ def fit_calibration(scores: Vec, y: NDArray[np.int64]) -> Calibration:
     return Calibration(round(a, 8), round(b, 8))
 
 
-def _expected_rr(scores: Vec, y: NDArray[np.int64], k: int) -> tuple[float, float]:
-    """Expected reciprocal rank of the first right row and expected hit in the top ``k``, ties
-    broken at random (counted for the best-placed right answer's tie group)."""
-    best = float(scores[y > 0].max())
-    above = int(np.count_nonzero(scores > best))
-    tied = int(np.count_nonzero(scores == best))
-    right_tied = int(np.count_nonzero((scores == best) & (y > 0)))
-    # first right one among ``tied`` of which ``right_tied`` are right (hypergeometric position)
-    from math import comb
-
-    total = comb(tied, right_tied)
-    rr = sum(comb(tied - x, right_tied - 1) / total / (above + x)
-             for x in range(1, tied - right_tied + 2))
-    miss = comb(tied - min(max(k - above, 0), tied), right_tied) / total if k > above else 1.0
-    return rr, 1.0 - miss
-
-
 def rank_metrics(scores: Vec, data: RankingSet, *, k: int = 10) -> dict[str, Any]:
     """MRR and hit rate at ``k`` (expected under random tie-breaking) over the queries of
     ``data``, overall and for queries whose answer is a newcomer / has history."""
-    bounds = data.bounds()
-    rr = np.zeros(data.n_groups)
-    hit = np.zeros(data.n_groups)
-    for g in range(data.n_groups):
-        lo, hi = int(bounds[g]), int(bounds[g + 1])
-        rr[g], hit[g] = _expected_rr(np.asarray(scores[lo:hi]), data.y[lo:hi], k)
+    rr, hit = group_hits_vectors(np.asarray(scores, np.float64), data.y, data.group,
+                                 data.n_groups, k=k, weight=data.weight)
     out: dict[str, Any] = {"n": data.n_groups,
                            "mrr": round(float(rr.mean()), 4) if rr.size else 0.0,
                            f"recall@{k}": round(float(hit.mean()), 4) if rr.size else 0.0}

@@ -280,3 +280,26 @@ def test_cli_train_needs_something_to_learn_from(tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert "from-graph" in result.stdout
 
+
+
+def test_full_pool_compression_keeps_the_metrics_of_the_whole_directory() -> None:
+    from matching.partners_eval import expected_hits
+
+    nodes, edges = _cordis_like()
+    nodes += [Node(f"n{i}", "Organization", {"name": f"New {i}", "kinds": ["university"],
+                                              "region": "IT"}) for i in range(30)]
+    r = PartnerRanker(CollaborationIndex.from_parts(nodes, edges))
+    examples = [PartnerExample("p2", ("o1", "o3"), "o4"), PartnerExample("p0", ("o0", "o1"), "o2")]
+    full = partner_examples_set(r, examples, folds=1, full_pool=True)
+    assert full.weight is not None and full.x.shape[0] < 2 * (len(r.org_ids) - 2)  # compressed
+    weights = {"coparticipation": 1.0, "country": 0.3, "newcomer": 0.1, "ppr_wide": 0.5}
+    got = rank_metrics(LinearRanker("partners", weights).score_rows(full.x, full.features), full)
+    loo = r.without([(e.answer, e.project_id) for e in examples])
+    rrs = []
+    for e in examples:
+        raw, seeds = loo.part_vectors(PartnerQuery(e.project_id, members=e.members), extra=True)
+        total = sum(w * raw[k] for k, w in weights.items())
+        allowed = np.ones(len(loo.org_ids), bool)
+        allowed[seeds] = False
+        rrs.append(expected_hits(np.asarray(total), allowed, loo.org_pos[e.answer])[0])
+    assert got["mrr"] == pytest.approx(float(np.mean(rrs)), abs=1e-4)
