@@ -527,6 +527,7 @@ function selectTab(name) {
   });
   document.querySelectorAll(".panel").forEach((p) => { p.hidden = p.id !== `panel-${name}`; });
   $("#proposal").hidden = true;
+  document.body.classList.remove("printing");
   clearError();
   if (name === "overview" && overviewData) requestAnimationFrame(() => Object.values(charts).forEach((c) => c.resize()));
   if (name === "watches") loadWatches();
@@ -993,7 +994,11 @@ async function loadWatches() {
       el("td", {}, x.text || names.get(x.demand) || names.get(x.technology) || x.query), el("td", { class: "num" }, String(x.threshold)),
       el("td", {}, x.created.slice(0, 10)),
       el("td", {}, editor ? el("button", { type: "button", "aria-label": `${t("delete")} ${x.query}`, onclick: async () => {
-        try { await fetch(`/api/watches/${encodeURIComponent(x.id)}`, { method: "DELETE", headers: authHeaders() }); loadWatches(); } catch (e) { showError(e); }
+        try {
+          const res = await fetch(`/api/watches/${encodeURIComponent(x.id)}`, { method: "DELETE", headers: authHeaders() });
+          if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
+          loadWatches();
+        } catch (e) { showError(e); }
       } }, t("delete")) : null)))))
       : el("p", { class: "muted" }, t("noWatches")));
     exportButtons("#alerts-exports", "/api/alerts", {}, "alerts");
