@@ -57,7 +57,6 @@ from graph.model import Label, Node, Rel
 from graph.proximity import CollaborationIndex, collaboration_index
 from graph.taxonomy import fields as field_terms
 from matching.embedders import normalise_vectors
-from matching.features import ipc_profile
 from matching.patent_terms import KIND_ZH, PatentTerm, patent_term
 
 if TYPE_CHECKING:
@@ -89,7 +88,8 @@ Z_HIGH = 3.0  # standard deviations above the mean cosine over visible patents
 Z_MEDIUM = 2.0
 CLOSE_PATENTS = 50  # the close set that field summaries are computed over
 STAT_SAMPLE = 4096
-IPC_INFER = 10  # closest patents whose IPC subclasses stand in for a text's own
+IPC_INFER = 10  # closest patents whose IPC subclasses stand in for a text's own …
+IPC_VOTES = 3  # … when at least this many of them have it
 THICKET_SHARE = 2 / 3  # the three largest owners hold at least this share …
 THICKET_MIN = 5  # … of at least this many close patents in the field
 LEVEL_ZH = {"high": "高", "medium": "中", "low": "低"}
@@ -463,7 +463,9 @@ def _subject(engine: MatchingEngine, p: ProfileIndex, view: _PatentView, q: IpRi
         subject = {"kind": "text", "id": None, "name": text[:60], "text": text}
     names = {n.id: n.title for n in engine.store.get_many(makers)}
     subject["makers"] = [{"id": m, "name": names.get(m, m)} for m in makers]
-    # The maker's own patents closest to the product describe it too.
+    # The maker's own patents that are about the product (at least Z_MEDIUM above the mean
+    # cosine of the product with a sample of patents) describe it too; the others (a maker's
+    # patents in other fields) are left out of the vector and of the IPC groups.
     own: list[int] = []
     for m in makers:
         r = p.org_row.get(m)
@@ -472,15 +474,22 @@ def _subject(engine: MatchingEngine, p: ProfileIndex, view: _PatentView, q: IpRi
     own = list(dict.fromkeys(own))
     vec = np.asarray(vector, np.float32)
     ipc: list[str] = list(q.ipc)
-    if own:
+    if own and len(view.sample):
+        base = p.item_vectors[view.sample] @ vec
+        floor = float(base.mean()) + Z_MEDIUM * max(float(base.std()), 1e-6)
         sims = p.item_vectors[own] @ vec
-        best = [own[i] for i in np.argsort(-sims, kind="stable")[:OWN_PATENTS]]
+        best = [own[i] for i in np.argsort(-sims, kind="stable")[:OWN_PATENTS]
+                if sims[i] >= floor]
+        subject["own_patents_left_out"] = len(own) - len(best)
+    else:
+        best = []
+    if best:
         centroid = normalise_vectors(p.item_vectors[best].mean(axis=0, keepdims=True))[0]
         vec = normalise_vectors((vec + PORTFOLIO_WEIGHT * centroid).reshape(1, -1))[0]
         for r in best:
             ipc.extend(c for c in p.corpus.items[r].ipc if c not in ipc)
         subject["own_patents"] = [p.corpus.items[r].id for r in best]
-    return _Subject(subject, vec, makers, ipc, own)
+    return _Subject(subject, vec, makers, ipc, best)
 
 
 def _skip_mask(p: ProfileIndex, view: _PatentView, excluded: Mapping[str, str]
@@ -520,11 +529,11 @@ def ip_risk(engine: MatchingEngine, query: IpRiskQuery, *, clearance: str = "pub
     orgs = p.corpus.orgs
     today = query.today or date.today()
     inferred = not subj.ipc
-    if inferred:  # no IPC of its own: the subclasses of the closest patents stand in
-        profile = ipc_profile([(float(s), items[r].ipc) for r, s in
-                               zip(rows[:IPC_INFER].tolist(), sims[:IPC_INFER].tolist(),
-                                   strict=True) if items[r].ipc])
-        subj.ipc = sorted(c for c, w in profile.items() if w >= 0.5)
+    if inferred:  # no IPC of its own: subclasses that several of the closest patents share
+        votes: Counter[str] = Counter()
+        for r in rows[:IPC_INFER].tolist():
+            votes.update({c.replace(" ", "")[:4].upper() for c in items[r].ipc})
+        subj.ipc = sorted(c for c, n in votes.items() if n >= IPC_VOTES)
     close: list[tuple[int, float, list[dict[str, str]]]] = []
     for r, s in zip(rows.tolist(), sims.tolist(), strict=True):
         owner_rows = p.item_owners([r])

@@ -34,7 +34,7 @@ from matching.ip_risk import (
 from .conftest import SHIELD, ip_graph
 
 TODAY = date(2025, 1, 1)
-GROUP_AND_PARTNERS = {"pt:own", "pt:sister", "pt:ally", "pt:mate"}
+GROUP_AND_PARTNERS = {"pt:own", "pt:own_far", "pt:sister", "pt:ally", "pt:mate"}
 
 
 def risks(engine: Any, clearance: str = "public", **q: Any) -> dict[str, Any]:
@@ -93,6 +93,13 @@ def test_equipment_excludes_maker_group_and_partners(ip_engine: Any) -> None:
                         "expires", "level", "why"}
     sims = [r["similarity"] for r in out["risks"]]
     assert sims == sorted(sims, reverse=True)
+
+
+def test_only_the_makers_patents_about_the_product_describe_it(ip_engine: Any) -> None:
+    subject = risks(ip_engine, equipment="eq:shield")["subject"]
+    assert subject["own_patents"] == ["pt:own"]  # the wind-turbine patent is not about it
+    assert subject["own_patents_left_out"] == 1
+    assert subject["ipc"] == ["E21D 9/08"] and subject["ipc_inferred"] is False
 
 
 def test_levels_follow_terms(ip_engine: Any) -> None:
