@@ -21,7 +21,7 @@ warning to a supplier hit or a consortium as evidence with :func:`ip_warning_evi
 How a query runs
 ----------------
 1. The subject's vector: the product item's own vector (or the text's query embedding), blended
-   with the centroid of the maker's own patents closest to it (weight
+   with the centroid of the maker's own patents that are about it (weight
    :data:`PORTFOLIO_WEIGHT`): "the product, as its maker's patents describe it".
 2. One pass over the item vectors (:func:`scan_patents_vectors`): cosine with every visible
    patent, the top candidates by ``argpartition``, and the mean and spread of the cosines over a
