@@ -53,6 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--work", type=Path, default=Path(".cache/bench-patents"))
+    parser.add_argument("--workers", type=int, default=None, help="default: one per core")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     export = args.work / f"专利导出-{args.rows}.csv"
@@ -63,7 +64,7 @@ def main() -> None:
         Path(str(db) + suffix).unlink(missing_ok=True)
     store = NetworkxStore(db)
     start = time.perf_counter()
-    report = load_paths(store, [export], field_embed=None)
+    report = load_paths(store, [export], field_embed=None, workers=args.workers)
     seconds = time.perf_counter() - start
     store.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -292,6 +292,7 @@ class ListRows:
         self.columns = {t: table.column_of(t) for t in set(table.targets) if t}
         self.catalogue = catalogue_of(table.title, *names, overrides=catalogue)
         self.kept = frozenset(table.kept)
+        self.named: set[str] = set()  # provisional ids of applicants already mentioned
 
     def where(self, target: str) -> tuple[str, int]:
         """The header and column number a target came from."""
@@ -451,20 +452,19 @@ class ListRows:
         if get("patent_type"):
             given = str(values["patent_type"]).casefold()
             kind = next((k for word, k in _PATENT_TYPES if word in given), kind)
-        col = self.columns.get("applicants", ("", 0))[1]
-        region = get("region")
-        mentions: list[Mention] = [
-            (provisional_id(a), a, None, _kinds_of_name(a), region, {}, line, col)
-            for a in applicants
-        ]
+        owners = list(dict.fromkeys(map(provisional_id, applicants)))
+        mentions: list[Mention] = []
+        if not self.named.issuperset(owners):  # applicants repeat: each is mentioned once
+            col = self.columns.get("applicants", ("", 0))[1]
+            region = get("region")
+            for prov, a in zip(map(provisional_id, applicants), applicants, strict=True):
+                if prov not in self.named:
+                    self.named.add(prov)
+                    mentions.append((prov, a, None, _kinds_of_name(a), region, {}, line, col))
         main = get("ipc_main")
-        row: dict[str, Any] = {
-            "id": "patent:" + normalised,
-            "title": title,
-            "owner_ids": list(dict.fromkeys(m[0] for m in mentions)),
-            "ipc": split_ipc(main, get("ipc")),
-            "application_number": _nfkc(number),
-        }
+        row: dict[str, Any] = {"title": title, "application_number": _nfkc(number)}
+        if ipc := split_ipc(main, get("ipc")):
+            row["ipc"] = ipc
         for target, _, iso in dates:
             row[target] = iso
         if kind:
@@ -476,6 +476,8 @@ class ListRows:
             row["ipc_main"] = codes[0]
         if self.kept:
             row.update((k, v) for k, v in values.items() if k in self.kept)
+        row["\x00id"] = "patent:" + normalised  # taken out by ``ingest.parse`` (see there)
+        row["\x00owners"] = owners
         return "patents", row, mentions
 
     def _patent_errors(
