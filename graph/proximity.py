@@ -149,12 +149,12 @@ class CollaborationIndex:
     def from_parts(
         cls, nodes: Iterable[Node], edges: Iterable[Edge], *, clearance: str = "secret"
     ) -> CollaborationIndex:
-        """Build from nodes and edges; projects above ``clearance`` (and their edges) are left
-        out, so nothing derived from the index can reveal them."""
+        """Build from nodes and edges; projects and alliances above ``clearance`` (and their
+        edges) are left out, so nothing derived from the index can reveal them."""
         idx = cls()
         hidden: set[str] = set()
         for node in nodes:
-            if node.label == Label.PROJECT and not is_visible(node, clearance):
+            if not is_visible(node, clearance):  # projects, alliances; never organisations
                 hidden.add(node.id)
                 continue
             if node.label == Label.ORGANIZATION:
@@ -271,6 +271,23 @@ class CollaborationIndex:
                     seen.add(other)
                     frontier.append((other, d + 1))
         return None
+
+    def links(self, node_id: str) -> list[tuple[str, str]]:
+        """``(neighbour, relationship type)`` of an organisation, project or alliance over the
+        proximity relationships, sorted (so every store walks them alike)."""
+        out: list[tuple[str, str]] = []
+        if node_id in self.members_of:  # a project: its members and owner
+            owner = self.owner_of.get(node_id)
+            out = [(o, Rel.OWNED_BY if o == owner else Rel.PARTICIPATES_IN)
+                   for o in self.members_of[node_id]]
+        elif node_id in self.alliance_members:
+            out = [(o, Rel.MEMBER_OF) for o in self.alliance_members[node_id]]
+        else:
+            out = [(p, Rel.OWNED_BY if self.owner_of.get(p) == node_id else Rel.PARTICIPATES_IN)
+                   for p in self.projects_of.get(node_id, ())]
+            out += [(a, Rel.MEMBER_OF) for a in self.alliances_of.get(node_id, ())]
+            out += [(o, Rel.COLLABORATED_WITH) for o in self.collaborated.get(node_id, {})]
+        return sorted(out)
 
     def name(self, node_id: str) -> str:
         """The name of an organisation, project or alliance in the index (else its id)."""

@@ -40,11 +40,10 @@ from numpy.typing import NDArray
 
 from graph.clearance import LEVELS, allows, check_clearance, required_level
 from graph.errors import InfeasibleConsortium, InvalidRequest, NodeNotFound
-from graph.model import Label, Node, OrgKind, Rel
+from graph.model import Node, OrgKind, Rel
 from graph.proximity import CollaborationIndex, cohesion_matrix, collaboration_index
 from graph.store import GraphStore
 from graph.taxonomy import is_chongqing
-from matching.features import project_owner
 from matching.jobs_common import ROLE_KINDS, OrgFit, fit_scores, kinds_of
 from matching.results import Calibration, level_of
 
@@ -179,20 +178,18 @@ def org_clearance(org: Node) -> str | None:
     return None
 
 
-def _visible_project(store: GraphStore, project_id: str, clearance: str) -> Node:
-    """The project, or ``NodeNotFound`` — the same for a missing one and one above clearance."""
-    try:
-        node = store.get(project_id)
-    except NodeNotFound:
-        raise NodeNotFound(project_id) from None
-    if node.label != Label.PROJECT or not allows(clearance, project_clearance(node)):
+def _visible_project(index: CollaborationIndex, project_id: str) -> Node:
+    """The project from the index (built at the caller's clearance), or ``NodeNotFound`` — the
+    same for a missing one and one above the clearance."""
+    node = index.projects.get(project_id)
+    if node is None:
         raise NodeNotFound(project_id)
     return node
 
 
-def _owner(store: GraphStore, project: Node) -> str | None:
+def _owner(index: CollaborationIndex, project: Node) -> str | None:
     """The project owner: its ``OWNED_BY`` edge, else an ``owner_id`` property."""
-    owner = project_owner(store, project.id) or project.props.get("owner_id")
+    owner = index.owner_of.get(project.id) or project.props.get("owner_id")
     return str(owner) if owner else None
 
 
@@ -244,11 +241,11 @@ def is_valid_consortium(
     idx = index or collaboration_index(store, req.clearance)
     out: list[str] = []
     try:
-        project = _visible_project(store, req.project_id, req.clearance)
+        project = _visible_project(idx, req.project_id)
     except NodeNotFound as exc:
         return [str(exc)]
     need = project_clearance(project)
-    owner = _owner(store, project)
+    owner = _owner(idx, project)
     ids = [m.id for m in consortium.members]
     if len(ids) != len(set(ids)):
         out.append("an organisation appears twice")
@@ -264,7 +261,7 @@ def is_valid_consortium(
         if m.role not in ROLE_KINDS:
             out.append(f"unknown role {m.role}")
             continue
-        node = store.get(m.id) if store.has(m.id) else None
+        node = idx.orgs.get(m.id)
         if node is None:
             out.append(f"{m.id} does not exist")
             continue
@@ -375,10 +372,10 @@ def form_consortia(
     """
     req = request.checked()
     idx = index or collaboration_index(store, req.clearance)
-    project = _visible_project(store, req.project_id, req.clearance)
+    project = _visible_project(idx, req.project_id)
     need = project_clearance(project)
-    owner = _owner(store, project)
-    if owner is None or not store.has(owner):
+    owner = _owner(idx, project)
+    if owner is None or owner not in idx.orgs:
         raise InfeasibleConsortium(f"role user: project {project.id} has no owner to lead it")
     text = project_text_with_demands(store, project)
     engine = fit
@@ -390,9 +387,9 @@ def form_consortia(
     for pin in req.pinned:
         if pin == owner:
             continue
-        if not store.has(pin) or store.get(pin).label != Label.ORGANIZATION:
+        node = idx.orgs.get(pin)
+        if node is None:
             raise InvalidRequest(f"pinned organisation {pin} does not exist", field="with")
-        node = store.get(pin)
         reasons = []
         for role in ROLES:
             if role == "user" or free.get(role, 0) < 1:

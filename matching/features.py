@@ -8,12 +8,12 @@ projects (``PARTICIPATES_IN``, ``OWNED_BY``) and ``COLLABORATED_WITH`` — never
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from graph.errors import NodeNotFound
-from graph.model import Node, Rel
+from graph.model import Rel
+from graph.proximity import CollaborationIndex
 from graph.store import GraphStore
 from graph.taxonomy import field_ancestors
 
@@ -135,46 +135,31 @@ class OwnerPaths:
 
 
 def owner_paths(
-    store: GraphStore,
+    index: CollaborationIndex,
     owner: str,
     *,
     max_hops: int = MAX_HOPS,
-    visible: Callable[[Node], bool] | None = None,
 ) -> OwnerPaths:
-    """Breadth-first search from the owner (either direction) up to ``max_hops``, through nodes
-    that ``visible`` accepts only (so a hidden node never bridges a path).
+    """Breadth-first search from the owner (either direction) up to ``max_hops`` over the
+    proximity relationships of ``index`` (built at the caller's clearance, so a hidden project
+    or alliance never bridges a path). Reads nothing from the store.
 
     Notes
     -----
-    O(visited nodes + their edges); stops after ``MAX_VISITED`` nodes so a huge alliance cannot
+    O(visited nodes + their links); stops after ``MAX_VISITED`` nodes so a huge alliance cannot
     make one query slow.
     """
     hops = {owner: 0}
     parent: dict[str, tuple[str, str]] = {}
     queue = deque([owner])
-    wanted = {str(r) for r in PROXIMITY_RELS}
     while queue and len(hops) < MAX_VISITED:
         node = queue.popleft()
-        if hops[node] < 0 or hops[node] >= max_hops:
+        if hops[node] >= max_hops:
             continue
-        try:
-            edges = store.edges_of(node)
-        except NodeNotFound:
-            continue
-        for e in edges:
-            if e.type not in wanted:
-                continue
-            other = e.target if e.source == node else e.source
-            if other in hops:
-                continue
-            if visible is not None:
-                found = store.get_many([other])
-                if not found or not visible(found[0]):
-                    hops[other] = -1  # seen and hidden: never on a path
-                    continue
+        for other, rel in index.links(node):
             if other not in hops:
                 hops[other] = hops[node] + 1
-                parent[other] = (node, e.type)
+                parent[other] = (node, rel)
                 queue.append(other)
     return OwnerPaths(owner, parent, hops)
 

@@ -96,6 +96,8 @@ class Corpus:
     items: list[Item]
     org_items: list[list[int]]  # item rows per organisation (row 0 of each is its description)
     profile_texts: list[str] = field(default_factory=list)
+    catalogue: dict[str, str] = field(default_factory=dict)  # equipment id → its list or status
+    names: dict[str, str] = field(default_factory=dict)  # visible project id → name (evidence)
 
 
 def _as_list(value: Any) -> list[str]:
@@ -185,7 +187,8 @@ def build_corpus(store: GraphStore, *, clearance: str = "public") -> Corpus:
             if e.target in items_by_id:
                 owned[e.source].append(e.target)
     demonstrated: dict[str, list[str]] = defaultdict(list)
-    projects = {p.id for p in store.nodes(Label.PROJECT) if visible_to(clearance, p)}
+    project_nodes = {p.id: p for p in store.nodes(Label.PROJECT) if visible_to(clearance, p)}
+    projects = set(project_nodes)
     for e in store.edges(Rel.DEMONSTRATED_IN):
         if e.target in projects:
             demonstrated[e.source].append(e.target)
@@ -248,7 +251,10 @@ def build_corpus(store: GraphStore, *, clearance: str = "public") -> Corpus:
             )
         )
         texts.append(" ".join(items[r].text for r in rows))
-    return Corpus(infos, items, org_items, texts)
+    catalogue = {i: str(equipment[i].get("catalogue") or equipment[i].get("status") or "")
+                 for o in infos for i in (*o.catalogue_items, *o.insured_items)}
+    names = {pid: project_nodes[pid].title for o in infos for pid in o.track_record}
+    return Corpus(infos, items, org_items, texts, catalogue, names)
 
 
 def _membership(org_items: Sequence[Sequence[int]], n_items: int) -> sp.csr_matrix:
@@ -287,6 +293,7 @@ class ProfileIndex:
         self.org_index = ExactVectorIndex([], np.zeros((0, embedder.dim), np.float32))
         self.lexical = LexicalIndex()
         self.org_row: dict[str, int] = {}
+        self.item_row: dict[str, int] = {}
         self.item_ptr = np.zeros(1, np.int64)
         self.item_idx = np.zeros(0, np.int64)
         self.item_sample_vectors: Matrix = np.zeros((0, embedder.dim), np.float32)
@@ -336,6 +343,7 @@ class ProfileIndex:
         ids = [o.id for o in corpus.orgs]
         self.org_index = ExactVectorIndex(ids, org_vectors)
         self.org_row = {o: r for r, o in enumerate(ids)}
+        self.item_row = {it.id: r for r, it in enumerate(corpus.items)}
         self.item_ptr = np.asarray(member.indptr, np.int64)
         self.item_idx = np.asarray(member.indices, np.int64)
         owners = member.T.tocsr()
