@@ -64,8 +64,10 @@ from typing import Any, Literal, cast
 import numpy as np
 from numpy.typing import NDArray
 
+from graph.clearance import check_clearance, is_visible
 from graph.errors import InvalidRequest, NodeNotFound
-from graph.model import CLEARANCE_ORDER, Label, Rel
+from graph.model import Label, Rel
+from graph.proximity import collaboration_index
 from graph.store import GraphStore
 from graph.taxonomy import field_ancestors, region_id, resolve_field
 from matching.embedders import CachedEmbedder, E5Embedder, Embedder
@@ -76,11 +78,10 @@ from matching.features import (
     ipc_subclass,
     owner_paths,
     path_sentence,
-    project_owner,
 )
 from matching.index import top_k_vectors
 from matching.learn.linear import LinearRanker
-from matching.profiles import ProfileIndex, region_chain, visible_to
+from matching.profiles import ProfileIndex, region_chain
 from matching.results import Calibration, Evidence
 from matching.results import Ranked as Hit
 from matching.scoring import (
@@ -92,8 +93,9 @@ from matching.scoring import (
     score_parts_vectors,
 )
 
-# Features the engine computes beside matching.scoring.FEATURES for a learned model.
-EXTRA_FEATURES = ("field_text",)
+# Features the engine computes beside matching.scoring.FEATURES for a learned model (none now:
+# ``field_text`` has joined the default weights).
+EXTRA_FEATURES: tuple[str, ...] = ()
 
 __all__ = [
     "DEFAULT_CALIBRATION",
@@ -270,9 +272,7 @@ class MatchingEngine:
     def profiles(self, clearance: str | None = None) -> ProfileIndex:
         """The profile index for a clearance level, refreshed if the store changed."""
         level = clearance or self.clearance
-        if level not in CLEARANCE_ORDER:
-            raise InvalidRequest(f"clearance must be one of {', '.join(CLEARANCE_ORDER)}",
-                                 field="clearance")
+        check_clearance(level)
         with self._lock:
             index = self._profiles.get(level)
             if index is None:
@@ -291,6 +291,8 @@ class MatchingEngine:
         """Bring every index up to date with the store (embedding only new or changed text)."""
         for level in list(self._profiles) or [self.clearance]:
             self.profiles(level)
+        if self._uses("field_text"):  # the taxonomy's field names, embedded with the index
+            self._fields_embedded()
 
     def embed_query(self, text: str) -> NDArray[np.float32]:
         """The query vector of a text (the last ``QUERY_CACHE`` texts are remembered)."""
@@ -445,12 +447,10 @@ class MatchingEngine:
         level = clearance or self.clearance
         if query.demand_id:
             demand = self.store.get(query.demand_id)
-            hidden = not visible_to(level, demand) or any(
-                not visible_to(level, n) for n in self.store.get_many(
-                    [e.source for e in self.store.edges_of(demand.id, rel=Rel.NEEDS,
-                                                           direction="in")]))
-            if hidden:  # above the caller's clearance: exactly like a missing demand
-                raise NodeNotFound(query.demand_id)
+            parents = self.store.get_many(
+                [e.source for e in self.store.edges_of(demand.id, rel=Rel.NEEDS, direction="in")])
+            if not is_visible(demand, level, parent=parents[0] if parents else None):
+                raise NodeNotFound(query.demand_id)  # above the caller's clearance: as missing
             if demand.label != Label.DEMAND:
                 raise InvalidRequest(f"{query.demand_id} is a {demand.label}, not a Demand",
                                      field="demand")
@@ -533,14 +533,13 @@ class MatchingEngine:
     def _owner_paths(self, p: ProfileIndex, project_id: str) -> OwnerPaths:
         key = (p.version, p.clearance, project_id)
         if key not in self._owner_cache:
-            found = self.store.get_many([project_id])
-            if not found or not visible_to(p.clearance, found[0]):
+            # the collaboration index: built with bulk reads per store version and clearance
+            index = collaboration_index(self.store, p.clearance)
+            if project_id not in index.projects:
                 raise InvalidRequest(f"no project {project_id!r}", field="project_id")
-            owner = project_owner(self.store, project_id)
-            owner_node = self.store.get_many([owner]) if owner else []
-            if owner and owner_node and visible_to(p.clearance, owner_node[0]):
-                self._owner_cache[key] = owner_paths(
-                    self.store, owner, visible=lambda n: visible_to(p.clearance, n))
+            owner = index.owner_of.get(project_id)
+            if owner and owner in index.orgs:
+                self._owner_cache[key] = owner_paths(index, owner)
             else:
                 self._owner_cache[key] = OwnerPaths("", {}, {})
         return self._owner_cache[key]
@@ -573,7 +572,9 @@ class MatchingEngine:
         return sig
 
     def _uses(self, feature: str) -> bool:
-        return self.model is not None and self.model.weights.get(feature, 0.0) != 0.0
+        if self.model is not None:
+            return self.model.weights.get(feature, 0.0) != 0.0
+        return float(self.weights.as_dict().get(feature, 0.0)) != 0.0
 
     def _fields_embedded(self) -> tuple[list[str], NDArray[np.float32]]:
         """Every field of the taxonomy by its Chinese and its English name, embedded once."""
@@ -709,26 +710,25 @@ class MatchingEngine:
             Evidence(p.corpus.items[j].kind, p.corpus.items[j].id, p.corpus.items[j].title, s)
             for j, s in best[:EVIDENCE_ITEMS]
         ]
+        # names and marks come from the profiles and the collaboration index: no store read
         if paths is not None:
             hops = paths.path(org.id)
             if hops:
-                names = {n.id: n.title for n in self.store.get_many([h for h, _ in hops])}
-                text = path_sentence([names.get(h, h) for h, _ in hops],
+                index = collaboration_index(self.store, p.clearance)
+                text = path_sentence([index.name(h) for h, _ in hops],
                                      [rel for _, rel in hops[:-1]])
                 out.append(Evidence("path", paths.owner, text, paths.proximity(org.id)))
-        flagged = list(dict.fromkeys([*org.catalogue_items[:2], *org.insured_items[:2]]))
-        nodes = {n.id: n for n in self.store.get_many(flagged)}
+
+        def title(item_id: str) -> str:
+            r = p.item_row.get(item_id)
+            return p.corpus.items[r].title if r is not None else item_id
+
         for item_id in org.catalogue_items[:2]:
-            node = nodes.get(item_id)
-            label = (node.get("catalogue") or node.get("status")) if node else None
-            title = node.title if node else item_id
-            out.append(Evidence("catalogue", item_id, f"{title}（目录 {label or 'catalogued'}）", 1.0))
+            label = p.corpus.catalogue.get(item_id) or "catalogued"
+            out.append(Evidence("catalogue", item_id, f"{title(item_id)}（目录 {label}）", 1.0))
         for item_id in org.insured_items[:2]:
-            node = nodes.get(item_id)
-            out.append(Evidence("insured", item_id,
-                                f"{node.title if node else item_id}（首台套保险）", 1.0))
-        if org.track_record:
-            names = {n.id: n.title for n in self.store.get_many(org.track_record[:3])}
-            for pid in org.track_record[:3]:
-                out.append(Evidence("track_record", pid, f"示范应用：{names.get(pid, pid)}", 0.0))
+            out.append(Evidence("insured", item_id, f"{title(item_id)}（首台套保险）", 1.0))
+        for pid in org.track_record[:3]:
+            out.append(Evidence("track_record", pid,
+                                f"示范应用：{p.corpus.names.get(pid, pid)}", 0.0))
         return out

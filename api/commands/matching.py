@@ -30,6 +30,7 @@ PART_ZH = {
     "dense_item": "语义·最佳条目",
     "lexical": "字面",
     "field": "领域",
+    "field_text": "领域(语义)",
     "ipc": "IPC",
     "proximity": "图谱关系",
     "catalogue": "目录",

@@ -205,7 +205,8 @@ def test_engine_defaults_until_trained_then_the_model_with_exact_parts(
     assert plain.model is None and plain.calibration == DEFAULT_CALIBRATION
     before = plain.rank_organizations("泥水平衡盾构机", kinds=["manufacturer"], top=5)
     assert set(before[0].parts) <= {"dense_org", "dense_item", "lexical", "ipc", "catalogue",
-                                    "insured"}
+                                    "insured", "field_text"}
+    assert "dense_org" in before[0].parts
     model = LinearRanker("suppliers", {"dense_org": 0.0, "lexical": 3.0, "catalogue": 1.0,
                                        "field_text": 0.2},
                          fit_calibration(np.array([-1.0, 0.0, 1.0, 2.0, 3.0, 0.5]),
