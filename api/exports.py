@@ -64,6 +64,8 @@ PART_NAMES: dict[str, str] = {
     "lexical": "关键词匹配",
     "ipc": "IPC 分类相符",
     "field": "领域相符",
+    "field_text": "领域名称相符",
+    "dense": "语义相似",
     "proximity": "与业主的关系",
     "catalogue": "目录内",
     "insured": "首台套保险",

@@ -217,6 +217,8 @@ def test_search_shows_a_0_to_100_score_and_chinese_evidence(page: Page, demo: De
     first = cards.first
     expect(first.locator(".parts th").first).to_be_visible()  # the first card shows its parts
     expect(first.locator(".parts th").first).to_have_text(re.compile(CJK.pattern))
+    part_names = first.locator(".parts th").all_inner_texts()
+    assert part_names and all(CJK.search(n) for n in part_names), part_names  # no raw keys
     expect(first.locator(".parts td.meaning").first).not_to_be_empty()
     expect(cards.nth(1).locator(".parts")).to_be_hidden()  # the others on a click
     expect(page.locator("#parts-help tr")).not_to_have_count(0)
