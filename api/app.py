@@ -65,7 +65,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.warm_up:
             threading.Thread(target=_warm_up, args=(state,), daemon=True).start()
+        stop = threading.Event()
+        if settings.delivery_interval_s > 0:
+            threading.Thread(target=_deliver_loop, args=(settings, stop), daemon=True,
+                             name="firstset-delivery").start()
         yield
+        stop.set()
         if owned:
             the_store.close()
 
@@ -122,6 +127,27 @@ def _warm_up(state: ServiceState) -> None:
         log.info("matching indexes ready")
     except Exception:  # a broken store shows up on the first request, with its own error
         log.exception("warm-up failed")
+
+
+def _deliver_loop(settings: Settings, stop: threading.Event) -> None:
+    """Webhook retries and daily/weekly digests between loads: every
+    ``delivery_interval_s`` seconds, send what the outbox holds that is due (a failed delivery
+    stays in the outbox for the next round; see ``api/delivery.py``)."""
+    from api.delivery import deliver_due
+    from api.information import open_watch_store, watches_path
+
+    while not stop.wait(settings.delivery_interval_s):
+        if not watches_path(settings).exists():
+            continue
+        try:
+            db = open_watch_store(settings)
+            try:
+                report = deliver_due(db)
+            finally:
+                db.close()
+            log.debug("delivery round: %s", report.to_json())
+        except Exception:  # the next round tries again; nothing is lost from the outbox
+            log.exception("delivery round failed")
 
 
 def _version() -> str:

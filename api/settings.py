@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     watches_file: Path | None = Field(default=None, description="watches file; default: by keys")
     watch_max_share: float = Field(default=0.2, gt=0, le=1, description="most a watch may alert on")
+    delivery_interval_s: float = Field(
+        default=60.0, ge=0, description="seconds between webhook delivery rounds (0: off)")
     webhook_private_ok: bool = Field(default=False, description="webhooks to private addresses")
     insurance_max_rate: float = Field(default=0.03, gt=0, le=1, description="保险补偿 rate cap")
     insurance_share: float = Field(default=0.8, gt=0, le=1, description="保险补偿 premium share")

@@ -61,6 +61,7 @@ __all__ = [
     "parse_roles",
     "project_clearance",
     "project_text_with_demands",
+    "testing_body_independence",
 ]
 
 ROLES: tuple[str, ...] = tuple(ROLE_KINDS)
@@ -218,7 +219,9 @@ def _eligible(
     return None
 
 
-def _independence(index: CollaborationIndex, tester: str, maker: str) -> str | None:
+def testing_body_independence(index: CollaborationIndex, tester: str, maker: str) -> str | None:
+    """Why ``tester`` is not independent of ``maker`` (None when it is): the same organisation,
+    an ownership link, or the tester leading an alliance the maker belongs to."""
     if tester == maker:
         return f"testing body {tester} is also the manufacturer"
     if index.ownership_linked(tester, maker):
@@ -275,7 +278,7 @@ def is_valid_consortium(
             out.append(f"pinned organisation {pin} is missing")
     for t in consortium.by_role("testing_body"):
         for mk in consortium.by_role("manufacturer"):
-            why = _independence(idx, t.id, mk.id)
+            why = testing_body_independence(idx, t.id, mk.id)
             if why:
                 out.append(why)
     return out
@@ -462,7 +465,7 @@ def form_consortia(
     makers = {o for s in seats if s.role == "manufacturer" for o in ([s.pinned] if s.pinned else s.candidates)}
     for t in testers:
         for mk in makers:
-            if _independence(idx, t, mk):
+            if testing_body_independence(idx, t, mk):
                 banned[pos[t], pos[mk]] = banned[pos[mk], pos[t]] = True
     search = _Search(_roles_order(seats), pos[owner], ids, fit_vec, coh, banned)
     free_seats = sum(1 for s in seats if s.pinned is None)

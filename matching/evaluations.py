@@ -3,7 +3,7 @@ project, with measured indicators against the demand's specification and the rep
 reference.
 
 - The evaluating body must be a testing body independent of every maker of the equipment, by
-  the consortium rule (:func:`matching.consortium._independence`: not the maker, no ownership
+  the consortium rule (:func:`matching.consortium.testing_body_independence`: not the maker, no ownership
   link, not the lead of an alliance the maker belongs to). Loaded rows that break it are kept
   and shown with the reason, but move no status; ``POST /api/evaluations`` refuses them.
 - Evaluations move the equipment's status (:func:`equipment_status`): catalogued → evaluated
@@ -28,7 +28,7 @@ from graph.model import Edge, Label, Node, OrgKind, Rel
 from graph.proximity import collaboration_index
 from graph.store import GraphStore
 from matching.catalogue import catalogue_entries, parse_day
-from matching.consortium import _independence  # the consortium's rule, called, not copied
+from matching.consortium import testing_body_independence  # the consortium's rule, called
 
 __all__ = [
     "INDICATORS",
@@ -109,7 +109,7 @@ def independence_problems(store: GraphStore, body: Node, equipment_id: str, *,
         out.append(f"{body.id} is not a testing body / 评价单位不是检测机构")
     index = collaboration_index(store, clearance)
     for e in store.edges_of(equipment_id, rel=Rel.MAKES, direction="in"):
-        problem = _independence(index, body.id, e.source)
+        problem = testing_body_independence(index, body.id, e.source)
         if problem:
             out.append(problem)
     return out
