@@ -841,7 +841,8 @@ class _Load:
         for e, file, line in self.conflicts:
             a, b = rows.get((file, line), {}), rows.get((e.file, e.line), {})
             diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
-            why = f"{e.reason} with different values ({', '.join(diff)}) than {file}:{line}"
+            columns = f" ({', '.join(diff)})" if diff else ""
+            why = f"{e.reason} with different values{columns} than {file}:{line}"
             described[id(e)] = replace(e, reason=why)
         self.errors = [described.get(id(e), e) for e in self.errors]
 

@@ -62,6 +62,7 @@ PART_BYTES = 4_000_000  # CSV files are read in parts of about this many bytes
 csv.field_size_limit(1 << 30)  # we check cell sizes ourselves, with a clear message
 _SUFFIXES = (".csv", ".jsonl", ".xlsx")
 _FULL_XLSX = 16 << 20  # smaller workbooks are read whole: merged cells are known then
+_BLANK_RUN = 10_000  # blank rows in a row after which a sheet is taken to have ended
 # A row of a list whose only cell starts so is a note under the table, not data.
 _NOTE_STARTS = ("注", "备注", "说明", "附注", "填表", "填报", "制表", "合计", "总计", "数据来源",
                 "来源", "note", "*")
@@ -164,14 +165,16 @@ def _clean(
     cells: list[Any],
     errors: list[RowError],
     columns: dict[str, int] | None = None,
+    shown: tuple[str, ...] = (),
 ) -> RawRow | None:
     """The row's non-empty cells by column name, or None when a cell is refused.
 
-    ``columns`` (name → 1-based number) may be shared by every row of a file.
+    ``columns`` (name → 1-based number) may be shared by every row of a file. ``shown``: the
+    headers as the file writes them, for messages (a list's columns are read under other names).
     """
     values: dict[str, Any] = {}
     ok = True
-    for name, cell in zip(header, cells, strict=False):
+    for index, (name, cell) in enumerate(zip(header, cells, strict=False)):
         if cell is None or cell == "":
             continue
         if isinstance(cell, str):
@@ -179,7 +182,8 @@ def _clean(
             if not cell:
                 continue
             if cell[0] in _FORMULA_START or len(cell) > MAX_CELL:
-                problem = _check_cell(kind, file, line, header.index(name) + 1, name, cell)
+                label = shown[index] if index < len(shown) else name
+                problem = _check_cell(kind, file, line, index + 1, label, cell)
                 if problem:
                     errors.append(problem)
                     ok = False
@@ -312,6 +316,12 @@ def _table(
     return None if problems else table
 
 
+def _blank_ignored(cells: list[Any], header: list[str]) -> list[Any]:
+    """The cells with those under ignored columns (an empty target) emptied."""
+    width = len(header)
+    return [c if header[i] else "" for i, c in enumerate(cells[:width])] + list(cells[width:])
+
+
 def _is_note(cells: list[Any], header: tuple[str, ...]) -> bool:
     """A note or total under a list, or its header repeated (a printed list's next page)."""
     filled = [str(c).strip() for c in cells if c is not None and str(c).strip()]
@@ -393,7 +403,10 @@ def _read_csv(
                     continue
             if not any(c.strip() for c in cells):  # a blank row, however many cells
                 continue
-            if (row := _clean(kind, name, line, header, cells, errors, columns)) is not None:
+            if is_list:  # an ignored column (序号 …) is not checked: a formula there is harmless
+                cells = _blank_ignored(cells, header)
+            row = _clean(kind, name, line, header, cells, errors, columns, table.header)
+            if row is not None:
                 if is_list:
                     row.values.pop("", None)
                 yield row
@@ -512,15 +525,22 @@ def _read_xlsx(
             headers[where] = header
             is_list = kind in LIST_KINDS
             start = table.header_line + 1
+            blank = 0
             for line, cells in enumerate(chain(first[table.header_line :], rows), start=start):
                 values = [
                     "" if c is None else (c if isinstance(c, str) else _cell_text(c)) for c in cells
                 ]
                 if not any(v.strip() for v in values):
+                    blank += 1
+                    if blank >= _BLANK_RUN:  # formatted down to row 1,048,576: the data ended
+                        break
                     continue
-                if is_list and _is_note(values, table.header):
-                    continue
-                row = _clean(kind, where, line, header, values, errors)
+                blank = 0
+                if is_list:
+                    if _is_note(values, table.header):
+                        continue
+                    values = _blank_ignored(values, header)
+                row = _clean(kind, where, line, header, values, errors, shown=table.header)
                 if row:
                     if is_list:
                         row.values.pop("", None)

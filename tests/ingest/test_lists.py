@@ -358,3 +358,20 @@ def test_cli_dry_run_json_shows_the_mapping(tmp_path: Path) -> None:
     bad = CliRunner().invoke(build(), ["ingest", str(ECOSYSTEM), "--json", "--map", "x=nothing",
                                        "--store", str(tmp_path / "s.db")])
     assert bad.exit_code != 0 and "nothing" in bad.output
+
+
+def test_formula_in_an_ignored_column_is_harmless_elsewhere_refused(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["序号", "企业名称", "产品名称", "所属领域"])
+    sheet.append(["=ROW()-1", "重庆某重工有限公司", "大型盾构机", "隧道掘进装备"])
+    book.save(tmp_path / "名单.xlsx")
+    store = _store(tmp_path)
+    load_paths(store, [tmp_path / "名单.xlsx"])
+    assert store.counts()[Label.EQUIPMENT] == 1
+    sheet.append(["2", "重庆某重工有限公司", "=HYPERLINK(\"x\")", "隧道掘进装备"])
+    book.save(tmp_path / "名单.xlsx")
+    with pytest.raises(IngestError) as info:
+        load_paths(_store(tmp_path / "b"), [tmp_path / "名单.xlsx"])
+    assert [(e.line, e.column, e.col) for e in info.value.errors] == [(3, "产品名称", 3)]
