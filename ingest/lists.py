@@ -49,6 +49,7 @@ _SPACES = re.compile(r"\s+")
 _DATE = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
 _DATE8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _APP_DIGITS = re.compile(r"[^0-9A-Z.]")
+_DIGIT = re.compile(r"\d")
 _YEAR = re.compile(r"(19|20)\d{2}")
 _BATCH = re.compile(r"第\s*([一二三四五六七八九十\d]+)\s*批")
 _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
@@ -436,23 +437,28 @@ class ListRows:
         title, names, number = get("title"), get("applicants"), get("app_no") or get("pub_no")
         filed, published, granted = get("filed"), get("published"), get("granted")
         applicants = self._names(names) if names else []
-        dates = [
-            (target, raw, list_date(raw))
-            for target, raw in (("filed", filed), ("published", published), ("granted", granted))
-            if raw
-        ]
-        if not title or not applicants or not number or any(d[2] is None for d in dates):
+        dates: list[tuple[str, Any, str | None]] = []
+        dated = True
+        for target, raw in (("filed", filed), ("published", published), ("granted", granted)):
+            if raw:
+                iso = list_date(raw)
+                dates.append((target, raw, iso))
+                dated = dated and iso is not None
+        if not title or not applicants or not number or not dated:
             self._patent_errors(title, applicants, number, dates, line, errors)
             return "patents", None, []
         normalised, kind = application_kind(number)
-        if not any(c.isdigit() for c in normalised):
+        if not normalised[2:].isdigit() and _DIGIT.search(normalised) is None:
             errors.append(self._error(line, "app_no" if get("app_no") else "pub_no",
                                       f"申请号无法识别 / not an application number: {number!r}"))
             return "patents", None, []
         if get("patent_type"):
             given = str(values["patent_type"]).casefold()
             kind = next((k for word, k in _PATENT_TYPES if word in given), kind)
-        owners = list(dict.fromkeys(map(provisional_id, applicants)))
+        if len(applicants) == 1:
+            owners = [provisional_id(applicants[0])]
+        else:
+            owners = list(dict.fromkeys(map(provisional_id, applicants)))
         mentions: list[Mention] = []
         if not self.named.issuperset(owners):  # applicants repeat: each is mentioned once
             col = self.columns.get("applicants", ("", 0))[1]
