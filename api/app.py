@@ -125,6 +125,10 @@ def _warm_up(state: ServiceState) -> None:
         if callable(refresh):
             refresh()
         log.info("matching indexes ready")
+        from api.routes.overview import cached_overview
+
+        cached_overview(state, "public")  # the page opens on it: one supplier search per demand
+        log.info("public overview ready")
     except Exception:  # a broken store shows up on the first request, with its own error
         log.exception("warm-up failed")
 

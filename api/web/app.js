@@ -649,6 +649,7 @@ const CHART_SPECS = {
 };
 
 async function loadOverview() {
+  if (!overviewData) working($("#ov-totals"));
   try {
     overviewData = await api("/api/overview");
     renderOverview(overviewData);

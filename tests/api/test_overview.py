@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api.app import create_app
+from api.services import plumbing_engine
 from graph.clearance import is_visible
 from graph.model import Label, Rel
 from graph.store import GraphStore
 from graph.taxonomy import fields, regions
-from tests.api.conftest import SECRET_NAMES, Keys, h
+from tests.api.conftest import SECRET_NAMES, Keys, h, make_settings
 
 
 def _visible_counts(store: GraphStore, clearance: str) -> Counter[str]:
@@ -139,3 +143,16 @@ def test_judging_is_bounded(store: GraphStore) -> None:
     assert asked == ["dem:mil"]  # the first by id, then no more searches
     assert part["demands"]["judged"] == 1 and not part["demands"]["judged_all"]
     assert [g["id"] for g in part["supply_gaps"]] == ["dem:mil"]
+
+
+def test_warm_up_builds_the_public_overview(tmp_path: Path, store: GraphStore) -> None:
+    from api.routes import overview
+
+    app = create_app(
+        make_settings(tmp_path, warm_up=True), store=store, engine_factory=plumbing_engine
+    )
+    with TestClient(app):
+        deadline = time.monotonic() + 60
+        while not overview._cache.get(store) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert (store.version(), "public") in overview._cache.get(store, {})
