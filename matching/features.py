@@ -8,7 +8,7 @@ projects (``PARTICIPATES_IN``, ``OWNED_BY``) and ``COLLABORATED_WITH`` — never
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -111,6 +111,7 @@ class OwnerPaths:
     owner: str
     parent: Mapping[str, tuple[str, str]]  # node → (previous node, relationship)
     hops: Mapping[str, int]
+    name: Callable[[str], str] = str  # the name of a node on a path (its id by default)
 
     def proximity(self, org_id: str) -> float:
         """1 / hops to the owner (0 for the owner itself or without a path)."""
@@ -161,7 +162,7 @@ def owner_paths(
                 hops[other] = hops[node] + 1
                 parent[other] = (node, rel)
                 queue.append(other)
-    return OwnerPaths(owner, parent, hops)
+    return OwnerPaths(owner, parent, hops, index.name)
 
 
 REL_ZH: dict[str, str] = {

@@ -272,26 +272,22 @@ def test_warm_transfers_and_shortlist_make_a_bounded_number_of_round_trips(
     assert [costs[5][j] for j in jobs] == [costs[1][j] for j in jobs]
     for job in ("demand", "org", "shortlist"):
         assert costs[1][job] <= 2, (job, costs[1][job])  # version() checks only
-    # technology → civil organisations: the supplier engine's evidence is read per hit
-    # (bounded by the hits, not the graph; see the next test)
-    assert costs[1]["technology"] <= 2 + 3 * 16
+    # technology → civil organisations runs the supplier engine: its first query after the build
+    # also reads what the engine keeps in the store (weights, model); then version checks only
+    assert costs[1]["technology"] <= 4
 
 
 @pytest.mark.bolt
-@pytest.mark.xfail(strict=True, reason="MatchingEngine._evidence reads the store once per hit "
-                   "(path names, catalogue and insured items, track record: matching/engine.py)")
 def test_warm_technology_transfers_read_no_node_per_hit(
     costs: dict[int, dict[str, int]],
 ) -> None:
-    assert costs[1]["technology"] <= 3  # version checks and at most one batched read
+    assert costs[1]["technology"] <= 4  # version checks and the engine's first reads
 
 
 @pytest.mark.bolt
-@pytest.mark.xfail(strict=True, reason="owner_paths walks the graph one node at a time "
-                   "(matching/features.py: edges_of and get_many per visited node); "
-                   "is_valid_consortium reads each member (matching/consortium.py)")
 def test_supplier_and_consortium_round_trips_do_not_grow_with_the_graph(
     costs: dict[int, dict[str, int]],
 ) -> None:
-    assert costs[5]["suppliers"] == costs[1]["suppliers"]
-    assert costs[5]["consortium"] == costs[1]["consortium"]
+    # suppliers is the first query to need the collaboration index (built here, bulk reads)
+    assert costs[5]["suppliers"] == costs[1]["suppliers"] <= 20
+    assert costs[5]["consortium"] == costs[1]["consortium"] <= 40
