@@ -375,3 +375,35 @@ def test_formula_in_an_ignored_column_is_harmless_elsewhere_refused(tmp_path: Pa
     with pytest.raises(IngestError) as info:
         load_paths(_store(tmp_path / "b"), [tmp_path / "名单.xlsx"])
     assert [(e.line, e.column, e.col) for e in info.value.errors] == [(3, "产品名称", 3)]
+
+
+def test_e5_step_takes_only_clear_matches(e5: object) -> None:
+    """With the real model: a clear near-synonym resolves, and none of the texts it ranks
+    wrongly (measured: 风力发电机组 → 水电装备 at 0.946) is resolved at all."""
+    embed = e5.embed_queries  # type: ignore[attr-defined]
+    found = match_field("污水处理设备", embed=embed)
+    assert found is not None and found.field == "field:environment" and found.how == "embedding"
+    assert found.confidence >= 0.96
+    for text in ("风力发电机组", "工业软件", "核磁共振成像系统", "石墨烯新材料", "蛋糕"):
+        wrong = match_field(text, embed=embed)
+        assert wrong is None, (text, wrong)
+
+
+def test_row_order_does_not_change_a_list_graph(tmp_path: Path) -> None:
+    import random
+
+    with (LISTS / "products_bom.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    title, header, body = rows[0], rows[1], rows[2:-1]
+    graphs = []
+    for seed in range(3):
+        random.Random(seed).shuffle(body)
+        path = tmp_path / f"order{seed}" / "名单.csv"
+        path.parent.mkdir()
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([title, header, *body])
+        store = _store(path.parent)
+        load_paths(store, [DIRECTORY])
+        load_paths(store, [path])
+        graphs.append(_graph(store))
+    assert graphs[0] == graphs[1] == graphs[2]
