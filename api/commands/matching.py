@@ -232,8 +232,10 @@ def train(
             console.print(table)
 
 
-# Up to this many organisations every manufacturer is ranked per training query; above it, the
-# engine's top 200 candidates and the hidden maker (hard negatives).
+# Up to this many organisations every manufacturer is ranked per training query, in 4 folds;
+# above it, the engine's top 200 candidates and the hidden maker (hard negatives), in one fold
+# (every example's edge hidden at once: a few thousand of a large graph's edges, and one index
+# build instead of four).
 SUPPLIER_ALL_CANDIDATES = 5000
 
 
@@ -285,7 +287,8 @@ def _train_suppliers(st: GraphStore, engine: Any, *, max_queries: int, feedback:
 
     big = len(engine.profiles().corpus.orgs) > SUPPLIER_ALL_CANDIDATES
     model, report = train_suppliers(st, engine.embedder, max_queries=max_queries,
-                                    feedback=feedback, candidates=200 if big else 0)
+                                    feedback=feedback, candidates=200 if big else 0,
+                                    folds=1 if big else 4)
     saved = save_model(st, model)
     return {"version": saved.version, "weights": dict(saved.weights),
             "calibration": saved.calibration.to_json(), "learner": report["chosen"],
@@ -303,7 +306,8 @@ def _train_partners(st: GraphStore, tasks: Path | None, *, max_queries: int) -> 
     items = load_partner_tasks(tasks) if tasks else []
     dev = base.without([(t.answer, t.project_id) for t in items]) if items else base
     model, info = train_partners(dev, exclude_projects={t.project_id for t in items},
-                                 max_queries=max_queries)
+                                 max_queries=max_queries,
+                                 folds=1 if len(base.org_ids) > SUPPLIER_ALL_CANDIDATES else 4)
     saved = save_model(st, model)
     out: dict[str, Any] = {"version": saved.version, "weights": dict(saved.weights),
                            "calibration": saved.calibration.to_json(),

@@ -198,7 +198,9 @@ def train_suppliers(
     two learners (coordinate ascent from the default weights; pairwise logistic regression)
     fitted on 75% of the queries, the better one on the other 25% kept, calibrated there.
     Returns ``(model, report)``; the report holds the held-out figures of the model, the
-    default weights and the single signals, measured in this same run."""
+    default weights and the single signals, measured in this same run. The fixed parts
+    (:data:`FIXED_SUPPLIER`) are zero in every hidden-edge example: they keep their default
+    weight and are left out of the comparison, which is then one of the similarity parts."""
     from matching.learn.linear import (
         LinearRanker,
         fit_calibration,
@@ -217,6 +219,12 @@ def train_suppliers(
         raise InvalidRequest(
             f"only {data.n_groups} products with a manufacturer to learn from / 可学习的产品太少",
             field="store")
+    # the fixed parts take no part in the fit nor in the held-out comparison (see FIXED_SUPPLIER)
+    x = data.x.copy()
+    for name in FIXED_SUPPLIER:
+        x[:, data.features.index(name)] = 0.0
+    data = RankingSet(data.job, data.features, x, data.y, data.group, data.query_ids,
+                      data.newcomer, data.weight)
     train, held = data.split(0.25, seed=seed)
     if feedback is not None and feedback.n_groups:
         train = train.concat(feedback)
