@@ -403,7 +403,7 @@ def _missing(kind: str, targets: set[str]) -> str:
             "recognised: not an interchange file, product list, enterprise directory or patent "
             "export (name the columns with --map)"
         )
-    needs = _LIST_REQUIRED.get(kind) or tuple((c,) for c in _INTERCHANGE_REQUIRED[kind])
+    needs = _LIST_REQUIRED.get(kind) or tuple((c,) for c in _INTERCHANGE_REQUIRED.get(kind, ()))
     absent = [" or ".join(n) for n in needs if not any(t in targets for t in n)]
     if not absent:
         return ""
