@@ -206,7 +206,7 @@ def _columns(rows: Iterable[Mapping[str, Any]]) -> list[str]:
         for k in row:
             if k not in cols:
                 cols.append(k)
-    return cols
+    return cols or [RANK, ID, NAME]  # an empty answer still says what it would have held
 
 
 def _cell(value: Any) -> Any:

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from api.exports import EVIDENCE, ID, NAME, SCORE, SCORE_100, part_column, to_csv
+from api.exports import RANK as RANK_H
 from tests.api.conftest import SECRET_NAMES, Keys, h
 
 
@@ -152,3 +153,12 @@ def test_alerts_as_a_file(client: TestClient, keys: Keys) -> None:
     assert [r["关注 watch"] for r in rows] == [a["watch"] for a in alerts]
     c = client.get("/api/alerts", params={"format": "csv"}, headers=h(keys.editor))
     assert [r[ID] for r in _csv_rows(c.content)] == [a["item"] for a in alerts]
+
+
+def test_an_empty_list_is_a_file_with_its_header() -> None:
+    from api.exports import to_xlsx
+
+    assert _csv_rows(to_csv([])) == []
+    assert to_csv([]).decode("utf-8").startswith(f"\ufeff{RANK_H},{ID},{NAME}")
+    ws = load_workbook(io.BytesIO(to_xlsx([])), read_only=True).worksheets[0]
+    assert [c for c in next(ws.iter_rows(values_only=True))] == [RANK_H, ID, NAME]
