@@ -93,16 +93,15 @@ def _unzip(archive: Path, into: Path, settings: Settings) -> Path:
             and not p.name.startswith((".", "~$"))
             and "__MACOSX" not in p.parts
         }
-    )
-    books: list[Path] = []  # a folder of workbooks, lists and CSVs is read as one
-    if len(folders) + len(books) != 1:
+    )  # interchange files, workbooks and lists alike: the folder that holds them is read
+    if len(folders) != 1:
         raise _bad(
-            "zip 中应恰有一个数据文件夹（organizations.csv 等）/ the zip should hold one folder "
-            "of interchange files (organizations.csv, …)"
-            if not folders and not books
+            "zip 中应恰有一个数据文件夹（CSV、JSONL 或 XLSX）/ the zip should hold one folder "
+            "of data files (CSV, JSONL or XLSX)"
+            if not folders
             else "zip 中有多个数据文件夹 / the zip holds more than one data folder"
         )
-    return folders[0] if folders else books[0]
+    return folders[0]
 
 
 def _pair(value: str) -> bool:
