@@ -28,6 +28,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from graph.errors import RowError
 from ingest.headers import TableMap
 from ingest.names import name_key
+from ingest.readers import SECTION
 
 __all__ = [
     "Catalogue",
@@ -40,6 +41,7 @@ __all__ = [
     "split_ipc",
 ]
 
+_KIND_OF = {"product_list": "equipment", "patent_export": "patents", "directory": "organizations"}
 # (provisional id, name, uscc, kinds, region, properties, line, column number)
 Mention = tuple[str, str, str | None, list[str], str | None, dict[str, Any], int, int]
 
@@ -294,6 +296,7 @@ class ListRows:
         self.catalogue = catalogue_of(table.title, *names, overrides=catalogue)
         self.kept = frozenset(table.kept)
         self.named: set[str] = set()  # provisional ids of applicants already mentioned
+        self.section = ""  # the heading the rows below belong to (一、智能制造装备)
 
     def where(self, target: str) -> tuple[str, int]:
         """The header and column number a target came from."""
@@ -307,7 +310,11 @@ class ListRows:
         self, values: dict[str, Any], line: int, errors: list[RowError]
     ) -> tuple[str, dict[str, Any] | None, list[Mention]]:
         """(interchange kind, its row values or None, mentions) for one row; problems go to
-        ``errors`` (then no row and no mention is returned)."""
+        ``errors`` (then no row and no mention is returned). A heading row (``SECTION``)
+        returns nothing: its text is the field of the product rows below it that name none."""
+        if SECTION in values:
+            self.section = str(values[SECTION])
+            return _KIND_OF.get(self.kind, "organizations"), None, []
         if self.kind == "product_list":
             return self._product(values, line, errors)
         if self.kind == "patent_export":
@@ -391,6 +398,9 @@ class ListRows:
         for target in ("model", "field", "description", "note"):
             if values.get(target):
                 row[target] = values[target]
+        if self.section:
+            row["section"] = self.section
+            row.setdefault("field", self.section)
         row.update((k, v) for k, v in values.items() if k in self.kept)
         return "equipment", row, mentions
 

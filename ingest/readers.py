@@ -29,6 +29,7 @@ __all__ = [
     "KINDS",
     "MAX_CELL",
     "PART_BYTES",
+    "SECTION",
     "Part",
     "RawRow",
     "ReadOptions",
@@ -64,8 +65,10 @@ _SUFFIXES = (".csv", ".jsonl", ".xlsx")
 _FULL_XLSX = 16 << 20  # smaller workbooks are read whole: merged cells are known then
 _BLANK_RUN = 10_000  # blank rows in a row after which a sheet is taken to have ended
 # A row of a list whose only cell starts so is a note under the table, not data.
-_NOTE_STARTS = ("注", "备注", "说明", "附注", "填表", "填报", "制表", "合计", "总计", "数据来源",
-                "来源", "note", "*")
+_NOTE_STARTS = ("注", "备注", "说明", "附注", "填表", "填报", "制表", "合计", "总计", "小计",
+                "数据来源", "来源", "note", "*")
+SECTION = "\x00section"  # a list row that is a heading over the rows below it
+_ENUMERATOR = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[(（]\s*[一二三四五六七八九十\d]+\s*[)）]|\d+\s*[、.．]|第[一二三四五六七八九十\d]+[类部分]+)")
 
 
 @dataclass(frozen=True)
@@ -322,6 +325,24 @@ def _blank_ignored(cells: list[Any], header: list[str]) -> list[Any]:
     return [c if header[i] else "" for i, c in enumerate(cells[:width])] + list(cells[width:])
 
 
+def _section(cells: list[Any], table: TableMap) -> str | None:
+    """The heading of a group of product-list rows, else None: one cell alone on its row,
+    under an ignored column (序号, where a merged heading starts) or numbered like a heading
+    (一、智能制造装备). A product row with one cell filled is not a heading: it is refused."""
+    if table.kind != "product_list":
+        return None
+    filled = [(i, str(c).strip()) for i, c in enumerate(cells) if c is not None and str(c).strip()]
+    if len(filled) != 1 or filled[0][1].replace(".", "").isdigit():
+        return None
+    col, text = filled[0]
+    ignored = col < len(table.targets) and not table.targets[col]
+    numbered = _ENUMERATOR.match(text)
+    if not (ignored or numbered):
+        return None
+    text = _ENUMERATOR.sub("", text).strip()
+    return text if len(text) >= 2 else None
+
+
 def _is_note(cells: list[Any], header: tuple[str, ...]) -> bool:
     """A note or total under a list, or its header repeated (a printed list's next page)."""
     filled = [str(c).strip() for c in cells if c is not None and str(c).strip()]
@@ -387,10 +408,12 @@ def _read_csv(
             values = {h: v for h, c in zip(header, cells, strict=False) if (v := c.strip())}
             if is_list:
                 values.pop("", None)
-                if (len(values) <= 1 or (cells and cells[0].strip() == first_header)) and _is_note(
-                    cells, table.header
-                ):
-                    continue
+                if len(values) <= 1 or (cells and cells[0].strip() == first_header):
+                    if _is_note(cells, table.header):
+                        continue
+                    if (section := _section(cells, table)) is not None:
+                        yield RawRow(kind, name, line, {SECTION: section}, columns)
+                        continue
             if len(cells) <= width and not (
                 (long_lines or spans) and max(map(len, cells), default=0) > MAX_CELL
             ):
@@ -538,6 +561,9 @@ def _read_xlsx(
                 blank = 0
                 if is_list:
                     if _is_note(values, table.header):
+                        continue
+                    if (section := _section(values, table)) is not None:
+                        yield RawRow(kind, where, line, {SECTION: section}, {})
                         continue
                     values = _blank_ignored(values, header)
                 row = _clean(kind, where, line, header, values, errors, shown=table.header)

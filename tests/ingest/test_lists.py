@@ -407,3 +407,32 @@ def test_row_order_does_not_change_a_list_graph(tmp_path: Path) -> None:
         load_paths(store, [path])
         graphs.append(_graph(store))
     assert graphs[0] == graphs[1] == graphs[2]
+
+
+def test_section_headings_give_their_rows_a_field(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["重庆市2024年度首台（套）重大技术装备名单"])
+    sheet.append(["序号", "企业名称", "产品名称", "规格型号"])
+    sheet.append(["一、智能制造装备"])
+    sheet.append(["1", "重庆某机器人有限公司", "焊接机器人工作站", "HR-1"])
+    sheet.append(["二、环保装备"])
+    sheet.append(["2", "重庆某环保有限公司", "垃圾焚烧炉排炉", "LP-500"])
+    sheet.append(["小计：2项"])
+    book.save(tmp_path / "名单.xlsx")
+    store = _store(tmp_path)
+    report = load_paths(store, [tmp_path / "名单.xlsx"])
+    fields = {n.get("name"): (n.get("field"), n.get("section")) for n in store.find(Label.EQUIPMENT)}
+    assert fields == {"焊接机器人工作站": ("field:intelligent", "智能制造装备"),
+                      "垃圾焚烧炉排炉": ("field:environment", "环保装备")}
+    assert not report.errors and not report.field_warnings
+
+
+def test_a_product_row_with_only_its_maker_is_refused_not_a_heading(tmp_path: Path) -> None:
+    path = tmp_path / "名单.csv"
+    path.write_text("序号,企业名称,产品名称\n1,重庆某重工有限公司,盾构机\n2,重庆某机床有限公司,\n",
+                    encoding="utf-8")
+    with pytest.raises(IngestError) as info:
+        load_paths(_store(tmp_path), [path])
+    assert [(e.line, e.column) for e in info.value.errors] == [(3, "产品名称")]
