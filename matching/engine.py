@@ -73,6 +73,7 @@ from graph.taxonomy import field_ancestors, region_id, resolve_field
 from matching.embedders import CachedEmbedder, E5Embedder, Embedder
 from matching.features import (
     OwnerPaths,
+    catalogue_phrase,
     field_match,
     ipc_profile,
     ipc_subclass,
@@ -469,6 +470,25 @@ class MatchingEngine:
             project_id=project, clearance=clearance, mode=mode, ipc=ipc, candidates=candidates,
         )
 
+    def candidate_features(
+        self, text: str, *, kinds: Sequence[str] | None = SUPPLIER_KINDS, candidates: int = 100,
+        must: Sequence[str] = (),
+    ) -> tuple[list[str], dict[str, NDArray[np.float32]]]:
+        """``(ids, feature columns)`` of the candidates a hybrid search for ``text`` would score
+        (``candidates`` per source; 0: every organisation of ``kinds``) and of the ids in
+        ``must``, in one pass (what training on a large graph needs per query)."""
+        p = self.profiles()
+        mask = self._mask(p, kinds=kinds, field=None, region=None, catalogued=False,
+                          insured=False)
+        n = len(p.corpus.orgs) if mask is None else int(mask.sum())
+        with _one_blas_thread():
+            sig = self._signals(p, text, mask, "hybrid", every_feature=True)
+            rows = self._candidates(p, sig, mask, n if candidates <= 0 else candidates)
+            extra = [p.org_row[i] for i in must if i in p.org_row]
+            rows = sorted(set(rows) | set(extra))
+            feats, _ = self._features(p, sig, rows, field_id=None, local=False, ipc=())
+        return [p.corpus.orgs[r].id for r in rows], feats
+
     def similarity(
         self, text: str, org_ids: Iterable[str], *, clearance: str | None = None
     ) -> dict[str, OrgSimilarity]:
@@ -714,8 +734,7 @@ class MatchingEngine:
         if paths is not None:
             hops = paths.path(org.id)
             if hops:
-                index = collaboration_index(self.store, p.clearance)
-                text = path_sentence([index.name(h) for h, _ in hops],
+                text = path_sentence([paths.name(h) for h, _ in hops],
                                      [rel for _, rel in hops[:-1]])
                 out.append(Evidence("path", paths.owner, text, paths.proximity(org.id)))
 
@@ -724,8 +743,8 @@ class MatchingEngine:
             return p.corpus.items[r].title if r is not None else item_id
 
         for item_id in org.catalogue_items[:2]:
-            label = p.corpus.catalogue.get(item_id) or "catalogued"
-            out.append(Evidence("catalogue", item_id, f"{title(item_id)}（目录 {label}）", 1.0))
+            phrase = catalogue_phrase(p.corpus.catalogue.get(item_id, ""))
+            out.append(Evidence("catalogue", item_id, f"{title(item_id)}（{phrase}）", 1.0))
         for item_id in org.insured_items[:2]:
             out.append(Evidence("insured", item_id, f"{title(item_id)}（首台套保险）", 1.0))
         for pid in org.track_record[:3]:

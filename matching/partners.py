@@ -50,8 +50,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from graph.clearance import check_clearance
 from graph.errors import InvalidRequest, NodeNotFound
-from graph.model import CLEARANCE_ORDER
 from graph.proximity import CollaborationIndex, PageRankOperator
 from graph.store import GraphStore
 from matching.jobs_common import (
@@ -77,7 +77,7 @@ __all__ = [
 
 Vec = NDArray[np.float64]
 PPR_ITERATIONS = 8
-PPR_WIDE_ITERATIONS = 20
+PPR_WIDE_ITERATIONS = 10
 ALS_FACTORS = 48
 DEFAULT_CALIBRATION = Calibration(4.0, -4.0)
 BASE_FEATURES = ("coparticipation", "similar_projects", "proximity", "name_text", "country",
@@ -521,10 +521,7 @@ def partner_ranker(
     store: GraphStore, weights: PartnerWeights | None = None, *, clearance: str = "public"
 ) -> PartnerRanker:
     """The ranker for a store and clearance, rebuilt only when the store's version changes."""
-    if clearance not in CLEARANCE_ORDER:
-        raise InvalidRequest(
-            f"clearance must be one of {', '.join(CLEARANCE_ORDER)}", field="clearance"
-        )
+    check_clearance(clearance)
     key = (id(store), store.version(), clearance)
     hit = _RANKERS.get(key)
     if hit is None:

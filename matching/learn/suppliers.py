@@ -136,11 +136,12 @@ def supplier_examples_set(
         ids = [o.id for o in p.corpus.orgs if o.kinds & set(SUPPLIER_KINDS)]
         engine.prime_queries([e.text for e in fold])
         for e in fold:
-            cand = ids
             if candidates > 0 and len(ids) > candidates:  # the engine's own candidates
-                hits = engine.rank_organizations(e.text, kinds=SUPPLIER_KINDS, top=candidates)
-                cand = list(dict.fromkeys([*(h.id for h in hits), e.answer]))
-            feats = engine.features(e.text, cand, kinds=SUPPLIER_KINDS)
+                cand, feats = engine.candidate_features(e.text, candidates=candidates,
+                                                        must=[e.answer])
+            else:
+                cand = ids
+                feats = engine.features(e.text, cand, kinds=SUPPLIER_KINDS)
             x = np.column_stack([feats[n] for n in SUPPLIER_FEATURES]).astype(np.float64)
             y = np.array([i == e.answer for i in cand], np.int64)
             groups.append((x, y, f"{e.equipment}|{e.answer}", False))

@@ -304,3 +304,13 @@ def test_full_pool_compression_keeps_the_metrics_of_the_whole_directory() -> Non
         allowed[seeds] = False
         rrs.append(expected_hits(np.asarray(total), allowed, loo.org_pos[e.answer])[0])
     assert got["mrr"] == pytest.approx(float(np.mean(rrs)), abs=1e-4)
+
+
+def test_candidate_features_agree_with_features_and_keep_the_answer(
+        graph_store: NetworkxStore) -> None:
+    engine = MatchingEngine(graph_store, HashEmbedder())
+    ids, feats = engine.candidate_features("泥水平衡盾构机", candidates=2, must=["org:wind"])
+    assert "org:wind" in ids and "org:inst" not in ids  # kinds: manufacturers only
+    direct = engine.features("泥水平衡盾构机", ids, kinds=("manufacturer",))
+    for name, col in feats.items():
+        np.testing.assert_allclose(col, direct[name], atol=1e-6)
