@@ -66,6 +66,7 @@ PART_NAMES: dict[str, str] = {
     "field": "领域相符",
     "field_text": "领域名称相符",
     "dense": "语义相似",
+    "item": "最佳产品/专利相似",
     "proximity": "与业主的关系",
     "catalogue": "目录内",
     "insured": "首台套保险",

@@ -44,7 +44,7 @@ from graph.model import Node, OrgKind, Rel
 from graph.proximity import CollaborationIndex, cohesion_matrix, collaboration_index
 from graph.store import GraphStore
 from graph.taxonomy import is_chongqing
-from matching.jobs_common import ROLE_KINDS, OrgFit, fit_scores, kinds_of
+from matching.jobs_common import ROLE_KINDS, FitScore, OrgFit, fit_scores, kinds_of
 from matching.results import Calibration, level_of
 
 __all__ = [
@@ -118,15 +118,20 @@ class Member:
     role: str
     fit: float
     evidence: tuple[Mapping[str, Any], ...] = ()
+    probability: float | None = None  # the engine's calibrated fit to the project's text
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
             "role": self.role,
             "fit": round(self.fit, 6),
             "evidence": list(self.evidence),
         }
+        if self.probability is not None:  # the lead (project owner) is not matched, it leads
+            out.update(probability=round(self.probability, 4),
+                       score_100=round(100 * self.probability), level=level_of(self.probability))
+        return out
 
 
 @dataclass(frozen=True)
@@ -410,6 +415,7 @@ def form_consortia(
     # Candidates per role.
     fits: dict[str, float] = {owner: 0.0}
     evidence: dict[str, list[Any]] = {}
+    probability: dict[str, float] = {}
     seats: list[_Seat] = [_Seat(pinned_role[p], [], p) for p in pinned_role]
     for p in pinned_role:
         got = fit_scores(
@@ -417,7 +423,11 @@ def form_consortia(
             project_id=project.id, clearance=req.clearance,
         )
         fits[p] = _rescaled(got).get(p, 0.0)
-        evidence[p] = got.get(p, (0.0, []))[1]
+        if p in got:
+            evidence[p] = got[p].evidence
+            chance = got[p].probability
+            if chance is not None:
+                probability[p] = chance
     for role in ROLES:
         if role == "user" or free.get(role, 0) < 1:
             continue
@@ -440,7 +450,10 @@ def form_consortia(
                 cands.append(o)
                 if o in got:
                     fits[o] = scaled[o]
-                    evidence[o] = got[o][1]
+                    evidence[o] = got[o].evidence
+                    chance = got[o].probability
+                    if chance is not None:
+                        probability[o] = chance
                 else:
                     fits.setdefault(o, 0.0)
             if len(cands) >= req.candidates_per_role:
@@ -494,7 +507,7 @@ def form_consortia(
                 )
             ):
                 continue
-            cons = _build(req.project_id, search, st, seats, idx, evidence)
+            cons = _build(req.project_id, search, st, seats, idx, evidence, probability)
             if is_valid_consortium(store, cons, req, index=idx):
                 continue  # the checker guards every consortium returned
             chosen.append(cons)
@@ -519,6 +532,7 @@ def _build(
     seats: list[_Seat],
     idx: CollaborationIndex,
     evidence: Mapping[str, list[Any]],
+    probability: Mapping[str, float],
 ) -> Consortium:
     order = [search.lead, *st.chosen[1:]]
     roles = ["user", *[s.role for s in search.seats]]
@@ -535,7 +549,8 @@ def _build(
             if reasons:
                 ev.append({"kind": "cohesion", "id": other, "text": "; ".join(reasons), "score": round(score, 4)})
         members.append(
-            Member(org, idx.orgs[org].title, role, float(search.fit[order[i]]), tuple(ev[:8]))
+            Member(org, idx.orgs[org].title, role, float(search.fit[order[i]]), tuple(ev[:8]),
+                   probability.get(org) if role != "user" else None)
         )
     n = len(order)
     pairs = n * (n - 1) / 2
@@ -546,15 +561,15 @@ def _build(
     return Consortium(project_id, tuple(members), parts["fit"] + parts["cohesion"], parts)
 
 
-def _rescaled(got: Mapping[str, tuple[float, list[Any]]]) -> dict[str, float]:
+def _rescaled(got: Mapping[str, FitScore]) -> dict[str, float]:
     """Engine scores rescaled within one role: the best candidate 1, the weakest returned 0."""
     if not got:
         return {}
-    values = [s for s, _ in got.values()]
+    values = [f.score for f in got.values()]
     hi, lo = max(values), min(values)
     if hi - lo < 1e-12:
         return dict.fromkeys(got, 1.0)
-    return {o: (s - lo) / (hi - lo) for o, (s, _) in got.items()}
+    return {o: (f.score - lo) / (hi - lo) for o, f in got.items()}
 
 
 def _evidence_json(item: Any) -> Mapping[str, Any]:

@@ -20,6 +20,7 @@ from graph.taxonomy import field_ancestors
 __all__ = [
     "PROXIMITY_RELS",
     "OwnerPaths",
+    "catalogue_phrase",
     "field_match",
     "fields_match",
     "ipc_profile",
@@ -194,3 +195,29 @@ def path_sentence(names: Sequence[str], rels: Sequence[str]) -> str:
         return f"{names[0]} 与 {names[1]} 有合作记录"
     via = "、".join(dict.fromkeys(REL_ZH.get(r, r) for r in rels))
     return f"{' → '.join(names)}（经{via}关系相连）"
+
+
+STATUS_ZH = {
+    "developing": "研制中",
+    "catalogued": "已列入目录",
+    "evaluated": "已通过评价",
+    "demonstrated": "已示范应用",
+    "insured": "已投保首台（套）保险",
+}
+_LIST_ZH = {"national": "国家首台（套）目录", "chongqing": "重庆市首台（套）目录",
+            "cq": "重庆市首台（套）目录"}
+
+
+def catalogue_phrase(mark: str) -> str:
+    """A catalogue mark (a list such as ``national-2024``, or a status) as people read it.
+
+    >>> catalogue_phrase("national-2024"), catalogue_phrase("insured"), catalogue_phrase("")
+    ('国家首台（套）目录 2024', '已投保首台（套）保险', '已列入目录')
+    """
+    text = (mark or "catalogued").strip()
+    if text in STATUS_ZH:
+        return STATUS_ZH[text]
+    head, _, tail = text.partition("-")
+    if head.casefold() in _LIST_ZH:
+        return f"{_LIST_ZH[head.casefold()]} {tail}".strip()
+    return text

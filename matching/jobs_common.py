@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -22,6 +22,7 @@ from graph.model import Node
 __all__ = [
     "ROLE_KINDS",
     "FitHit",
+    "FitScore",
     "ModeFit",
     "OrgFit",
     "fit_scores",
@@ -118,6 +119,14 @@ class ModeFit:
         return list(self.engine.rank_organizations(text, mode=self.mode, **kwargs))
 
 
+class FitScore(NamedTuple):
+    """One organisation's fit from the engine: its score, evidence and calibrated probability."""
+
+    score: float
+    evidence: list[Any]
+    probability: float | None
+
+
 def fit_scores(
     fit: OrgFit,
     text: str,
@@ -126,7 +135,7 @@ def fit_scores(
     top: int,
     project_id: str | None,
     clearance: str = "public",
-) -> dict[str, tuple[float, list[Any]]]:
+) -> dict[str, FitScore]:
     """Engine scores by organisation id, best first, with the engine's evidence."""
     hits = fit.rank_organizations(
         text,
@@ -135,9 +144,11 @@ def fit_scores(
         project_id=project_id,
         clearance=clearance,
     )
-    out: dict[str, tuple[float, list[Any]]] = {}
+    out: dict[str, FitScore] = {}
     for h in hits:
-        out[str(h.id)] = (float(h.score), list(getattr(h, "evidence", []) or []))
+        p = getattr(h, "probability", None)
+        out[str(h.id)] = FitScore(float(h.score), list(getattr(h, "evidence", []) or []),
+                                  float(p) if p is not None else None)
     return out
 
 

@@ -14,6 +14,7 @@ const PARTS = {
   field: [["领域相符", "产品所属领域与需求领域一致"], ["field match", "its products are in the demand's field"]],
   field_text: [["领域名称相符", "需求文字与单位所在领域的中英文名称相近（英文需求也能对上领域）"], ["field name match", "the demand's words match the names of its field, Chinese or English"]],
   dense: [["语义相似", "文字描述在语义上的接近程度"], ["semantic similarity", "how close the descriptions are in meaning"]],
+  item: [["最佳产品/专利相似", "单位最接近该需求的一项产品、专利或技术的语义相似度"], ["best product/patent", "similarity of the organisation's single closest product, patent or technology"]],
   proximity: [["与业主的关系", "知识图谱中与项目业主的距离（合作、共同参与）"], ["tie to the owner", "closeness to the project owner in the graph (shared projects, alliances)"]],
   catalogue: [["目录内", "有产品列入首台（套）推广应用目录"], ["catalogued", "has products in a first-set catalogue"]],
   insured: [["首台套保险", "有产品投保首台（套）综合保险"], ["insured", "has products under first-set insurance"]],
