@@ -71,21 +71,40 @@ _PATENT_TYPES = (
     ("invention", "invention"),
 )
 _ORG_KINDS = {
-    "manufacturer": "manufacturer", "制造企业": "manufacturer", "生产企业": "manufacturer",
-    "制造商": "manufacturer", "企业": "manufacturer", "装备制造企业": "manufacturer",
-    "user": "user", "用户": "user", "用户单位": "user", "业主": "user", "项目业主": "user",
-    "research_institute": "research_institute", "科研院所": "research_institute",
-    "研究院": "research_institute", "研究所": "research_institute",
+    "manufacturer": "manufacturer",
+    "制造企业": "manufacturer",
+    "生产企业": "manufacturer",
+    "制造商": "manufacturer",
+    "企业": "manufacturer",
+    "装备制造企业": "manufacturer",
+    "user": "user",
+    "用户": "user",
+    "用户单位": "user",
+    "业主": "user",
+    "项目业主": "user",
+    "research_institute": "research_institute",
+    "科研院所": "research_institute",
+    "研究院": "research_institute",
+    "研究所": "research_institute",
     "科研机构": "research_institute",
-    "university": "university", "高校": "university", "大学": "university",
+    "university": "university",
+    "高校": "university",
+    "大学": "university",
     "高等院校": "university",
-    "design_institute": "design_institute", "设计院": "design_institute",
+    "design_institute": "design_institute",
+    "设计院": "design_institute",
     "设计单位": "design_institute",
-    "integrator": "integrator", "集成商": "integrator", "系统集成商": "integrator",
-    "testing_body": "testing_body", "检测机构": "testing_body", "检验检测机构": "testing_body",
+    "integrator": "integrator",
+    "集成商": "integrator",
+    "系统集成商": "integrator",
+    "testing_body": "testing_body",
+    "检测机构": "testing_body",
+    "检验检测机构": "testing_body",
     "第三方检测机构": "testing_body",
-    "military_unit": "military_unit", "军工单位": "military_unit",
-    "other": "other", "其他": "other",
+    "military_unit": "military_unit",
+    "军工单位": "military_unit",
+    "other": "other",
+    "其他": "other",
 }
 # An applicant's kind from its name, when the export says nothing else.
 _KIND_BY_NAME = (
@@ -100,12 +119,24 @@ _KIND_BY_NAME = (
     ("检验", "testing_body"),
 )
 _STATUS = {
-    "developing": "developing", "研制中": "developing", "在研": "developing",
-    "catalogued": "catalogued", "已列入": "catalogued", "入选": "catalogued",
-    "列入目录": "catalogued", "已认定": "catalogued", "认定": "catalogued",
-    "evaluated": "evaluated", "已评定": "evaluated", "评定": "evaluated",
-    "demonstrated": "demonstrated", "已示范": "demonstrated", "示范应用": "demonstrated",
-    "insured": "insured", "已投保": "insured", "保险补偿": "insured",
+    "developing": "developing",
+    "研制中": "developing",
+    "在研": "developing",
+    "catalogued": "catalogued",
+    "已列入": "catalogued",
+    "入选": "catalogued",
+    "列入目录": "catalogued",
+    "已认定": "catalogued",
+    "认定": "catalogued",
+    "evaluated": "evaluated",
+    "已评定": "evaluated",
+    "评定": "evaluated",
+    "demonstrated": "demonstrated",
+    "已示范": "demonstrated",
+    "示范应用": "demonstrated",
+    "insured": "insured",
+    "已投保": "insured",
+    "保险补偿": "insured",
 }
 _SCOPES = (
     ("重庆", "chongqing"),
@@ -114,6 +145,8 @@ _SCOPES = (
     ("国家", "national"),
     ("全国", "national"),
 )
+
+
 def _nfkc(text: str) -> str:
     if text.isascii():  # most dates, numbers and codes: nothing to fold
         return text.strip()
@@ -331,8 +364,12 @@ class ListRows:
             return str(uscc_code.validate(_nfkc(str(raw)).upper()))
         except StdnumError as exc:
             errors.append(
-                self._error(line, "uscc", f"统一社会信用代码无效 / invalid unified social credit "
-                            f"code {raw!r} (GB 32100-2015): {exc}")
+                self._error(
+                    line,
+                    "uscc",
+                    f"统一社会信用代码无效 / invalid unified social credit "
+                    f"code {raw!r} (GB 32100-2015): {exc}",
+                )
             )
             return None
 
@@ -358,8 +395,12 @@ class ListRows:
             found = _STATUS.get(_nfkc(str(raw_status)).casefold())
             if found is None:
                 errors.append(
-                    self._error(line, "status", f"unknown status {raw_status!r}; expected one "
-                                f"of {', '.join(sorted(set(_STATUS.values())))} or 已列入 …")
+                    self._error(
+                        line,
+                        "status",
+                        f"unknown status {raw_status!r}; expected one "
+                        f"of {', '.join(sorted(set(_STATUS.values())))} or 已列入 …",
+                    )
                 )
             else:
                 status = found
@@ -368,8 +409,16 @@ class ListRows:
         region = values.get("region")
         col = self.where("maker")[1]
         mentions: list[Mention] = [
-            (provisional_id(m), m, uscc if i == 0 else None, ["manufacturer"],
-             str(region) if region and i == 0 else None, {}, line, col)
+            (
+                provisional_id(m),
+                m,
+                uscc if i == 0 else None,
+                ["manufacturer"],
+                str(region) if region and i == 0 else None,
+                {},
+                line,
+                col,
+            )
             for i, m in enumerate(makers)
         ]
         model = values.get("model")
@@ -377,7 +426,9 @@ class ListRows:
         if any(values.get(k) for k in ("catalogue", "year", "batch")):
             cat = Catalogue(
                 str(values.get("catalogue") or cat.name),
-                int(y.group(0)) if (y := _YEAR.search(_nfkc(str(values.get("year", ""))))) else cat.year,
+                int(y.group(0))
+                if (y := _YEAR.search(_nfkc(str(values.get("year", "")))))
+                else cat.year,
                 _batch_number(str(values["batch"])) if values.get("batch") else cat.batch,
                 next((c for w, c in _SCOPES if w in str(values.get("catalogue", ""))), cat.scope),
             )
@@ -417,9 +468,13 @@ class ListRows:
             kind = _ORG_KINDS.get(_nfkc(label).casefold())
             if kind is None:
                 errors.append(
-                    self._error(line, "kinds", f"unknown organisation kind {label!r}; expected "
-                                "制造企业, 用户, 科研院所, 高校, 设计院, 集成商, 检测机构, 军工单位, "
-                                "其他 (or manufacturer, user, …)")
+                    self._error(
+                        line,
+                        "kinds",
+                        f"unknown organisation kind {label!r}; expected "
+                        "制造企业, 用户, 科研院所, 高校, 设计院, 集成商, 检测机构, 军工单位, "
+                        "其他 (or manufacturer, user, …)",
+                    )
                 )
             elif kind not in kinds:
                 kinds.append(kind)
@@ -434,8 +489,14 @@ class ListRows:
         props.update((k, v) for k, v in values.items() if k in self.kept)
         region = values.get("region")
         mention: Mention = (
-            provisional_id(name), name, uscc, kinds or ["other"],
-            str(region) if region else None, props, line, self.where("name")[1],
+            provisional_id(name),
+            name,
+            uscc,
+            kinds or ["other"],
+            str(region) if region else None,
+            props,
+            line,
+            self.where("name")[1],
         )
         return "organizations", None, [mention]
 
@@ -459,8 +520,13 @@ class ListRows:
             return "patents", None, []
         normalised, kind = application_kind(number)
         if not normalised[2:].isdigit() and _DIGIT.search(normalised) is None:
-            errors.append(self._error(line, "app_no" if get("app_no") else "pub_no",
-                                      f"申请号无法识别 / not an application number: {number!r}"))
+            errors.append(
+                self._error(
+                    line,
+                    "app_no" if get("app_no") else "pub_no",
+                    f"申请号无法识别 / not an application number: {number!r}",
+                )
+            )
             return "patents", None, []
         if get("patent_type"):
             given = str(values["patent_type"]).casefold()
@@ -508,14 +574,16 @@ class ListRows:
         if not title:
             errors.append(self._error(line, "title", "发明名称为空 / required value is empty"))
         if not applicants:
-            errors.append(
-                self._error(line, "applicants", "申请人为空 / required value is empty")
-            )
+            errors.append(self._error(line, "applicants", "申请人为空 / required value is empty"))
         if not number:
             errors.append(self._error(line, "app_no", "申请号为空 / required value is empty"))
         for target, raw, iso in dates:
             if iso is None:
                 errors.append(
-                    self._error(line, target, f"日期无法识别 / not a date: {raw!r} "
-                                "(YYYY-MM-DD, YYYY.MM.DD, YYYY/M/D, YYYYMMDD, YYYY年M月D日)")
+                    self._error(
+                        line,
+                        target,
+                        f"日期无法识别 / not a date: {raw!r} "
+                        "(YYYY-MM-DD, YYYY.MM.DD, YYYY/M/D, YYYYMMDD, YYYY年M月D日)",
+                    )
                 )

@@ -41,8 +41,10 @@ def _from_file(path: Path) -> tuple[dict[str, str], str | None, dict[str, Any]]:
         raise _bad(f"--map {path}: TOML 格式错误 / not valid TOML: {exc}") from None
     unknown = set(data) - {"kind", "columns", "catalogue"}
     if unknown:
-        raise _bad(f"--map {path}: unknown key(s) {', '.join(sorted(unknown))}; "
-                   "expected kind, [columns], [catalogue]")
+        raise _bad(
+            f"--map {path}: unknown key(s) {', '.join(sorted(unknown))}; "
+            "expected kind, [columns], [catalogue]"
+        )
     columns = data.get("columns", {})
     if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
         raise _bad(f"--map {path}: [columns] must map header text to a column name")
@@ -74,8 +76,10 @@ def read_options(maps: Sequence[str]) -> ReadOptions:
             continue
         header, sep, target = value.partition("=")
         if not sep or not header.strip() or not target.strip():
-            raise _bad(f"--map {value!r}: 应为 表头=列名 或 FILE.toml / expected HEADER=COLUMN "
-                       "or FILE.toml")
+            raise _bad(
+                f"--map {value!r}: 应为 表头=列名 或 FILE.toml / expected HEADER=COLUMN "
+                "or FILE.toml"
+            )
         columns[header.strip()] = target.strip()
     for header, target in columns.items():
         if target not in known:

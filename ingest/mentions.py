@@ -110,7 +110,9 @@ class _Substrings:
         if not pairs:
             return []
         rarest = min(pairs, key=lambda p: len(self.pairs.get(p, ())))
-        return [i for i in self.pairs.get(rarest, ()) if key in self.keys[i] and key != self.keys[i]]
+        return [
+            i for i in self.pairs.get(rarest, ()) if key in self.keys[i] and key != self.keys[i]
+        ]
 
 
 def new_org_id(mentions: list[tuple[str, Mention]]) -> str:
@@ -123,7 +125,11 @@ def new_org_id(mentions: list[tuple[str, Mention]]) -> str:
 
 def _candidates(ids: Iterable[str], by_id: dict[str, Known], key: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = [
-        {"id": i, "name": by_id[i].name, "score": round(fuzz.WRatio(key, name_key(by_id[i].name)), 1)}
+        {
+            "id": i,
+            "name": by_id[i].name,
+            "score": round(fuzz.WRatio(key, name_key(by_id[i].name)), 1),
+        }
         for i in sorted(set(ids))
     ]
     return sorted(out, key=lambda c: (-c["score"], c["id"]))[:5]
@@ -214,8 +220,9 @@ class KnownIndex:
                 pool, scorer, cutoff = self.blocks.get(_block(key), [])[:_BLOCK], fuzz.ratio, 92.0
             else:
                 pool, scorer, cutoff = self.keys, fuzz.WRatio, _REVIEW_SCORE
-            for hit, _, _ in process.extract(key, pool, scorer=scorer, limit=3,
-                                             score_cutoff=cutoff):
+            for hit, _, _ in process.extract(
+                key, pool, scorer=scorer, limit=3, score_cutoff=cutoff
+            ):
                 near |= fits(self.key_ids[hit])
         if near:
             reason = "名称相近，未合并 / a near spelling, not merged"
@@ -263,15 +270,26 @@ def resolve_mentions(
             for _, m in group:
                 out.target[m[0]] = target
             out.resolved.append(
-                {"name": group[0][1][1], "id": target, "how": how, "score": score,
-                 "rows": len(group)}
+                {
+                    "name": group[0][1][1],
+                    "id": target,
+                    "how": how,
+                    "score": score,
+                    "rows": len(group),
+                }
             )
             continue
         if candidates:
             file, m = group[0]
             out.review.append(
-                {"name": m[1], "file": file, "line": m[6], "col": m[7],
-                 "candidates": candidates, "reason": how}
+                {
+                    "name": m[1],
+                    "file": file,
+                    "line": m[6],
+                    "col": m[7],
+                    "candidates": candidates,
+                    "reason": how,
+                }
             )
         pending.append(group)
     _group_new(pending, out)
@@ -301,15 +319,23 @@ def _group_new(pending: list[list[tuple[str, Mention]]], out: MentionResolution)
             joined[g] = hosts[0]
         elif hosts:
             file, m = group[0]
-            out.review.append({
-                "name": m[1], "file": file, "line": m[6], "col": m[7],
-                "candidates": [
-                    {"id": new_org_id(pending[h]), "name": pending[h][0][1][1],
-                     "score": round(fuzz.WRatio(key, name_key(pending[h][0][1][1])), 1)}
-                    for h in hosts[:5]
-                ],
-                "reason": "简称对应多个新组织 / the short name fits several new organisations",
-            })
+            out.review.append(
+                {
+                    "name": m[1],
+                    "file": file,
+                    "line": m[6],
+                    "col": m[7],
+                    "candidates": [
+                        {
+                            "id": new_org_id(pending[h]),
+                            "name": pending[h][0][1][1],
+                            "score": round(fuzz.WRatio(key, name_key(pending[h][0][1][1])), 1),
+                        }
+                        for h in hosts[:5]
+                    ],
+                    "reason": "简称对应多个新组织 / the short name fits several new organisations",
+                }
+            )
     merged: dict[int, list[tuple[str, Mention]]] = {}
     for g, group in enumerate(pending):
         merged.setdefault(joined.get(g, g), []).extend(group)
@@ -320,5 +346,12 @@ def _group_new(pending: list[list[tuple[str, Mention]]], out: MentionResolution)
         for _, m in group:
             out.target[m[0]] = new
         if g in hosts_of_short:
-            out.resolved.append({"name": pending[g][0][1][1], "id": new, "how": "short_name",
-                                 "score": 100.0, "rows": len(group)})
+            out.resolved.append(
+                {
+                    "name": pending[g][0][1][1],
+                    "id": new,
+                    "how": "short_name",
+                    "score": 100.0,
+                    "rows": len(group),
+                }
+            )

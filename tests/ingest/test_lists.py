@@ -38,8 +38,11 @@ def test_a_folder_of_lists_loads_and_shows_its_mapping(tmp_path: Path) -> None:
     report = load_paths(store, [ECOSYSTEM], dry_run=True)
     assert store.counts().get(Label.EQUIPMENT, 0) == 0  # a dry run writes nothing
     kinds = {Path(t["file"].split("#")[0]).name: t["kind"] for t in report.tables}
-    assert kinds == {PRODUCTS.name: "product_list", DIRECTORY.name: "directory",
-                     PATENTS.name: "patent_export"}
+    assert kinds == {
+        PRODUCTS.name: "product_list",
+        DIRECTORY.name: "directory",
+        PATENTS.name: "patent_export",
+    }
     product = next(t for t in report.tables if t["kind"] == "product_list")
     assert product["header_line"] == 2 and "第二批" in product["title"]
     became = {c["header"]: c["became"] for c in product["columns"]}
@@ -85,8 +88,11 @@ def test_short_name_finds_the_stored_organisation(tmp_path: Path) -> None:
     load_paths(store, [orgs])
     full = store.get("org:nd")
     report = load_paths(store, [PRODUCTS])
-    makers = {e.source for e in store.edges() if e.type == "MAKES"
-              and store.get(e.target).get("name") == "垃圾转运压缩设备"}
+    makers = {
+        e.source
+        for e in store.edges()
+        if e.type == "MAKES" and store.get(e.target).get("name") == "垃圾转运压缩设备"
+    }
     assert makers == {full.id}
     assert "耐德新明和" in store.get(full.id).get("aliases")
     assert "manufacturer" in store.get(full.id).get("kinds")
@@ -110,17 +116,25 @@ def test_patent_export_applicants_resolve_like_makers(tmp_path: Path) -> None:
     load_paths(store, [DIRECTORY])
     load_paths(store, [PATENTS])
     patents = {n.id: dict(n.props) for n in store.find(Label.PATENT)}
-    assert set(patents) == {"patent:CN202010123456", "patent:CN201821234567",
-                            "patent:CN202230123456"}
+    assert set(patents) == {
+        "patent:CN202010123456",
+        "patent:CN201821234567",
+        "patent:CN202230123456",
+    }
     reducer = patents["patent:CN201821234567"]
     assert reducer["patent_type"] == "utility_model" and reducer["filed"] == "2018-07-30"
     assert reducer["granted"] == "2019-03-15" and reducer["ipc"] == ["B25J9/10", "F16H1/32"]
     assert reducer["legal_status"] == "有权"
     assert patents["patent:CN202230123456"]["patent_type"] == "design"
-    owners = {store.get(e.source).get("name") for e in store.edges()
-              if e.type == "OWNS" and e.target == "patent:CN201821234567"}
+    owners = {
+        store.get(e.source).get("name")
+        for e in store.edges()
+        if e.type == "OWNS" and e.target == "patent:CN201821234567"
+    }
     assert owners == {"重庆华数机器人有限公司", "华中科技大学"}
-    stored_robot = [n for n in store.find(Label.ORGANIZATION) if n.get("name") == "重庆华数机器人有限公司"]
+    stored_robot = [
+        n for n in store.find(Label.ORGANIZATION) if n.get("name") == "重庆华数机器人有限公司"
+    ]
     assert len(stored_robot) == 1  # the applicant is the directory's organisation
 
 
@@ -202,11 +216,14 @@ def test_a_header_that_cannot_be_placed_names_the_column(tmp_path: Path) -> None
 
 def test_map_overrides_name_the_columns(tmp_path: Path) -> None:
     path = tmp_path / "list.csv"
-    path.write_text("厂商,装置,门类\n重庆某重工有限公司,大型盾构机,隧道掘进装备\n", encoding="utf-8")
+    path.write_text(
+        "厂商,装置,门类\n重庆某重工有限公司,大型盾构机,隧道掘进装备\n", encoding="utf-8"
+    )
     with pytest.raises(IngestError):
         load_paths(_store(tmp_path), [path])
-    options = ReadOptions(overrides=(("厂商", "maker"), ("装置", "name"), ("门类", "field")),
-                          kind="product_list")
+    options = ReadOptions(
+        overrides=(("厂商", "maker"), ("装置", "name"), ("门类", "field")), kind="product_list"
+    )
     store = _store(tmp_path / "m")
     report = load_paths(store, [path], options=options)
     assert report.tables[0]["how"] == "--map"
@@ -233,8 +250,11 @@ def test_embedder_step_resolves_what_rules_cannot(tmp_path: Path) -> None:
     def embed(batch: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(batch), len(texts) + 1), np.float32)
         for i, t in enumerate(batch):
-            j = ids.index("field:aviation") if t == "飞行器整机" else (
-                texts.index(t) if t in texts else len(texts))
+            j = (
+                ids.index("field:aviation")
+                if t == "飞行器整机"
+                else (texts.index(t) if t in texts else len(texts))
+            )
             out[i, j] = 1.0
         return out
 
@@ -242,7 +262,9 @@ def test_embedder_step_resolves_what_rules_cannot(tmp_path: Path) -> None:
     found = match_field("飞行器整机", embed=embed)
     assert found is not None and found.field == "field:aviation" and found.how == "embedding"
     path = tmp_path / "l.csv"
-    path.write_text("企业名称,产品名称,所属领域\n重庆某航空有限公司,无人直升机,飞行器整机\n", "utf-8")
+    path.write_text(
+        "企业名称,产品名称,所属领域\n重庆某航空有限公司,无人直升机,飞行器整机\n", "utf-8"
+    )
     store = _store(tmp_path)
     report = load_paths(store, [path], field_embed=embed)
     (eq,) = store.find(Label.EQUIPMENT)
@@ -252,11 +274,18 @@ def test_embedder_step_resolves_what_rules_cannot(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "field"),
-    [("环保装备", "field:environment"), ("检测装备", "field:instrument"),
-     ("机械加工辅助装备", "field:machine_tool"), ("汽车零部件", "field:vehicle"),
-     ("智能制造装备", "field:intelligent"), ("高档数控机床", "field:machine_tool"),
-     ("数控机床", "field:machine_tool.cnc"), ("五轴数控机床", "field:machine_tool.cnc"),
-     ("Rail vehicles", "field:rail.vehicle"), ("节能环保装备类", "field:environment")],
+    [
+        ("环保装备", "field:environment"),
+        ("检测装备", "field:instrument"),
+        ("机械加工辅助装备", "field:machine_tool"),
+        ("汽车零部件", "field:vehicle"),
+        ("智能制造装备", "field:intelligent"),
+        ("高档数控机床", "field:machine_tool"),
+        ("数控机床", "field:machine_tool.cnc"),
+        ("五轴数控机床", "field:machine_tool.cnc"),
+        ("Rail vehicles", "field:rail.vehicle"),
+        ("节能环保装备类", "field:environment"),
+    ],
 )
 def test_field_names_of_real_lists_resolve(text: str, field: str) -> None:
     found = match_field(text)
@@ -279,8 +308,16 @@ def _big_export(path: Path, rows: int) -> None:
             owner = "重庆华数机器人有限公司" if i % 50 == 0 else f"重庆第{i % 97}机械有限公司"
             if i % 40 == 0:
                 owner += ";华中科技大学"
-            w.writerow([f"CN2020{1 + i % 2}{i:07d}.{i % 10}", f"一种装置{i}", owner,
-                        "B23Q 1/00;F16H1/32", f"2020.{1 + i % 12:02d}.{1 + i % 28:02d}", "授权"])
+            w.writerow(
+                [
+                    f"CN2020{1 + i % 2}{i:07d}.{i % 10}",
+                    f"一种装置{i}",
+                    owner,
+                    "B23Q 1/00;F16H1/32",
+                    f"2020.{1 + i % 12:02d}.{1 + i % 28:02d}",
+                    "授权",
+                ]
+            )
 
 
 def _graph(store: NetworkxStore) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
@@ -316,13 +353,16 @@ def test_a_large_export_streams_in_parts_and_builds_the_same_graph(
 
 def test_header_variants_and_missing_columns_are_named(tmp_path: Path) -> None:
     path = tmp_path / "名单.csv"
-    path.write_text("企业名称（全称）,产品名称（中文）,所属领域\n重庆某重工有限公司,盾构机,隧道掘进装备\n",
-                    encoding="utf-8")
+    path.write_text(
+        "企业名称（全称）,产品名称（中文）,所属领域\n重庆某重工有限公司,盾构机,隧道掘进装备\n",
+        encoding="utf-8",
+    )
     report = load_paths(_store(tmp_path), [path], dry_run=True)
     assert [c["to"] for c in report.tables[0]["columns"]] == ["maker", "name", "field"]
     export = tmp_path / "专利.csv"
-    export.write_text("申请号,发明名称,摘要,IPC分类号\nCN202010000001.1,一种阀门,……,F16K1/00\n",
-                      encoding="utf-8")
+    export.write_text(
+        "申请号,发明名称,摘要,IPC分类号\nCN202010000001.1,一种阀门,……,F16K1/00\n", encoding="utf-8"
+    )
     with pytest.raises(IngestError) as info:
         load_paths(_store(tmp_path / "b"), [export])
     (error,) = info.value.errors
@@ -331,8 +371,10 @@ def test_header_variants_and_missing_columns_are_named(tmp_path: Path) -> None:
 
 def test_bad_application_number_fails_at_its_line(tmp_path: Path) -> None:
     export = tmp_path / "专利.csv"
-    export.write_text("申请号,发明名称,申请人\nCN202010000001.1,一种阀门,甲公司\n见附件,一种泵,乙公司\n",
-                      encoding="utf-8")
+    export.write_text(
+        "申请号,发明名称,申请人\nCN202010000001.1,一种阀门,甲公司\n见附件,一种泵,乙公司\n",
+        encoding="utf-8",
+    )
     with pytest.raises(IngestError) as info:
         load_paths(_store(tmp_path), [export])
     assert [(e.line, e.column) for e in info.value.errors] == [(3, "申请号")]
@@ -347,16 +389,36 @@ def test_cli_dry_run_json_shows_the_mapping(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(
         build(),
-        ["ingest", str(ECOSYSTEM), "--dry-run", "--json", "--field-embedder", "none",
-         "--store", str(tmp_path / "s.db"), "--map", "法定代表人=-"],
+        [
+            "ingest",
+            str(ECOSYSTEM),
+            "--dry-run",
+            "--json",
+            "--field-embedder",
+            "none",
+            "--store",
+            str(tmp_path / "s.db"),
+            "--map",
+            "法定代表人=-",
+        ],
     )
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     directory = next(t for t in out["tables"] if t["kind"] == "directory")
     assert {c["header"]: c["became"] for c in directory["columns"]}["法定代表人"] == "ignored"
     assert out["dry_run"] is True and out["field_warnings"][0]["value"] == "石墨烯新材料"
-    bad = CliRunner().invoke(build(), ["ingest", str(ECOSYSTEM), "--json", "--map", "x=nothing",
-                                       "--store", str(tmp_path / "s.db")])
+    bad = CliRunner().invoke(
+        build(),
+        [
+            "ingest",
+            str(ECOSYSTEM),
+            "--json",
+            "--map",
+            "x=nothing",
+            "--store",
+            str(tmp_path / "s.db"),
+        ],
+    )
     assert bad.exit_code != 0 and "nothing" in bad.output
 
 
@@ -370,7 +432,7 @@ def test_formula_in_an_ignored_column_is_harmless_elsewhere_refused(tmp_path: Pa
     store = _store(tmp_path)
     load_paths(store, [tmp_path / "名单.xlsx"])
     assert store.counts()[Label.EQUIPMENT] == 1
-    sheet.append(["2", "重庆某重工有限公司", "=HYPERLINK(\"x\")", "隧道掘进装备"])
+    sheet.append(["2", "重庆某重工有限公司", '=HYPERLINK("x")', "隧道掘进装备"])
     book.save(tmp_path / "名单.xlsx")
     with pytest.raises(IngestError) as info:
         load_paths(_store(tmp_path / "b"), [tmp_path / "名单.xlsx"])
@@ -423,16 +485,22 @@ def test_section_headings_give_their_rows_a_field(tmp_path: Path) -> None:
     book.save(tmp_path / "名单.xlsx")
     store = _store(tmp_path)
     report = load_paths(store, [tmp_path / "名单.xlsx"])
-    fields = {n.get("name"): (n.get("field"), n.get("section")) for n in store.find(Label.EQUIPMENT)}
-    assert fields == {"焊接机器人工作站": ("field:intelligent", "智能制造装备"),
-                      "垃圾焚烧炉排炉": ("field:environment", "环保装备")}
+    fields = {
+        n.get("name"): (n.get("field"), n.get("section")) for n in store.find(Label.EQUIPMENT)
+    }
+    assert fields == {
+        "焊接机器人工作站": ("field:intelligent", "智能制造装备"),
+        "垃圾焚烧炉排炉": ("field:environment", "环保装备"),
+    }
     assert not report.errors and not report.field_warnings
 
 
 def test_a_product_row_with_only_its_maker_is_refused_not_a_heading(tmp_path: Path) -> None:
     path = tmp_path / "名单.csv"
-    path.write_text("序号,企业名称,产品名称\n1,重庆某重工有限公司,盾构机\n2,重庆某机床有限公司,\n",
-                    encoding="utf-8")
+    path.write_text(
+        "序号,企业名称,产品名称\n1,重庆某重工有限公司,盾构机\n2,重庆某机床有限公司,\n",
+        encoding="utf-8",
+    )
     with pytest.raises(IngestError) as info:
         load_paths(_store(tmp_path), [path])
     assert [(e.line, e.column) for e in info.value.errors] == [(3, "产品名称")]
