@@ -240,6 +240,7 @@ class _Load:
         self.options = ReadOptions()
         self.strict_fields = False
         self.field_embed: FieldEmbed | None = None
+        self.embed_failure = ""  # why the embedding step was given up, if it was
         self.tables: dict[str, Table] = {}
         self.mentions: list[tuple[str, Mention]] = []
         self._embedded: dict[str, FieldMatch | None] = {}
@@ -634,9 +635,7 @@ class _Load:
             seen[3] += count
         for text, rows in sheet.unresolved.items():
             if text not in self._embedded:
-                self._embedded[text] = (
-                    match_field(text, embed=self.field_embed) if self.field_embed else None
-                )
+                self._embedded[text] = self._nearest_field(text)
             found = self._embedded[text]
             if found is not None:
                 fixes.update((line, found.field) for line, _ in rows)
@@ -663,6 +662,18 @@ class _Load:
                     refused.add(line)
         return fixes, refused
 
+    def _nearest_field(self, text: str) -> FieldMatch | None:
+        """The embedding step for one text; an embedder that fails leaves the text as text
+        (the load goes on; the warning says why)."""
+        if self.field_embed is None:
+            return None
+        try:
+            return match_field(text, embed=self.field_embed)
+        except Exception as exc:  # a model that cannot load must not refuse the data
+            self.field_embed = None
+            self.embed_failure = f"{type(exc).__name__}: {exc}"
+            return None
+
     def _field_header(self, file: str) -> str:
         table = self.tables.get(file)
         return (table.map.column_of("field")[0] if table else "") or "field"
@@ -687,6 +698,7 @@ class _Load:
         for text, rows in self.field_rows.items():
             files = Counter(f for f, _ in rows)
             warnings.append({
+                **({"embedder": self.embed_failure} if self.embed_failure else {}),
                 "value": text,
                 "rows": len(rows),
                 "files": dict(files),

@@ -25,6 +25,7 @@ from api.progress import stage_bars
 from graph.errors import NodeNotFound
 from graph.export import export_graphml, export_jsonl
 from graph.taxonomy import FieldEmbed
+from ingest.headers import LIST_KINDS
 from ingest.load import LoadReport, load_paths
 
 __all__ = ["DEMO_DIR", "register"]
@@ -65,6 +66,8 @@ def _print_lists(report: LoadReport) -> None:
     """What a load says about the lists: how each table was read, organisations to review,
     field texts resolved and kept as text."""
     for t in report.tables:
+        if not report.dry_run and t["how"] == "file name" and t["kind"] not in LIST_KINDS:
+            continue  # an interchange file read as named: nothing to tell outside a dry run
         if t.get("skipped"):
             console.print(f"  [yellow]跳过 skipped[/] {escape(t['file'])}: {t['skipped']}")
             continue

@@ -504,3 +504,14 @@ def test_a_product_row_with_only_its_maker_is_refused_not_a_heading(tmp_path: Pa
     with pytest.raises(IngestError) as info:
         load_paths(_store(tmp_path), [path])
     assert [(e.line, e.column) for e in info.value.errors] == [(3, "产品名称")]
+
+
+def test_an_embedder_that_fails_leaves_the_text_as_text(tmp_path: Path) -> None:
+    def broken(texts: Sequence[str]) -> object:
+        raise RuntimeError("no model here")
+
+    store = _store(tmp_path)
+    report = load_paths(store, [PRODUCTS], field_embed=broken)
+    assert store.counts()[Label.EQUIPMENT] == 8
+    (warning,) = report.field_warnings
+    assert warning["value"] == "石墨烯新材料" and "no model here" in warning["embedder"]
