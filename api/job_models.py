@@ -80,6 +80,10 @@ class SupplierQueryBase(_Strict):
     )
     catalogued: bool = Field(default=False, description="仅目录内 / catalogued only")
     insured: bool = Field(default=False, description="仅已投保 / insured only")
+    evaluated: bool = Field(
+        default=False, description="仅已通过独立评价 / makers of independently evaluated equipment")
+    on: Annotated[str, Field(max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = Field(
+        default=None, description="目录日期（默认今天）/ the day catalogued asks about")
     top: Top = 10
 
     @model_validator(mode="after")

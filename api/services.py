@@ -123,6 +123,8 @@ class Jobs:
                 local=bool(query.get("local")),
                 catalogued=bool(query.get("catalogued")),
                 insured=bool(query.get("insured")),
+                evaluated=bool(query.get("evaluated")),
+                on=query.get("on"),
                 top=int(query.get("top", 10)),
             ),
             clearance=clearance,

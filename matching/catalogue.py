@@ -35,8 +35,10 @@ from graph.store import GraphStore
 __all__ = [
     "CatalogueEntry",
     "batches",
+    "catalogue_day",
     "catalogue_diff",
     "catalogue_entries",
+    "catalogued_on",
     "catalogued_orgs",
     "in_catalogue_on",
     "parse_day",
@@ -185,4 +187,27 @@ def _by_equipment(entries: Iterable[CatalogueEntry]) -> dict[str, CatalogueEntry
     out: dict[str, CatalogueEntry] = {}
     for e in entries:
         out.setdefault(e.equipment, e)
+    return out
+
+
+def catalogue_day(on: str | None) -> dt.date:
+    """The day a ``--catalogued`` filter asks about: ``on`` (ISO date), else today.
+    ``InvalidRequest`` naming ``on`` for a date that does not parse."""
+    day = parse_day(on, field="on") if on else None
+    return day or dt.date.today()
+
+
+def catalogued_on(store: GraphStore, orgs: Iterable[Any], day: dt.date, *,
+                  clearance: str) -> set[str]:
+    """Organisations with equipment in the catalogue on ``day``: an equipment with catalogue
+    entries counts when one of them is in force that day; one without any entry counts by its
+    own catalogue mark or status (``orgs``: the engine's OrgInfo rows, their
+    ``catalogue_items``)."""
+    entries = catalogue_entries(store, clearance=clearance)
+    with_history = {e.equipment for e in entries}
+    active = {e.equipment for e in entries if e.active_on(day)}
+    out = {e.source for e in store.edges(Rel.MAKES) if e.target in active}
+    for o in orgs:
+        if any(eq not in with_history for eq in o.catalogue_items):
+            out.add(o.id)
     return out

@@ -540,8 +540,9 @@ def _build(
     members: list[Member] = []
     for i, (org, role) in enumerate(zip(ids, roles, strict=True)):
         ev: list[Mapping[str, Any]] = []
-        for item in evidence.get(org, [])[:3]:
-            ev.append(_evidence_json(item))
+        found = [_evidence_json(item) for item in evidence.get(org, [])]
+        # the engine's best three, and its demonstration evaluations (shown, never ranked on)
+        ev.extend([*found[:3], *(e for e in found[3:] if e.get("kind") == "evaluation")])
         for j, other in enumerate(ids):
             if j == i:
                 continue

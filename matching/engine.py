@@ -70,7 +70,9 @@ from graph.model import Label, Rel
 from graph.proximity import collaboration_index
 from graph.store import GraphStore
 from graph.taxonomy import field_ancestors, region_id, resolve_field
+from matching.catalogue import catalogue_day, catalogued_on
 from matching.embedders import CachedEmbedder, E5Embedder, Embedder
+from matching.evaluations import evaluated_orgs, evaluation_notes
 from matching.features import (
     OwnerPaths,
     catalogue_phrase,
@@ -204,6 +206,8 @@ class SupplierQuery:
     catalogued: bool = False
     insured: bool = False
     top: int = 10
+    evaluated: bool = False  # only makers of independently evaluated equipment (示范效果评价)
+    on: str | None = None  # the day ``catalogued`` asks about (ISO date; default today)
 
 
 class MatchingEngine:
@@ -239,6 +243,8 @@ class MatchingEngine:
         self._profiles: dict[str, ProfileIndex] = {}
         self._owner_cache: dict[tuple[int | None, str, str], OwnerPaths] = {}
         self._masks: dict[tuple[int | None, str, str], NDArray[np.bool_]] = {}
+        self._sets: dict[tuple[int | None, str, str], frozenset[str]] = {}
+        self._note_cache: dict[tuple[int | None, str, str], dict[str, list[tuple[str, str]]]] = {}
         self._lock = threading.RLock()
         self._queries: dict[str, NDArray[np.float32]] = {}
         self._query_lock = threading.Lock()
@@ -286,6 +292,8 @@ class MatchingEngine:
             self._profiles[level] = index
             self._owner_cache.clear()
             self._masks = {k: v for k, v in self._masks.items() if k[1] != level}
+            self._sets = {k: v for k, v in self._sets.items() if k[1] != level}
+            self._note_cache = {k: v for k, v in self._note_cache.items() if k[1] != level}
             return index
 
     def refresh(self) -> None:
@@ -327,6 +335,8 @@ class MatchingEngine:
         region: str | None,
         catalogued: bool,
         insured: bool,
+        evaluated: bool = False,
+        on: str | None = None,
     ) -> NDArray[np.bool_] | None:
         orgs = p.corpus.orgs
         parts: list[NDArray[np.bool_]] = []
@@ -347,7 +357,15 @@ class MatchingEngine:
             rid = region_id(region)
             parts.append(cached("region:" + rid, lambda o: rid in region_chain(o.region_id)))
         if catalogued:
-            parts.append(cached("catalogued", lambda o: o.catalogued))
+            day = catalogue_day(on)
+            key = f"catalogued:{day.isoformat()}"
+            listed = self._org_set(p, key, lambda: catalogued_on(
+                self.store, p.corpus.orgs, day, clearance=p.clearance))
+            parts.append(cached(key, lambda o: o.id in listed))
+        if evaluated:
+            tested = self._org_set(p, "evaluated", lambda: evaluated_orgs(
+                self.store, clearance=p.clearance))
+            parts.append(cached("evaluated", lambda o: o.id in tested))
         if insured:
             parts.append(cached("insured", lambda o: o.insured))
         if not parts:
@@ -356,6 +374,15 @@ class MatchingEngine:
         for extra in parts[1:]:
             mask &= extra
         return mask
+
+    def _org_set(self, p: ProfileIndex, key: str, make: Any) -> frozenset[str]:
+        """A set of organisation ids behind a filter, computed once per store version and
+        clearance (bulk reads of catalogue entries or evaluations)."""
+        k = (p.version, p.clearance, "set:" + key)
+        found = self._sets.get(k)
+        if found is None:
+            found = self._sets[k] = frozenset(make())
+        return found
 
     # ---- the query ------------------------------------------------------------------------
 
@@ -369,6 +396,8 @@ class MatchingEngine:
         local: bool = False,
         catalogued: bool = False,
         insured: bool = False,
+        evaluated: bool = False,
+        on: str | None = None,
         top: int = 10,
         project_id: str | None = None,
         clearance: str | None = None,
@@ -395,7 +424,7 @@ class MatchingEngine:
         if n == 0 or top <= 0:
             return []
         mask = self._mask(p, kinds=kinds, field=field_id, region=region,
-                          catalogued=catalogued, insured=insured)
+                          catalogued=catalogued, insured=insured, evaluated=evaluated, on=on)
         allowed = n if mask is None else int(mask.sum())
         if allowed == 0:
             return []
@@ -466,7 +495,8 @@ class MatchingEngine:
                                  field="text")
         return self.rank_organizations(
             text, kinds=query.kinds, field=field, region=query.region, local=query.local,
-            catalogued=query.catalogued, insured=query.insured, top=query.top,
+            catalogued=query.catalogued, insured=query.insured, evaluated=query.evaluated,
+            on=query.on, top=query.top,
             project_id=project, clearance=clearance, mode=mode, ipc=ipc, candidates=candidates,
         )
 
@@ -750,4 +780,17 @@ class MatchingEngine:
         for pid in org.track_record[:3]:
             out.append(Evidence("track_record", pid,
                                 f"示范应用：{p.corpus.names.get(pid, pid)}", 0.0))
+        notes = self._notes(p, "evaluations", lambda: evaluation_notes(
+            self.store, clearance=p.clearance))
+        for ev_id, text in notes.get(org.id, [])[:EVIDENCE_ITEMS]:
+            out.append(Evidence("evaluation", ev_id, f"示范效果评价：{text}", 0.0))
         return out
+
+    def _notes(self, p: ProfileIndex, key: str, make: Any) -> dict[str, list[tuple[str, str]]]:
+        """Evidence notes per organisation (evaluations: shown, never ranked on), read once per
+        store version and clearance."""
+        k = (p.version, p.clearance, "notes:" + key)
+        found = self._note_cache.get(k)
+        if found is None:
+            found = self._note_cache[k] = make()
+        return found

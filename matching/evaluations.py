@@ -37,6 +37,8 @@ __all__ = [
     "equipment_status",
     "evaluated_orgs",
     "evaluation_evidence",
+    "evaluation_notes",
+    "evaluation_phrase",
     "evaluations",
     "independence_problems",
     "record_evaluation",
@@ -208,13 +210,32 @@ def evaluation_evidence(store: GraphStore, org_id: str, *, clearance: str,
                         limit: int = 3) -> list[dict[str, Any]]:
     """Evidence items (kind ``evaluation``, score 0: shown, never ranked on) for an
     organisation's equipment."""
-    out = []
-    for ev in evaluations(store, clearance=clearance, org=org_id)[:limit]:
-        flag = "" if ev.independent else "（评价单位不独立 / body not independent）"
-        out.append({"kind": "evaluation", "id": ev.id,
-                    "text": f"{ev.equipment_name}：{ev.body_name} 评价"
-                            f"{VERDICT_ZH.get(ev.verdict, ev.verdict)}（{ev.date}，"
-                            f"{ev.report_ref}）{flag}", "score": 0.0})
+    return [{"kind": "evaluation", "id": ev.id, "text": evaluation_phrase(ev), "score": 0.0}
+            for ev in evaluations(store, clearance=clearance, org=org_id)[:limit]]
+
+
+def evaluation_phrase(ev: Evaluation) -> str:
+    """One evaluation as a sentence: equipment, body, verdict, date and report."""
+    flag = "" if ev.independent else "（评价单位不独立 / body not independent）"
+    return (f"{ev.equipment_name}：{ev.body_name} 评价{VERDICT_ZH.get(ev.verdict, ev.verdict)}"
+            f"（{ev.date}，{ev.report_ref}）{flag}")
+
+
+def evaluation_notes(store: GraphStore, *, clearance: str) -> dict[str, list[tuple[str, str]]]:
+    """Organisation id → ``(evaluation id, sentence)`` of its equipment's evaluations, newest
+    first: every evaluation read once (the engine keeps this per store version)."""
+    found = evaluations(store, clearance=clearance)
+    if not found:
+        return {}
+    wanted = {ev.equipment for ev in found}
+    makers: dict[str, list[str]] = {}
+    for e in store.edges(Rel.MAKES):
+        if e.target in wanted:
+            makers.setdefault(e.target, []).append(e.source)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for ev in found:
+        for org in makers.get(ev.equipment, ()):
+            out.setdefault(org, []).append((ev.id, evaluation_phrase(ev)))
     return out
 
 

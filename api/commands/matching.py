@@ -105,6 +105,10 @@ def suppliers(
         "--catalogued", help="Only organisations with catalogued equipment. 仅目录内")] = False,
     insured: Annotated[bool, typer.Option(
         "--insured", help="Only organisations with insured equipment. 仅已投保")] = False,
+    evaluated: Annotated[bool, typer.Option(
+        "--evaluated", help="Only makers of independently evaluated equipment. 仅已评价")] = False,
+    on: Annotated[str | None, typer.Option(
+        "--on", help="The day --catalogued asks about (YYYY-MM-DD; default today). 目录日期")] = None,
     kind: Annotated[list[str] | None, typer.Option(
         "--kind", help="Organisation kinds (default manufacturer). 单位类型")] = None,
     top: Annotated[int, typer.Option("--top", min=1, max=1000, help="How many. 数量")] = 10,
@@ -124,7 +128,7 @@ def suppliers(
             raise InvalidRequest("give exactly one of TEXT, --demand or --batch", field="text")
         kinds = tuple(kind) if kind else ("manufacturer",)
         base = dict(kinds=kinds, field=field, region=region, local=local, catalogued=catalogued,
-                    insured=insured, top=top)
+                    insured=insured, evaluated=evaluated, on=on, top=top)
         with opened_store(store) as st:
             engine = _engine(st, embedder, device, weights=weights, progress=not as_json)
             if batch is not None:
