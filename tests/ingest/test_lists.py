@@ -515,3 +515,20 @@ def test_an_embedder_that_fails_leaves_the_text_as_text(tmp_path: Path) -> None:
     assert store.counts()[Label.EQUIPMENT] == 8
     (warning,) = report.field_warnings
     assert warning["value"] == "石墨烯新材料" and "no model here" in warning["embedder"]
+
+
+def test_skip_invalid_writes_the_good_list_rows_and_lists_the_bad(tmp_path: Path) -> None:
+    path = tmp_path / "专利.csv"
+    with path.open("w", encoding="gbk", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["申请号", "发明名称", "申请人", "申请日"])
+        w.writerow(["CN202010000001.1", "一种阀门", "重庆某阀门有限公司", "2020-01-02"])
+        w.writerow(["CN202010000002.1", "一种泵", "重庆某泵业有限公司", "2020-02-30"])
+    store = _store(tmp_path)
+    report = load_paths(store, [path], skip_invalid=True)
+    assert store.counts()[Label.PATENT] == 1 and report.rejected == 1
+    assert report.rejects_file is not None
+    rejects = Path(report.rejects_file).read_text(encoding="utf-8")
+    assert "专利.csv" in rejects and ",3,申请日," in rejects
+    names = {n.get("name") for n in store.find(Label.ORGANIZATION)}
+    assert names == {"重庆某阀门有限公司"}  # the refused row's applicant is not written
