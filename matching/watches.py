@@ -23,7 +23,7 @@ Examples
 >>> items = np.eye(3, dtype=np.float32)
 >>> queries = np.array([[1, 0, 0], [0, 0.6, 0.8]], np.float32)
 >>> w, i, s = percolate_vectors(items, queries, np.array([0.5, 0.7], np.float32))
->>> list(zip(w.tolist(), i.tolist(), s.round(2).tolist()))
+>>> [(a, b, round(c, 2)) for a, b, c in zip(w.tolist(), i.tolist(), s.tolist())]
 [(0, 0, 1.0), (1, 2, 0.8)]
 
 Notes
