@@ -237,13 +237,8 @@ def testing_body_independence(index: CollaborationIndex, tester: str, maker: str
     return None
 
 
-def is_valid_consortium(
-    store: GraphStore,
-    consortium: Consortium,
-    request: ConsortiumRequest,
-    *,
-    index: CollaborationIndex | None = None,
-) -> list[str]:
+def is_valid_consortium(store: GraphStore, consortium: Consortium, request: ConsortiumRequest,
+                        *, index: CollaborationIndex | None = None) -> list[str]:
     """Every rule the consortium breaks (empty when it is valid)."""
     req = request.checked()
     idx = index or collaboration_index(store, req.clearance)

@@ -13,7 +13,7 @@ relevant for MRR and recall).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -75,6 +75,14 @@ def reciprocal_rank(ranking: Ranking, relevant: Relevance) -> float:
     return 0.0
 
 
+def _over_ties(ranking: Ranking, rel: Mapping[str, float],
+               weight: Callable[[int, int], float], gain: Callable[[float], float]) -> float:
+    """Σ over tie groups of ``weight(items above, group size)`` × the gains of its relevant
+    items: the expectation every metric here takes under random tie-breaking."""
+    return sum(weight(above, len(ids)) * sum(gain(rel[i]) for i in ids if i in rel)
+               for above, ids in tie_groups(ranking))
+
+
 def recall_at(ranking: Ranking, relevant: Relevance, k: int) -> float:
     """Expected share of the relevant items ranked in the top ``k``.
 
@@ -84,11 +92,8 @@ def recall_at(ranking: Ranking, relevant: Relevance, k: int) -> float:
     rel = _grades(relevant)
     if not rel:
         return 0.0
-    found = 0.0
-    for above, ids in tie_groups(ranking):
-        t = len(ids)
-        p = min(1.0, max(0.0, (k - above) / t))
-        found += p * sum(1 for i in ids if i in rel)
+    found = _over_ties(ranking, rel, lambda above, t: min(1.0, max(0.0, (k - above) / t)),
+                       lambda _g: 1.0)
     return found / len(rel)
 
 
@@ -104,12 +109,12 @@ def ndcg_at(ranking: Ranking, relevant: Relevance, k: int = 10) -> float:
     rel = _grades(relevant)
     if not rel:
         return 0.0
-    dcg = 0.0
-    for above, ids in tie_groups(ranking):
-        t = len(ids)
-        mean_discount = sum(1.0 / math.log2(p + 1) for p in range(above + 1, above + t + 1)
-                            if p <= k) / t
-        dcg += mean_discount * sum(2.0 ** rel[i] - 1.0 for i in ids if i in rel)
+
+    def mean_discount(above: int, t: int) -> float:
+        return sum(1.0 / math.log2(p + 1) for p in range(above + 1, above + t + 1)
+                   if p <= k) / t
+
+    dcg = _over_ties(ranking, rel, mean_discount, lambda g: 2.0**g - 1.0)
     ideal_gains = sorted((2.0**g - 1.0 for g in rel.values()), reverse=True)[:k]
     idcg = sum(g / math.log2(p + 2) for p, g in enumerate(ideal_gains))
     return dcg / idcg if idcg else 0.0
