@@ -517,6 +517,8 @@ class MatchingEngine:
             extra = [p.org_row[i] for i in must if i in p.org_row]
             rows = sorted(set(rows) | set(extra))
             feats, _ = self._features(p, sig, rows, field_id=None, local=False, ipc=())
+        for name in (*FEATURES, *EXTRA_FEATURES):  # the columns ``features`` gives, zero if unset
+            feats.setdefault(name, np.zeros(len(rows), np.float32))
         return [p.corpus.orgs[r].id for r in rows], feats
 
     def similarity(

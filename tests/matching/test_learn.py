@@ -312,5 +312,6 @@ def test_candidate_features_agree_with_features_and_keep_the_answer(
     ids, feats = engine.candidate_features("泥水平衡盾构机", candidates=2, must=["org:wind"])
     assert "org:wind" in ids and "org:inst" not in ids  # kinds: manufacturers only
     direct = engine.features("泥水平衡盾构机", ids, kinds=("manufacturer",))
+    assert set(feats) == set(direct)
     for name, col in feats.items():
         np.testing.assert_allclose(col, direct[name], atol=1e-6)
