@@ -67,6 +67,7 @@ ITEM_MATCH = 0.05  # similarity from which a presenter's patent or technology ba
 FIELD_BONUS = 0.1  # added to the similarity of a demand in a related field
 CALIBRATION = Calibration(8.0, -4.0)  # criteria sum to [0, 1]: 0.5 is an even bet
 ITEM_KINDS = frozenset({"patent", "technology"})
+ANSWERED_SHOWN = 10  # answered demands listed per pitch (all of them count)
 
 
 @dataclass(frozen=True)
@@ -110,44 +111,55 @@ def score_pitches(engine: MatchingEngine, *, clearance: str = "public") -> list[
 
 
 def _score_all(m: ReadModel) -> list[Ranked]:
+    """Every pitch's criteria, with one matrix product per collection (pitches × demands,
+    pitches × equipment) and vectorised thresholds."""
     p = m.profiles
-    open_rows = [i for i, d in enumerate(m.demands) if d.open]
-    demands = [m.demands[i] for i in open_rows]
-    max_budget = max([d.budget_wan for d in demands] + [0.0])
-    eq_vectors = p.item_vectors[m.equipment_rows]
+    open_rows = np.asarray([i for i, d in enumerate(m.demands) if d.open], np.int64)
+    demands = [m.demands[int(i)] for i in open_rows]
+    budgets = np.asarray([d.budget_wan for d in demands], np.float64)
+    max_budget = float(budgets.max()) if budgets.size else 0.0
+    groups: dict[frozenset[str], int] = {}
+    group_of = np.asarray([groups.setdefault(d.fields, len(groups)) for d in demands], np.int64)
+    group_fields = list(groups)
+    ids = np.asarray([d.id for d in demands], dtype=object)
     floor = m.dense_floor
+    dense_all = (m.demand_vectors[open_rows] @ m.pitch_vectors.T if len(open_rows)
+                 else np.zeros((0, len(m.pitches)), np.float32))
+    eq_all = p.item_vectors[m.equipment_rows] @ m.pitch_queries.T
+    items = p.corpus.items
     out: list[Ranked] = []
     for i, pitch in enumerate(m.pitches):
-        pq, pv = m.pitch_queries[i], m.pitch_vectors[i]
-        cross = cross_script(pitch.text, demands[0].text) if demands else False
+        pq = m.pitch_queries[i]
         # technical level: related patents and technologies of the presenters
         rows = _presenter_items(m, pitch)
         item_sims = absolute_similarity(p.item_vectors[rows] @ pq, None, floor=floor, cross=True)
         related = [(rows[k], float(v)) for k, v in enumerate(item_sims) if v >= ITEM_MATCH]
         technical = 1.0 - math.exp(-sum(v for _, v in related) / 0.5)
         # advancement: distance from equipment already in the graph
-        eq = absolute_similarity(eq_vectors @ pq, None, floor=floor, cross=True)
+        eq = absolute_similarity(eq_all[:, i], None, floor=floor, cross=True)
         advancement = 1.0 - float(eq.max()) if eq.size else 1.0
         stage = STAGES.get(pitch.stage, 0.0)
         trl = min(max(pitch.trl or 0.0, 0.0), 9.0) / 9.0
         maturity = (stage + trl) / 2.0
-        # market demand and conversion benefit
-        lex = m.lexical_scores(pitch.text, "demands")[open_rows] if open_rows else None
-        sims = absolute_similarity(m.demand_vectors[open_rows] @ pv, lex, floor=floor,
-                                   cross=cross) if open_rows else np.zeros(0)
+        # market demand and conversion benefit: the open demands it answers
         answered: list[dict[str, Any]] = []
         total = budget = 0.0
-        for d, s0 in zip(demands, sims, strict=True):
-            s = float(s0)
-            if pitch.field and d.fields and max(field_match(d.fields, pitch.field), 0.0) > 0:
-                s = min(1.0, s + FIELD_BONUS)
-            if s < DEMAND_MATCH:
-                continue
-            total += s
-            budget += d.budget_wan * s
-            answered.append({"id": d.id, "text": d.title, "project": d.project,
-                             "score": round(s, 4)})
-        answered.sort(key=lambda x: (-float(x["score"]), str(x["id"])))
+        if demands:
+            cross = cross_script(pitch.text, demands[0].text)
+            lex = m.lexical_scores(pitch.text, "demands")[open_rows]
+            sims = absolute_similarity(dense_all[:, i], lex, floor=floor, cross=cross)
+            if pitch.field:
+                near = np.asarray([bool(fs) and field_match(fs, pitch.field) > 0
+                                   for fs in group_fields])
+                sims = np.where(near[group_of], np.minimum(1.0, sims + FIELD_BONUS), sims)
+            hit = np.flatnonzero(sims >= DEMAND_MATCH)
+            total = float(sims[hit].sum())
+            budget = float((budgets[hit] * sims[hit]).sum())
+            best = hit[np.argsort(-sims[hit], kind="stable")[:ANSWERED_SHOWN * 4]]
+            for k in sorted(best.tolist(), key=lambda r: (-round(float(sims[r]), 4), ids[r])):
+                d = demands[k]
+                answered.append({"id": d.id, "text": d.title, "project": d.project,
+                                 "score": round(float(sims[k]), 4)})
         raw = {
             "technical_level": technical,
             "advancement": advancement,
@@ -156,14 +168,13 @@ def _score_all(m: ReadModel) -> list[Ranked]:
             "conversion_benefit": min(1.0, budget / max_budget) if max_budget > 0 else 0.0,
         }
         parts = {k: CRITERIA[k] * v for k, v in raw.items()}
-        items = p.corpus.items
         evidence = [Evidence(items[r].kind, items[r].id, items[r].title, v)
                     for r, v in sorted(related, key=lambda x: -x[1])[:3]]
         evidence += [Evidence("demand", str(a["id"]), f"可满足需求：{a['text']}",
                               float(a["score"])) for a in answered[:3]]
         out.append(Ranked(pitch.id, pitch.title, sum(parts.values()), parts, evidence,
                           Label.PITCH, extra={"title": pitch.title, "field": pitch.field,
-                                              "demands": answered[:10]})
+                                              "demands": answered[:ANSWERED_SHOWN]})
                    .calibrated(CALIBRATION))
     out.sort(key=lambda x: (-x.score, x.id))
     return out
@@ -200,9 +211,9 @@ def _pitch_similarity(m: ReadModel, scored: list[Ranked]) -> NDArray[np.float64]
     rows = [m.pitch_row[p.id] for p in scored]
     cos = m.pitch_queries[rows] @ m.pitch_vectors[rows].T
     text = absolute_similarity(cos, None, floor=m.dense_floor, cross=True)
-    same = np.array([[1.0 if _field_of(a) and _field_of(a) == _field_of(b) else 0.0
-                      for b in scored] for a in scored])
-    return 0.5 * text + 0.5 * same
+    fields = np.asarray([_field_of(r) or "" for r in scored], dtype=object)
+    same = ((fields[:, None] == fields[None, :]) & (fields[:, None] != "")).astype(np.float64)
+    return np.asarray(0.5 * text + 0.5 * same, np.float64)
 
 
 def shortlist(
@@ -226,45 +237,43 @@ def shortlist(
         )
     scored = score_pitches(engine, clearance=clearance)
     m = read_model(engine, clearance)
-    simm = _pitch_similarity(m, scored)
+    simm: NDArray[np.float64] = m.memo("roadshow.similarity", lambda: _pitch_similarity(m, scored))
     lam = 1.0 - diversity
+    n = len(scored)
+    scores = np.asarray([r.score for r in scored], np.float64)
+    names = list(quotas)
+    # each pitch's quota (the first quota field it falls in), as an index into ``names``
+    quota_of = np.asarray([next((k for k, q in enumerate(names)
+                                 if _in_quota(_field_of(r), q)), -1) for r in scored], np.int64)
+    limit = np.asarray([quotas[q] for q in names], np.int64)
+    available = np.bincount(quota_of[quota_of >= 0], minlength=len(names))
+    taken = np.zeros(len(names), np.int64)
+    free = np.ones(n, bool)
+    penalty = np.zeros(n, np.float64)  # the most each pitch is like one already chosen
     chosen: list[int] = []
-    taken: dict[str, int] = dict.fromkeys(quotas, 0)
-
-    def quota_of(i: int) -> str | None:
-        for q in quotas:
-            if _in_quota(_field_of(scored[i]), q):
-                return q
-        return None
-
-    available = {q: sum(1 for i in range(len(scored)) if quota_of(i) == q) for q in quotas}
-    while len(chosen) < min(size, len(scored)):
-        owed = {q: min(quotas[q], available[q]) - taken[q] for q in quotas}
-        must = sum(max(v, 0) for v in owed.values())
-        left = size - len(chosen)
-        pool: list[int] = []
-        for i in range(len(scored)):
-            if i in chosen:
-                continue
-            q = quota_of(i)
-            if q is not None and taken[q] >= quotas[q]:
-                continue
-            if must >= left and (q is None or owed[q] <= 0):
-                continue
-            pool.append(i)
-        if not pool:
+    while len(chosen) < min(size, n):
+        owed = np.minimum(limit, available) - taken
+        must = int(np.maximum(owed, 0).sum())
+        pool = free.copy()
+        in_quota = quota_of >= 0
+        full = np.zeros(n, bool)
+        full[in_quota] = taken[quota_of[in_quota]] >= limit[quota_of[in_quota]]
+        pool &= ~full
+        if must >= size - len(chosen):  # every place left is owed to a quota
+            owes = np.zeros(n, bool)
+            owes[in_quota] = owed[quota_of[in_quota]] > 0
+            pool &= owes
+        if not pool.any():
             break
-        best, best_val = pool[0], -math.inf
-        for i in pool:
-            penalty = max((simm[i, j] for j in chosen), default=0.0)
-            val = lam * scored[i].score - (1 - lam) * penalty
-            if val > best_val + 1e-12:
-                best, best_val = i, val
+        value = np.where(pool, lam * scores - (1 - lam) * penalty, -np.inf)
+        best = int(np.argmax(value))  # the first of equal values: the better-ranked pitch
         chosen.append(best)
-        q = quota_of(best)
-        if q is not None:
-            taken[q] += 1
-    unfilled = {q: quotas[q] - taken[q] for q in quotas if taken[q] < quotas[q]}
+        free[best] = False
+        penalty = np.maximum(penalty, simm[best])
+        if quota_of[best] >= 0:
+            taken[quota_of[best]] += 1
+    taken_by = {q: int(taken[k]) for k, q in enumerate(names)}
+    unfilled = {q: quotas[q] - taken_by[q] for q in quotas if taken_by[q] < quotas[q]}
     result = Shortlist([scored[i] for i in chosen], quotas, unfilled)
     problems = check_shortlist(m, result, size=size)
     if problems:
