@@ -79,7 +79,8 @@ _LAPSED_WORDS = ("lapsed", "withdrawn", "invalid", "revoked", "expired", "abando
                  "refused", "terminated", "dead", "失效", "无效", "终止", "撤回", "驳回", "放弃",
                  "届满", "未缴年费", "视为撤回")
 _VALID_WORDS = ("valid", "in force", "granted", "active", "alive", "有效", "授权", "维持")
-_PENDING_WORDS = ("pending", "published", "examination", "审中", "公开", "实审", "在审")
+_PENDING_WORDS = ("pending", "published", "examination", "审中", "公开", "实审", "在审", "审查",
+                  "受理")
 
 _APP_RE = re.compile(r"^(?:CN|ZL)?\s*((?:19|20)\d{2}|\d{2})([12389])(\d{5}|\d{7})\.?([\dX])?$")
 _PUB_RE = re.compile(r"^CN\s*(\d{6,10})\s*([ABCUYSD])\d?$")
