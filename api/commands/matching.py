@@ -231,8 +231,8 @@ def train(
                 table.add_column(col)
             for method, m in rep["methods"].items():
                 table.add_row(method, f"{m['mrr']:.4f}", f"{m['recall@10']:.4f}",
-                              f"{m.get('newcomers', {}).get('mrr', 0):.4f}",
-                              f"{m.get('with_history', {}).get('mrr', 0):.4f}")
+                              *(f"{m[k]['mrr']:.4f} (n={m[k]['n']})" if k in m else "—"
+                                for k in ("newcomers", "with_history")))
             console.print(table)
 
 
