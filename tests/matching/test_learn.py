@@ -315,3 +315,13 @@ def test_candidate_features_agree_with_features_and_keep_the_answer(
     assert set(feats) == set(direct)
     for name, col in feats.items():
         np.testing.assert_allclose(col, direct[name], atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["matching.learn.dataset", "matching.learn.linear",
+                                  "matching.partners", "matching.engine"])
+def test_doctests(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0
