@@ -84,6 +84,8 @@ class SupplierQueryBase(_Strict):
         default=False, description="仅已通过独立评价 / makers of independently evaluated equipment")
     on: Annotated[str, Field(max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = Field(
         default=None, description="目录日期（默认今天）/ the day catalogued asks about")
+    ip_risk: bool = Field(
+        default=False, description="附知识产权预警 / add IP warnings to each result's evidence")
     top: Top = 10
 
     @model_validator(mode="after")
@@ -138,6 +140,8 @@ class ConsortiumCreate(_Strict):
     )
     alternatives: Annotated[int, Field(ge=1, le=10)] = 3
     local: bool = Field(default=False, description="仅重庆本地 / local (Chongqing) only")
+    ip_risk: bool = Field(
+        default=False, description="制造商附知识产权预警 / IP warnings on the manufacturers")
 
 
 class MemberPublic(BaseModel):

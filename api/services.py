@@ -129,9 +129,14 @@ class Jobs:
             ),
             clearance=clearance,
         )
-        out: list[dict[str, Any]] = filter_payload(
-            self.store, [h.to_json() for h in hits], clearance
-        )
+        results = [h.to_json() for h in hits]
+        if query.get("ip_risk"):
+            from matching.ip_risk import with_ip_warnings
+            from matching.read_model import read_model
+
+            text = query.get("text") or read_model(self.engine, clearance).demand(str(demand)).text
+            results = with_ip_warnings(self.engine, text, results, clearance=clearance)
+        out: list[dict[str, Any]] = filter_payload(self.store, results, clearance)
         self._remember(key, out)
         return out
 
@@ -146,6 +151,7 @@ class Jobs:
         alternatives: int,
         local: bool,
         clearance: str,
+        ip_risk: bool = False,
     ) -> list[dict[str, Any]]:
         from matching.consortium import ConsortiumRequest, form_consortia, parse_roles
 
@@ -164,9 +170,17 @@ class Jobs:
             alternatives=alternatives,
         )
         found = form_consortia(self.store, request, fit=self.engine)
-        out: list[dict[str, Any]] = filter_payload(
-            self.store, [c.to_json() for c in found], clearance
-        )
+        teams = [c.to_json() for c in found]
+        if ip_risk:
+            from matching.consortium import project_text_with_demands
+            from matching.ip_risk import with_ip_warnings
+
+            text = project_text_with_demands(self.store, self.store.get(project))
+            for team in teams:
+                ids = [str(m["id"]) for m in team["members"]]
+                makers = [m for m in team["members"] if m["role"] == "manufacturer"]
+                with_ip_warnings(self.engine, text, makers, clearance=clearance, partners=ids)
+        out: list[dict[str, Any]] = filter_payload(self.store, teams, clearance)
         return out
 
     # ---- partners ----------------------------------------------------------------------------

@@ -77,6 +77,7 @@ __all__ = [
     "ip_warning_evidence",
     "scan_patents_vectors",
     "shared_ipc",
+    "with_ip_warnings",
 ]
 
 Level = Literal["high", "medium", "low"]
@@ -672,3 +673,14 @@ def ip_warning_evidence(
                  0.0)
         for r in keep
     ]
+
+
+def with_ip_warnings(engine: MatchingEngine, text: str, results: list[dict[str, Any]], *,
+                     clearance: str, partners: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Ranked results (their JSON) with each one's IP warnings appended to its evidence
+    (``ip_risk`` items, score 0: a warning informs, it does not rank)."""
+    for r in results:
+        r["evidence"] = [*r.get("evidence", []), *(e.to_json() for e in ip_warning_evidence(
+            engine, text, maker_ids=[str(r["id"])],
+            partner_ids=[p for p in partners if p != r["id"]], clearance=clearance))]
+    return results

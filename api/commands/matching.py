@@ -69,6 +69,19 @@ def _engine(store: GraphStore, embedder: str | None, device: str | None, *,
                           progress=progress)
 
 
+def _with_ip_warnings(engine: Any, text: str | None, demand: str | None, hits: list[Any],
+                      clearance: str) -> list[Any]:
+    """The hits with their IP warnings appended to the evidence (score unchanged)."""
+    from dataclasses import replace
+
+    from matching.ip_risk import ip_warning_evidence
+    from matching.read_model import read_model
+
+    query = text or read_model(engine, clearance).demand(str(demand)).text
+    return [replace(h, evidence=[*h.evidence, *ip_warning_evidence(
+        engine, query, maker_ids=[h.id], clearance=clearance)]) for h in hits]
+
+
 def _hits_table(title: str, hits: list[Any]) -> Table:
     table = Table(title=title, show_lines=True)
     table.add_column("#", justify="right")
@@ -105,6 +118,9 @@ def suppliers(
         "--catalogued", help="Only organisations with catalogued equipment. 仅目录内")] = False,
     insured: Annotated[bool, typer.Option(
         "--insured", help="Only organisations with insured equipment. 仅已投保")] = False,
+    ip_risk: Annotated[bool, typer.Option(
+        "--ip-risk", help="Add IP warnings to each result's evidence (never to its score). "
+        "附知识产权预警")] = False,
     evaluated: Annotated[bool, typer.Option(
         "--evaluated", help="Only makers of independently evaluated equipment. 仅已评价")] = False,
     on: Annotated[str | None, typer.Option(
@@ -147,6 +163,8 @@ def suppliers(
                 return
             q = SupplierQuery(text=text, demand_id=demand, **base)  # type: ignore[arg-type]
             hits = engine.suppliers(q, clearance=clearance)
+            if ip_risk:
+                hits = _with_ip_warnings(engine, text, demand, hits, clearance)
             if as_json:
                 emit_json({"results": [h.to_json() for h in hits]})
                 return

@@ -32,6 +32,7 @@ def build_consortia(
         alternatives=body.alternatives,
         local=body.local,
         clearance=who.clearance,
+        ip_risk=body.ip_risk,
     )
     if format:
         return export_response(consortium_rows(found), format, "consortia")
