@@ -62,7 +62,7 @@ from matching.jobs_common import (
     region_of,
 )
 from matching.learn.linear import LinearRanker
-from matching.results import Calibration, Ranked
+from matching.results import Calibration, Ranked, parts_add_up
 
 __all__ = [
     "BASE_FEATURES",
@@ -72,6 +72,7 @@ __all__ = [
     "PartnerQuery",
     "PartnerRanker",
     "PartnerWeights",
+    "check_partners",
     "partner_ranker",
 ]
 
@@ -481,7 +482,11 @@ class PartnerRanker:
         pick = cand[np.argpartition(-sub, k - 1)[:k]] if k < cand.size else cand
         order = sorted(pick.tolist(), key=lambda i: (-total[i], self.org_ids[i]))
         members = self.members_of(query)
-        return [self._hit(i, total, parts, members) for i in order]
+        hits = [self._hit(i, total, parts, members) for i in order]
+        problems = check_partners(self, query, hits)
+        if problems:
+            raise InvalidRequest("; ".join(problems), field="members")  # a bug, never input
+        return hits
 
     def _hit(self, i: int, total: Vec, parts: dict[str, Vec], members: list[str]) -> Ranked:
         org = self.org_ids[i]
@@ -493,12 +498,13 @@ class PartnerRanker:
                     {
                         "kind": "co_participation",
                         "id": m,
-                        "text": f"{len(shared)} shared project(s) with {self.names[self.org_pos[m]]}",
+                        "text": f"与 {self.names[self.org_pos[m]]} 曾共同参与 {len(shared)} 个项目",
                         "projects": shared[:5],
                     }
                 )
         if self.degree[i] == 0:
-            evidence.append({"kind": "newcomer", "id": org, "text": "no recorded participation"})
+            evidence.append({"kind": "newcomer", "id": org,
+                             "text": "尚无参与项目的记录（新单位：按名称、地区和类型推荐）"})
         return Ranked(
             org,
             self.names[i],
@@ -541,3 +547,28 @@ def _aliases(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
     return [s for s in str(value).split(";") if s]
+
+
+def check_partners(ranker: PartnerRanker, query: PartnerQuery, hits: list[Ranked]) -> list[str]:
+    """Every rule a partner ranking must keep that it breaks (empty when it is valid): no
+    organisation already in the project or named as a member, each organisation once and
+    visible to the ranker (built at the caller's clearance), of the kind asked for, and its
+    parts adding up to its score."""
+    problems: list[str] = []
+    members = set(ranker.members_of(query))
+    want = ROLE_KINDS.get(query.kind, frozenset({query.kind})) if query.kind else None
+    seen: set[str] = set()
+    for h in hits:
+        if h.id in seen:
+            problems.append(f"{h.id}: listed twice")
+        seen.add(h.id)
+        if h.id in members:
+            problems.append(f"{h.id}: already a member of the project")
+        if h.id not in ranker.org_pos:
+            problems.append(f"{h.id}: not an organisation the caller may see")
+            continue
+        if want is not None and not set(kinds_of(ranker.index.orgs[h.id])) & want:
+            problems.append(f"{h.id}: not of the kind {query.kind}")
+        if not parts_add_up(h):
+            problems.append(f"{h.id}: parts do not add up to the score")
+    return problems

@@ -124,3 +124,27 @@ def test_cordis_task_format(tmp_path: Path) -> None:
     tasks = load_partner_tasks(path)
     assert tasks[0] == PartnerTask("cordis:1", ("pic:2",), "pic:3", "HES")
     assert tasks[1] == PartnerTask("p", ("a",), "b")
+
+
+def test_partner_checker_names_what_a_ranking_breaks(tmp_path: Path) -> None:
+    from matching.partners import PartnerQuery, PartnerRanker, check_partners
+    from matching.results import Ranked
+    from tests.jobs.graphs import random_store
+
+    store = random_store(tmp_path, 11, n_orgs=40, n_projects=6)
+    try:
+        ranker = PartnerRanker.from_store(store, clearance="secret")
+        project = next(iter(ranker.project_ids))
+        query = PartnerQuery(project)
+        hits = ranker.rank(query, top=5)
+        assert check_partners(ranker, query, hits) == []  # rank() checks before returning
+        member = ranker.members_of(query)[0]
+        broken = [*hits[:1], hits[0], Ranked(member, "x", 1.0, {"a": 0.5}),
+                  Ranked("no:such", "y", 0.0, {})]
+        problems = " ".join(check_partners(ranker, query, broken))
+        assert "listed twice" in problems and "already a member" in problems
+        assert "parts do not add up" in problems and "may see" in problems
+        assert all("与" in e["text"] for h in hits for e in h.to_json()["evidence"]
+                   if e["kind"] == "co_participation")
+    finally:
+        store.close()
