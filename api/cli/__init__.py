@@ -23,7 +23,7 @@ eval_app = typer.Typer(
 app.add_typer(bench_app, name="bench")
 app.add_typer(eval_app, name="eval")
 
-# Modules under api/commands that each define ``register(app)``; they may add to the groups above.
+# Modules under api/cli/commands that each define ``register(app)``; they may add to the groups above.
 COMMAND_MODULES = ["core", "keys", "serve", "jobs", "migrate", "matching", "watch", "services_ip", "catalogue"]
 
 
@@ -34,7 +34,7 @@ def build() -> typer.Typer:
     """Register every command module once; later calls return the same app."""
     if not _built:
         for name in COMMAND_MODULES:
-            importlib.import_module(f"api.commands.{name}").register(app)
+            importlib.import_module(f"api.cli.commands.{name}").register(app)
         _built.append(True)
     return app
 

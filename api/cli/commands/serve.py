@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli_common import StoreOpt, console
+from api.cli.common import StoreOpt, console
 
 __all__ = ["register"]
 

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.cli_common import (
+from api.cli.common import (
     JsonOpt,
     StoreOpt,
     batch_lines,

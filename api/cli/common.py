@@ -84,7 +84,7 @@ def guarded(as_json: bool) -> Iterator[None]:
 def benchmark(name: str) -> ModuleType:
     """The benchmark module ``benchmarks/<name>.py`` of the source checkout (benchmark code is
     not part of the installed packages; ``firstset bench`` runs it from the checkout)."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     if not (root / "benchmarks" / f"{name}.py").is_file():
         raise FirstsetError(f"benchmarks/{name}.py not found: firstset bench runs from a source "
                             "checkout / 基准测试需要源码目录")

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.cli_common import JsonOpt, StoreOpt, console, emit_json, fail, guarded, opened_store
+from api.cli.common import JsonOpt, StoreOpt, console, emit_json, fail, guarded, opened_store
 from api.information import CLI_OWNER, add_watch, open_watch_store
 from api.settings import get_settings
 from api.watch_store import parse_since

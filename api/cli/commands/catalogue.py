@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.cli_common import JsonOpt, StoreOpt, console, emit_json, guarded, opened_store
+from api.cli.common import JsonOpt, StoreOpt, console, emit_json, guarded, opened_store
 from api.settings import get_settings
 from graph.clearance import check_clearance
 

@@ -17,7 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from api.cli_common import JsonOpt, benchmark, console, emit_json, fail, guarded, opened_store
+from api.cli.common import JsonOpt, benchmark, console, emit_json, fail, guarded, opened_store
 from graph.migrate import copy_store
 
 __all__ = ["register"]

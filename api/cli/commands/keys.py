@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from api.auth import KeyStore, Role
-from api.cli_common import JsonOpt, console, emit_json, fail, guarded
+from api.cli.common import JsonOpt, console, emit_json, fail, guarded
 from api.settings import Settings
 from graph.model import Clearance
 

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.cli_common import (
+from api.cli.common import (
     JsonOpt,
     StoreOpt,
     benchmark,
@@ -21,7 +21,7 @@ from api.cli_common import (
     guarded,
     opened_store,
 )
-from api.progress import stage_bars
+from api.cli.progress import stage_bars
 from graph.errors import NodeNotFound
 from graph.export import export_graphml, export_jsonl
 from graph.taxonomy import FieldEmbed

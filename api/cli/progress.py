@@ -14,7 +14,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from api.cli_common import console
+from api.cli.common import console
 
 __all__ = ["StageBars", "stage_bars"]
 
