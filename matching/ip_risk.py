@@ -81,6 +81,7 @@ __all__ = [
 ]
 
 Level = Literal["high", "medium", "low"]
+TERM_KEYS = ("in_force", "expires", "filed", "kind", "status")  # of the term, on each risk
 Matrix = NDArray[np.float32]
 
 PORTFOLIO_WEIGHT = 0.5  # weight of the maker's closest own patents against the product vector
@@ -202,11 +203,7 @@ class IpRisk:
             "z": round(self.z, 2),
             "shared_ipc": list(self.shared_ipc),
             "ipc": list(self.ipc),
-            "in_force": t.in_force,
-            "expires": t.expires.isoformat() if t.expires else None,
-            "filed": t.filed.isoformat() if t.filed else None,
-            "kind": t.kind,
-            "status": t.status,
+            **{k: v for k, v in t.to_json().items() if k in TERM_KEYS},
             "level": self.level,
             "rule": self.rule,
             "why": self.why,
