@@ -273,15 +273,16 @@ def test_warm_transfers_and_shortlist_make_a_bounded_number_of_round_trips(
     for job in ("demand", "org", "shortlist"):
         assert costs[1][job] <= 2, (job, costs[1][job])  # version() checks only
     # technology → civil organisations runs the supplier engine: its first query after the build
-    # also reads what the engine keeps in the store (weights, model); then version checks only
-    assert costs[1]["technology"] <= 4
+    # also reads what the engine keeps in the store (its model, the taxonomy's field vectors);
+    # then version checks only — a constant, whatever the graph size (asserted above)
+    assert costs[1]["technology"] <= 6
 
 
 @pytest.mark.bolt
 def test_warm_technology_transfers_read_no_node_per_hit(
     costs: dict[int, dict[str, int]],
 ) -> None:
-    assert costs[1]["technology"] <= 4  # version checks and the engine's first reads
+    assert costs[1]["technology"] <= 6  # version checks and the engine's first reads
 
 
 @pytest.mark.bolt
