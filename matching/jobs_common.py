@@ -10,7 +10,7 @@ signal). Transfers and roadshow read the shared :mod:`~matching.read_model` inst
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
@@ -30,7 +30,6 @@ __all__ = [
     "make_vectorizer",
     "project_text",
     "region_of",
-    "scored_json",
     "tokens",
 ]
 
@@ -150,14 +149,3 @@ def fit_scores(
         out[str(h.id)] = FitScore(float(h.score), list(getattr(h, "evidence", []) or []),
                                   float(p) if p is not None else None)
     return out
-
-
-def scored_json(
-    score: float, parts: Mapping[str, float], evidence: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """The score, parts and evidence of a ranked item as the CLI and API print them."""
-    return {
-        "score": round(score, 6),
-        "parts": {k: round(v, 6) for k, v in parts.items()},
-        "evidence": evidence,
-    }

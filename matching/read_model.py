@@ -34,7 +34,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -383,14 +383,3 @@ def read_model(engine: MatchingEngine, clearance: str) -> ReadModel:
     with _LOCK:
         _MODELS.setdefault(engine, {})[clearance] = model
     return model
-
-
-def rows_of(ids: Iterable[str], row: dict[str, int]) -> list[int]:
-    """Rows of the ids that are present, in order."""
-    return [row[i] for i in ids if i in row]
-
-
-def best_rows(scores: Sequence[float] | NDArray[np.float64], n: int) -> list[int]:
-    """Indices of the ``n`` best scores, best first (ties by position)."""
-    arr = np.asarray(scores, np.float64)
-    return [int(i) for i in np.argsort(-arr, kind="stable")[:n]]

@@ -25,7 +25,6 @@ True
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
@@ -37,7 +36,6 @@ __all__ = [
     "absolute_similarity",
     "cross_script",
     "fuse_vectors",
-    "relevance",
     "script",
     "standardise",
 ]
@@ -101,16 +99,6 @@ def fuse_vectors(
     if lexical is not None and weights.lexical and not cross_script(query, sample):
         parts["lexical"] = weights.lexical * standardise(lexical)
     return parts
-
-
-def relevance(z: float, *, at: float = 1.5, width: float = 0.5) -> float:
-    """A standardised text score as a degree of relevance in [0, 1]: ½ at ``at`` std above
-    the collection's mean, a logistic of slope ``1/width`` around it.
-
-    >>> relevance(1.5), relevance(0.0) < 0.05 < 0.95 < relevance(3.5)
-    (0.5, True)
-    """
-    return 1.0 / (1.0 + math.exp(-(z - at) / width))
 
 
 def absolute_similarity(
