@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingest.rows import ROW_MODELS
+
 __all__ = [
     "HEADER_SCAN",
     "LIST_KINDS",
@@ -37,73 +39,9 @@ LIST_KINDS = ("product_list", "directory", "patent_export")
 HEADER_SCAN = 20  # rows searched for the header
 IGNORE = "-"  # ``--map 列=-``: drop the column
 
+# The interchange columns of each kind: the row models' fields, in their order.
 _INTERCHANGE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "organizations": (
-        "id",
-        "name",
-        "kinds",
-        "uscc",
-        "region",
-        "description",
-        "aliases",
-        "clearance",
-    ),
-    "equipment": ("id", "name", "maker_ids", "field", "description", "catalogue", "status"),
-    "patents": ("id", "title", "abstract", "ipc", "owner_ids", "filed", "granted"),
-    "technologies": (
-        "id",
-        "name",
-        "description",
-        "origin",
-        "field",
-        "trl",
-        "owner_id",
-        "clearance",
-    ),
-    "alliances": ("id", "name", "kind", "field", "member_ids"),
-    "projects": (
-        "id",
-        "name",
-        "owner_id",
-        "kind",
-        "region",
-        "description",
-        "budget_wan",
-        "clearance",
-    ),
-    "demands": ("id", "project_id", "text", "field", "quantity", "budget_wan", "needed_by"),
-    "pitches": ("id", "title", "summary", "org_id", "field", "stage", "trl"),
-    # issue 16 (ingest.rows.EvaluationRow / CatalogueEntryRow)
-    "evaluations": (
-        "id",
-        "equipment_id",
-        "body_id",
-        "project_id",
-        "date",
-        "verdict",
-        "report_ref",
-        "demand_id",
-        "performance",
-        "mtbf_h",
-        "spec_mtbf_h",
-        "safety",
-        "energy",
-        "localisation_rate",
-        "spec_localisation_rate",
-    ),
-    "catalogue": (
-        "id",
-        "equipment_id",
-        "list",
-        "batch",
-        "entered",
-        "exited",
-        "exit_reason",
-        "premium_wan",
-        "insured_value_wan",
-        "insured_from",
-        "insured_to",
-    ),
+    **{kind: tuple(model.model_fields) for kind, model in ROW_MODELS.items()},
     "relations": ("source", "type", "target", "role", "weight"),
 }
 _INTERCHANGE_REQUIRED: dict[str, tuple[str, ...]] = {
