@@ -355,11 +355,16 @@ def _print_timings(title: str, result: dict[str, Any], as_json: bool) -> None:
     console.print(result.get("note", ""))
 
 
+OrgsOpt = Annotated[int, typer.Option("--orgs", min=10, help="Organisations.")]
+DemandsOpt = Annotated[int, typer.Option("--demands", min=10, help="Demands (half military).")]
+RunsOpt = Annotated[int, typer.Option("--runs", min=5, help="Timed queries.")]
+
+
 def bench_transfers(
-    orgs: Annotated[int, typer.Option("--orgs", min=10)] = 100_000,
+    orgs: OrgsOpt = 100_000,
     technologies: Annotated[int, typer.Option("--technologies", min=10)] = 10_000,
-    demands: Annotated[int, typer.Option("--demands", min=10)] = 10_000,
-    runs: Annotated[int, typer.Option("--runs", min=5)] = 50,
+    demands: DemandsOpt = 10_000,
+    runs: RunsOpt = 50,
     as_json: JsonOpt = False,
 ) -> None:
     """Transfers at scale (synthetic vectors), warm, against a numpy peer. 军民融合基准"""
@@ -371,10 +376,10 @@ def bench_transfers(
 
 
 def bench_shortlist(
-    orgs: Annotated[int, typer.Option("--orgs", min=10)] = 100_000,
-    demands: Annotated[int, typer.Option("--demands", min=10)] = 10_000,
+    orgs: OrgsOpt = 100_000,
+    demands: DemandsOpt = 10_000,
     pitches: Annotated[int, typer.Option("--pitches", min=10)] = 300,
-    runs: Annotated[int, typer.Option("--runs", min=5)] = 50,
+    runs: RunsOpt = 50,
     as_json: JsonOpt = False,
 ) -> None:
     """Roadshow shortlists at scale (synthetic vectors), warm. 路演入围基准"""
