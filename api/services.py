@@ -129,14 +129,13 @@ class Jobs:
             ),
             clearance=clearance,
         )
-        results = [h.to_json() for h in hits]
         if query.get("ip_risk"):
-            from matching.ip_risk import with_ip_warnings
-            from matching.read_model import read_model
+            from matching.ip_risk import hits_with_ip_warnings
 
-            text = query.get("text") or read_model(self.engine, clearance).demand(str(demand)).text
-            results = with_ip_warnings(self.engine, text, results, clearance=clearance)
-        out: list[dict[str, Any]] = filter_payload(self.store, results, clearance)
+            hits = hits_with_ip_warnings(self.engine, hits, text=query.get("text"),
+                                         demand=demand, clearance=clearance)
+        out: list[dict[str, Any]] = filter_payload(
+            self.store, [h.to_json() for h in hits], clearance)
         self._remember(key, out)
         return out
 

@@ -62,6 +62,7 @@ from matching.patent_terms import KIND_ZH, PatentTerm, patent_term
 if TYPE_CHECKING:
     from matching.engine import Evidence, MatchingEngine
     from matching.profiles import ProfileIndex
+    from matching.results import Ranked
 
 __all__ = [
     "CLOSE_PATENTS",
@@ -72,6 +73,7 @@ __all__ = [
     "IpRisk",
     "IpRiskQuery",
     "IpRiskReport",
+    "hits_with_ip_warnings",
     "ip_group",
     "ip_risk",
     "ip_warning_evidence",
@@ -681,3 +683,16 @@ def with_ip_warnings(engine: MatchingEngine, text: str, results: list[dict[str, 
             engine, text, maker_ids=[str(r["id"])],
             partner_ids=[p for p in partners if p != r["id"]], clearance=clearance))]
     return results
+
+
+def hits_with_ip_warnings(engine: MatchingEngine, hits: Sequence[Ranked], *, text: str | None,
+                          demand: str | None = None, clearance: str) -> list[Ranked]:
+    """Supplier hits with their IP warnings appended to the evidence (scores unchanged); the
+    product text is ``text``, else the demand's text."""
+    from dataclasses import replace
+
+    from matching.read_model import read_model
+
+    query = text or read_model(engine, clearance).demand(str(demand)).text
+    return [replace(h, evidence=[*h.evidence, *ip_warning_evidence(
+        engine, query, maker_ids=[h.id], clearance=clearance)]) for h in hits]

@@ -69,19 +69,6 @@ def _engine(store: GraphStore, embedder: str | None, device: str | None, *,
                           progress=progress)
 
 
-def _with_ip_warnings(engine: Any, text: str | None, demand: str | None, hits: list[Any],
-                      clearance: str) -> list[Any]:
-    """The hits with their IP warnings appended to the evidence (score unchanged)."""
-    from dataclasses import replace
-
-    from matching.ip_risk import ip_warning_evidence
-    from matching.read_model import read_model
-
-    query = text or read_model(engine, clearance).demand(str(demand)).text
-    return [replace(h, evidence=[*h.evidence, *ip_warning_evidence(
-        engine, query, maker_ids=[h.id], clearance=clearance)]) for h in hits]
-
-
 def _hits_table(title: str, hits: list[Any]) -> Table:
     table = Table(title=title, show_lines=True)
     table.add_column("#", justify="right")
@@ -164,7 +151,10 @@ def suppliers(
             q = SupplierQuery(text=text, demand_id=demand, **base)  # type: ignore[arg-type]
             hits = engine.suppliers(q, clearance=clearance)
             if ip_risk:
-                hits = _with_ip_warnings(engine, text, demand, hits, clearance)
+                from matching.ip_risk import hits_with_ip_warnings
+
+                hits = hits_with_ip_warnings(engine, hits, text=text, demand=demand,
+                                             clearance=clearance)
             if as_json:
                 emit_json({"results": [h.to_json() for h in hits]})
                 return
