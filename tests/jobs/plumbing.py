@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import weakref
 
+from api.services import plumbing_engine
 from graph.store import GraphStore
-from matching.embedders import HashEmbedder
 from matching.engine import MatchingEngine
 from matching.jobs_common import ModeFit
 
@@ -17,7 +17,7 @@ def plumbing(store: GraphStore) -> MatchingEngine:
     """One hashing-embedder engine per store (its read models are shared across calls)."""
     engine = _ENGINES.get(store)
     if engine is None:
-        engine = _ENGINES[store] = MatchingEngine(store, HashEmbedder())
+        engine = _ENGINES[store] = plumbing_engine(store)
     return engine
 
 

@@ -47,15 +47,13 @@ def make_engine(store: GraphStore, kind: str = "engine") -> tuple[Any, Mode]:
     """The matching engine over ``store`` and the mode to run it in: ``engine`` (the default
     embedder, dense + lexical) or ``lexical`` (TF-IDF only; a hashing embedder stands in, since
     no vector is used)."""
-    from matching.engine import MatchingEngine
+    from api.services import default_engine, plumbing_engine
 
     if kind == "lexical":
-        from matching.embedders import HashEmbedder
-
-        return MatchingEngine(store, HashEmbedder()), "lexical"
+        return plumbing_engine(store), "lexical"
     if kind != "engine":
         raise InvalidRequest("--fit must be 'engine' or 'lexical'", field="fit")
-    return MatchingEngine(store), "hybrid"
+    return default_engine(store), "hybrid"
 
 
 def make_fit(store: GraphStore, kind: str = "engine") -> OrgFit:
