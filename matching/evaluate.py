@@ -27,6 +27,7 @@ from graph.errors import InvalidRequest
 from graph.model import Edge, Label, Node, Rel
 from graph.store import GraphStore
 from matching.engine import SUPPLIER_KINDS, MatchingEngine, Mode, SupplierQuery
+from matching.jsonl import numbered_records, records
 from matching.metrics import MetricSummary, mean_metrics
 
 __all__ = ["LabelledCase", "evaluate", "load_corpus", "read_labels"]
@@ -49,13 +50,9 @@ def read_labels(path: str | Path) -> list[LabelledCase]:
     """Labelled cases from a JSONL file; every bad line is reported at once."""
     cases: list[LabelledCase] = []
     problems: list[str] = []
-    for line_no, line in enumerate(Path(path).read_text(encoding="utf-8-sig").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{path}:{line_no}: {exc.msg}")
+    for line_no, rec in numbered_records(path):
+        if isinstance(rec, json.JSONDecodeError):
+            problems.append(f"{path}:{line_no}: {rec.msg}")
             continue
         rel = rec.get("relevant")
         if isinstance(rel, list):
@@ -81,7 +78,7 @@ def read_labels(path: str | Path) -> list[LabelledCase]:
 def _jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return records(path)
 
 
 def _ids(value: Any) -> list[str]:

@@ -14,7 +14,6 @@ Task lines are either CORDIS ``tasks_dev.jsonl`` records (``project_id``, ``know
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from numpy.typing import NDArray
 from sklearn.preprocessing import normalize
 
 from graph.proximity import PageRankOperator
+from matching.jsonl import records
 from matching.partners import PartnerQuery, PartnerRanker, PartnerWeights
 
 __all__ = [
@@ -60,8 +60,7 @@ def _task_of(obj: Mapping[str, Any]) -> PartnerTask:
 
 
 def load_partner_tasks(path: str | Path) -> list[PartnerTask]:
-    with open(path, encoding="utf-8") as fh:
-        return [_task_of(json.loads(line)) for line in fh if line.strip()]
+    return [_task_of(rec) for rec in records(path)]
 
 
 def expected_hits(

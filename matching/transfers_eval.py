@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from graph.errors import InvalidRequest
+from matching.jsonl import numbered_records
 from matching.metrics import mean_metrics
 from matching.transfers import Mode, find_transfers
 
@@ -49,11 +50,10 @@ class TransferCase:
 def read_transfer_labels(path: str | Path) -> list[TransferCase]:
     """Cases from a labels file; a bad line is an ``InvalidRequest`` naming file and line."""
     out: list[TransferCase] = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
+    for n, rec in numbered_records(path):
         try:
-            rec = json.loads(line)
+            if isinstance(rec, json.JSONDecodeError):
+                raise ValueError(f"not JSON: {rec.msg}")
             kind = str(rec["kind"])
             if kind not in KINDS:
                 raise ValueError(f"kind must be one of {', '.join(KINDS)}")
