@@ -360,14 +360,8 @@ def _roles_order(seats: list[_Seat]) -> list[_Seat]:
     return sorted(seats, key=lambda s: (s.pinned is None, len(s.candidates), ROLES.index(s.role)))
 
 
-def form_consortia(
-    store: GraphStore,
-    request: ConsortiumRequest,
-    *,
-    fit: OrgFit,
-    index: CollaborationIndex | None = None,
-    beam: int = 100,
-) -> list[Consortium]:
+def form_consortia(store: GraphStore, request: ConsortiumRequest, *, fit: OrgFit,
+                   index: CollaborationIndex | None = None, beam: int = 100) -> list[Consortium]:
     """Up to ``request.alternatives`` valid, genuinely different consortia, best first.
 
     Raises ``InfeasibleConsortium`` naming the missing role or the violated rule, and
