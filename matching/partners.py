@@ -43,8 +43,8 @@ A query costs a few sparse matrix–vector products over the participation matri
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -63,6 +63,7 @@ from matching.jobs_common import (
 )
 from matching.learn.linear import LinearRanker
 from matching.results import Calibration, Ranked, parts_add_up
+from matching.weights import NamedWeights
 
 __all__ = [
     "BASE_FEATURES",
@@ -88,27 +89,19 @@ EXTRA_FEATURES = ("als", "ppr_wide", "past_projects", "degree", "newcomer_countr
 PARTNER_FEATURES = BASE_FEATURES + EXTRA_FEATURES
 
 
-@dataclass(frozen=True)
-class PartnerWeights:
-    """Weights of the named parts (defaults tuned on CORDIS tasks_dev, see ``eval partners``)."""
+class PartnerWeights(NamedWeights):
+    """Weights of the named parts (defaults tuned on CORDIS tasks_dev, see ``eval partners``),
+    and three settings of the signals: ``alpha`` (PageRank continuation probability),
+    ``similar_top`` (how many similar projects vote) and ``ppr_country`` (weight of
+    org–country links in the PageRank graph; 0: none)."""
 
-    coparticipation: float = 1.0
-    similar_projects: float = 0.5
-    proximity: float = 0.25
-    name_text: float = 0.3
-    country: float = 0.3
-    kind: float = 0.1
-    newcomer: float = 0.1
-    alpha: float = 0.5  # PageRank continuation probability
-    similar_top: int = 50  # how many similar projects vote
-    ppr_country: float = 0.0  # weight of org–country links in the PageRank graph (0: none)
+    DEFAULTS: ClassVar[Mapping[str, float]] = dict(coparticipation=1.0, similar_projects=0.5, proximity=0.25, name_text=0.3,
+                    country=0.3, kind=0.1, newcomer=0.1, alpha=0.5, similar_top=50.0,
+                    ppr_country=0.0)
+    SETTINGS = ("alpha", "similar_top", "ppr_country")
 
     def parts(self) -> dict[str, float]:
-        return {
-            f.name: float(getattr(self, f.name))
-            for f in fields(self)
-            if f.name not in ("alpha", "similar_top", "ppr_country")
-        }
+        return {k: v for k, v in self.as_dict().items() if k not in self.SETTINGS}
 
 
 @dataclass(frozen=True)
@@ -368,7 +361,7 @@ class PartnerRanker:
             sims = np.asarray(self.project_matrix @ q.toarray().ravel(), dtype=np.float64)
             if query.project_id in self.project_pos:
                 sims[self.project_pos[query.project_id]] = 0.0
-            k = min(w.similar_top, sims.size)
+            k = min(int(w.similar_top), sims.size)
             if k < sims.size:
                 cut = np.partition(sims, -k)[-k]
                 sims[sims < cut] = 0.0

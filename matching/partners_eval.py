@@ -40,27 +40,29 @@ Vec = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class PartnerTask:
+    """One hidden participation: query ``project_id`` with ``members``, recover ``answer``
+    (of kind ``answer_kind`` when the task says). Tasks read from a file and examples the
+    trainer hides in the graph alike."""
+
     project_id: str
     members: tuple[str, ...]
     answer: str
     answer_kind: str | None = None
 
-
-def _task_of(obj: Mapping[str, Any]) -> PartnerTask:
-    if "known_partners" in obj:
-        return PartnerTask(
-            f"cordis:{obj['project_id']}",
-            tuple(f"pic:{p['pic']}" for p in obj["known_partners"]),
-            f"pic:{obj['heldout']['pic']}",
-            obj["heldout"].get("org_type"),
-        )
-    return PartnerTask(
-        str(obj["project"]), tuple(str(m) for m in obj.get("members") or ()), str(obj["answer"])
-    )
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> PartnerTask:
+        """A CORDIS ``tasks_dev.jsonl`` record or ``{"project", "members", "answer"}``."""
+        if "known_partners" not in obj:
+            members = tuple(str(m) for m in obj.get("members") or ())
+            return cls(str(obj["project"]), members, str(obj["answer"]))
+        known = tuple(f"pic:{p['pic']}" for p in obj["known_partners"])
+        held = obj["heldout"]
+        return cls(f"cordis:{obj['project_id']}", known, f"pic:{held['pic']}",
+                   held.get("org_type"))
 
 
 def load_partner_tasks(path: str | Path) -> list[PartnerTask]:
-    return [_task_of(rec) for rec in records(path)]
+    return [PartnerTask.from_json(rec) for rec in records(path)]
 
 
 def expected_hits(

@@ -40,15 +40,16 @@ asked for, and is then a named part like any other (十五).
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from graph.errors import InvalidRequest
+from matching.weights import NamedWeights
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -62,61 +63,20 @@ __all__ = [
     "score_parts_vectors",
 ]
 
-FEATURES = (
-    "dense_org",
-    "dense_item",
-    "lexical",
-    "field",
-    "field_text",
-    "ipc",
-    "proximity",
-    "catalogue",
-    "insured",
-    "local",
-)
 DENSE_FEATURES = ("dense_org", "dense_item")
 LEXICAL_FEATURES = ("lexical",)
 # Parts the trainer may not change: ``local`` is a policy option, not a learnt preference.
 FIXED_FEATURES = ("local",)
 
 
-@dataclass(frozen=True)
-class Weights:
+class Weights(NamedWeights):
     """One weight per feature (see the module docstring)."""
 
-    dense_org: float = 1.0
-    dense_item: float = 0.2
-    lexical: float = 0.15
-    field: float = 0.3
-    field_text: float = 0.6
-    ipc: float = 0.1
-    proximity: float = 0.3
-    catalogue: float = 0.1
-    insured: float = 0.1
-    local: float = 0.5
-
-    def as_dict(self) -> dict[str, float]:
-        return {f.name: float(getattr(self, f.name)) for f in fields(self)}
-
-    def only(self, names: Sequence[str]) -> Weights:
-        """These weights with every feature outside ``names`` set to zero."""
-        return Weights(**{k: (v if k in names else 0.0) for k, v in self.as_dict().items()})
-
-    def to_json(self) -> str:
-        return json.dumps(self.as_dict(), indent=2)
-
-    @classmethod
-    def from_mapping(cls, data: Mapping[str, float]) -> Weights:
-        unknown = set(data) - set(FEATURES)
-        if unknown:
-            raise InvalidRequest(f"unknown weight(s): {', '.join(sorted(unknown))}", field="weights")
-        return replace(cls(), **{k: float(v) for k, v in data.items()})
-
-    @classmethod
-    def load(cls, path: str | Path) -> Weights:
-        return cls.from_mapping(json.loads(Path(path).read_text(encoding="utf-8")))
+    DEFAULTS: ClassVar[Mapping[str, float]] = dict(dense_org=1.0, dense_item=0.2, lexical=0.15, field=0.3, field_text=0.6,
+                    ipc=0.1, proximity=0.3, catalogue=0.1, insured=0.1, local=0.5)
 
 
+FEATURES = tuple(Weights.DEFAULTS)
 DEFAULT_WEIGHTS = Weights()
 
 
@@ -204,4 +164,4 @@ def fit_weights(
     dense = sum(learnt.get(n, 0.0) for n in DENSE_FEATURES)
     target = sum(base.as_dict()[n] for n in DENSE_FEATURES)
     scale = target / dense if dense > 0 else 1.0
-    return replace(base, **{n: round(w * scale, 6) for n, w in learnt.items()})
+    return base.replace(**{n: round(w * scale, 6) for n, w in learnt.items()})

@@ -21,7 +21,6 @@ the default weights, and the single signals.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -60,13 +59,7 @@ PARTNER_PEERS = {"coparticipation": "coparticipation", "past_projects": "tfidf",
                  "ppr_wide": "ppr", "als": "als", "name_text": "name_text"}
 
 
-@dataclass(frozen=True)
-class PartnerExample:
-    """One hidden participation: query the project with ``members``, recover ``answer``."""
-
-    project_id: str
-    members: tuple[str, ...]
-    answer: str
+PartnerExample = PartnerTask  # a hidden participation the trainer drew from the graph
 
 
 def hidden_partner_examples(
