@@ -19,6 +19,15 @@ Score parts (named, adding up to the score):
 - civil organisation → military demand: ``dense`` (its profile), ``item`` (its best-matching
   product, patent or technology, standardised), ``lexical``, ``field``.
 
+Each direction's parts are ``weight · feature`` over its raw features
+(:data:`TRANSFER_FEATURES`: the standardised ``dense`` and ``lexical`` cosines, the ``field``
+match 0/1, ``maturity`` TRL / 9, ``item`` the standardised best-item cosine). The weights are
+the learned model's when ``firstset train --job transfers`` has kept one in the store
+(:mod:`matching.learn.transfers`; its calibration then gives the probability), else the
+documented defaults :data:`DEFAULT_TRANSFER_WEIGHTS` (dense 1.0, lexical 0.25, field 0.6,
+maturity 0.2, item 0.3) with :data:`CALIBRATION`. The single-signal modes (``dense``,
+``lexical``) always use one default weight.
+
 :func:`check_transfers` guards every result: direction, clearance, exclusions, parts.
 
 Notes
@@ -40,20 +49,31 @@ from graph.clearance import check_clearance
 from graph.errors import FirstsetError, InvalidRequest
 from graph.model import Label, OrgKind
 from matching.features import fields_match
-from matching.read_model import DemandView, ReadModel, read_model
+from matching.read_model import DemandView, ReadModel, TechView, read_model
 from matching.results import Calibration, Evidence, Ranked, parts_add_up, top_ranked
-from matching.text_fit import TextWeights, fuse_vectors, standardise
+from matching.text_fit import TextWeights, cross_script, standardise
 
 if TYPE_CHECKING:
     from matching.engine import MatchingEngine
+    from matching.learn.linear import LinearRanker
 
 __all__ = [
     "CALIBRATION",
     "CIVIL_KINDS",
+    "DEFAULT_TRANSFER_WEIGHTS",
+    "DIRECTIONS",
+    "TRANSFER_FEATURES",
+    "TRANSFER_JOB",
     "Mode",
     "TransferResult",
+    "TransferScoring",
     "check_transfers",
+    "demand_tech_features",
     "find_transfers",
+    "org_demand_features",
+    "scored_parts",
+    "tech_demand_features",
+    "transfer_scoring",
 ]
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -64,6 +84,22 @@ W_MATURITY = 0.2  # TRL 9 adds 0.2
 W_ITEM = 0.3  # an organisation's best item, standardised
 # Default score → probability map until a ranker is trained: z ≈ 2 above the mean is an even bet.
 CALIBRATION = Calibration(1.5, -3.0)
+# The job's learned model (``firstset train --job transfers``), one weight per direction and
+# feature, kept in the store under this job name; without one, these documented defaults.
+TRANSFER_JOB = "transfers"
+DIRECTIONS = ("tech_to_demand", "demand_to_tech", "org_to_demand")
+TRANSFER_FEATURES: dict[str, tuple[str, ...]] = {
+    "tech_to_demand": ("dense", "lexical", "field"),
+    "demand_to_tech": ("dense", "lexical", "field", "maturity"),
+    "org_to_demand": ("dense", "lexical", "item", "field"),
+}
+DEFAULT_TRANSFER_WEIGHTS: dict[str, dict[str, float]] = {
+    "tech_to_demand": {"dense": TEXT.dense, "lexical": TEXT.lexical, "field": W_FIELD},
+    "demand_to_tech": {"dense": TEXT.dense, "lexical": TEXT.lexical, "field": W_FIELD,
+                       "maturity": W_MATURITY},
+    "org_to_demand": {"dense": TEXT.dense, "lexical": TEXT.lexical, "item": W_ITEM,
+                      "field": W_FIELD},
+}
 
 
 @dataclass(frozen=True)
@@ -88,22 +124,131 @@ class InvalidTransfers(FirstsetError):
     """A transfer result broke a rule it must keep (a bug, never a user error)."""
 
 
-def _only(mode: Mode) -> tuple[bool, bool]:
-    return mode != "lexical", mode != "dense"
+Vec = NDArray[np.float64]
 
 
-def _text_parts(
-    m: ReadModel, query: str, dense: NDArray[np.float32] | None, collection: str,
-    rows: Sequence[int], sample: str, mode: Mode,
-) -> dict[str, NDArray[np.float64]]:
-    use_dense, use_lex = _only(mode)
-    lex = m.lexical_scores(query, collection)[list(rows)] if use_lex else None
-    return fuse_vectors(dense if use_dense else None, lex, weights=TEXT, query=query,
-                        sample=sample)
+@dataclass(frozen=True)
+class TransferScoring:
+    """How one direction is scored: a weight per raw feature and the score → probability map
+    (the stored model's, else :data:`DEFAULT_TRANSFER_WEIGHTS` and :data:`CALIBRATION`)."""
+
+    weights: dict[str, float]
+    calibration: Calibration
+    learned: bool = False
+
+
+def transfer_scoring(m: ReadModel, direction: str, mode: Mode) -> TransferScoring:
+    """The weights a query of ``direction`` scores with in ``mode``: one default text weight
+    for the single-signal modes; in ``hybrid``, the trained model's weights of the direction
+    when the store holds one (read once per read model), else the documented defaults."""
+    default = DEFAULT_TRANSFER_WEIGHTS[direction]
+    if mode == "dense":
+        return TransferScoring({"dense": default["dense"]}, CALIBRATION)
+    if mode == "lexical":
+        return TransferScoring({"lexical": default["lexical"]}, CALIBRATION)
+    model = m.memo("transfers:model", lambda: _stored_model(m))
+    if model is not None:
+        prefix = direction + "."
+        weights = {k[len(prefix):]: float(w) for k, w in model.weights.items()
+                   if k.startswith(prefix)}
+        if weights:
+            cal = (model.info.get("calibrations") or {}).get(direction)
+            return TransferScoring(weights, Calibration.from_json(cal) if cal else
+                                   model.calibration, True)
+    return TransferScoring(dict(default), CALIBRATION)
+
+
+def _stored_model(m: ReadModel) -> LinearRanker | None:
+    if m.store is None:
+        return None
+    from matching.learn.store import load_model
+
+    return load_model(m.store, TRANSFER_JOB)
+
+
+def _text_features(
+    m: ReadModel, query: str, dense: NDArray[np.float32], collection: str,
+    rows: Sequence[int], sample: str, *, lexical: bool = True,
+) -> dict[str, Vec]:
+    """Standardised ``dense`` and ``lexical`` columns; ``lexical`` is left out across scripts
+    (it carries nothing there) and when not asked for."""
+    out: dict[str, Vec] = {"dense": standardise(dense)}
+    if lexical and not cross_script(query, sample):
+        out["lexical"] = standardise(m.lexical_scores(query, collection)[list(rows)])
+    return out
+
+
+def tech_demand_features(m: ReadModel, tech_id: str, *, lexical: bool = True
+                         ) -> tuple[list[DemandView], dict[str, Vec]]:
+    """The civil demands and the raw feature columns (:data:`TRANSFER_FEATURES`) of a
+    military-origin technology's query."""
+    t = m.tech(tech_id)
+    rows = [i for i, d in enumerate(m.demands) if not d.military]
+    demands = [m.demands[i] for i in rows]
+    if not rows:
+        return [], {}
+    dense = m.demand_vectors[rows] @ m.tech_vectors[m.tech_row[t.id]]
+    feats = _text_features(m, t.text, dense, "demands", rows, demands[0].text, lexical=lexical)
+    feats["field"] = np.array([fields_match(t.fields, d.fields) for d in demands], np.float64)
+    return demands, feats
+
+
+def demand_tech_features(m: ReadModel, demand_id: str, *, lexical: bool = True
+                         ) -> tuple[list[TechView], dict[str, Vec]]:
+    """The military-origin technologies and the raw feature columns of a civil demand's query."""
+    d = m.demand(demand_id)
+    rows = [i for i, t in enumerate(m.techs) if t.origin == "military"]
+    techs = [m.techs[i] for i in rows]
+    if not rows:
+        return [], {}
+    dense = m.tech_vectors[rows] @ m.demand_vectors[m.demand_row[d.id]]
+    feats = _text_features(m, d.text, dense, "techs", rows, techs[0].text, lexical=lexical)
+    feats["field"] = np.array([fields_match(d.fields, t.fields) for t in techs], np.float64)
+    feats["maturity"] = np.array([min(max(t.trl or 0.0, 0.0), 9.0) / 9.0 for t in techs],
+                                 np.float64)
+    return techs, feats
+
+
+@dataclass(frozen=True)
+class _OrgItems:
+    items: NDArray[np.int64]  # the organisation's item rows
+    sims: NDArray[np.float32]  # (demands, items)
+    best: NDArray[np.int64]  # per demand, the position of its best item
+
+
+def org_demand_features(m: ReadModel, org_id: str, *, lexical: bool = True
+                        ) -> tuple[list[DemandView], dict[str, Vec], _OrgItems | None]:
+    """The military demands and the raw feature columns of a civil organisation's query (its
+    profile, its best item per demand, its fields)."""
+    m.require(org_id, Label.ORGANIZATION, field="org")
+    p = m.profiles
+    row = p.org_row[org_id]
+    info = p.corpus.orgs[row]
+    rows = [i for i, d in enumerate(m.demands) if d.military]
+    demands = [m.demands[i] for i in rows]
+    if not rows:
+        return [], {}, None
+    queries = m.demand_vectors[rows]
+    dense = queries @ p.org_index.matrix[row]
+    feats = _text_features(m, p.corpus.profile_texts[row], dense, "demands", rows,
+                           demands[0].text, lexical=lexical)
+    items = p.item_rows_of(row)
+    sims = queries @ p.item_vectors[items].T
+    best = np.argmax(sims, axis=1)
+    feats["item"] = standardise(sims[np.arange(len(rows)), best])
+    feats["field"] = np.array([fields_match(info.fields, d.fields) for d in demands], np.float64)
+    return demands, feats, _OrgItems(np.asarray(items, np.int64), sims, best)
+
+
+def scored_parts(feats: dict[str, Vec], weights: dict[str, float]) -> dict[str, Vec]:
+    """Named parts ``weight · feature`` (features the weights leave at zero, or that a query
+    lacks, are no part); their sum is the score."""
+    return {k: w * feats[k] for k, w in weights.items() if w != 0.0 and k in feats}
 
 
 def _ranked(ids: Sequence[str], names: Sequence[str], parts: dict[str, NDArray[np.float64]],
-            evidence: Callable[[int], list[Evidence]], label: str, top: int) -> list[Ranked]:
+            evidence: Callable[[int], list[Evidence]], label: str, top: int,
+            calibration: Calibration = CALIBRATION) -> list[Ranked]:
     """The ``top`` best rows as results, best first (ties by id); only those are built."""
     if not ids:
         return []
@@ -115,7 +260,7 @@ def _ranked(ids: Sequence[str], names: Sequence[str], parts: dict[str, NDArray[n
     for i in keep.tolist():
         p = {k: float(v[i]) for k, v in parts.items()}
         out.append(Ranked(ids[i], names[i], sum(p.values()), p, evidence(i), label)
-                   .calibrated(CALIBRATION))
+                   .calibrated(calibration))
     return top_ranked(out, top)
 
 
@@ -146,16 +291,11 @@ def transfers_for_technology(engine: MatchingEngine, m: ReadModel, tech_id: str,
     t = m.tech(tech_id)
     if t.origin != "military":
         raise InvalidRequest(f"{tech_id} is not of military origin / 非军工来源技术", field="technology")
-    rows = [i for i, d in enumerate(m.demands) if not d.military]
-    demands = [m.demands[i] for i in rows]
-    tvec = m.tech_vectors[m.tech_row[t.id]]
-    dense = m.demand_vectors[rows] @ tvec if rows else np.zeros(0, np.float32)
-    lex_all = _text_parts(m, t.text, dense, "demands", rows,
-                          demands[0].text if demands else "", mode)
-    if mode == "hybrid":
-        lex_all["field"] = W_FIELD * np.array([fields_match(t.fields, d.fields) for d in demands])
-    hits = _ranked([d.id for d in demands], [d.title for d in demands], lex_all,
-                   lambda i: _demand_evidence(m, demands[i]), Label.DEMAND, top)
+    how = transfer_scoring(m, "tech_to_demand", mode)
+    demands, feats = tech_demand_features(m, tech_id, lexical="lexical" in how.weights)
+    hits = _ranked([d.id for d in demands], [d.title for d in demands],
+                   scored_parts(feats, how.weights), lambda i: _demand_evidence(m, demands[i]),
+                   Label.DEMAND, top, how.calibration)
     orgs = _civil_orgs(engine, m, t.text, exclude=set(t.owners), top=top, mode=mode)
     return TransferResult(
         "military_to_civil", {"id": t.id, "label": Label.TECHNOLOGY, "name": t.name},
@@ -171,18 +311,12 @@ def transfers_for_demand(engine: MatchingEngine, m: ReadModel, demand_id: str, *
     if d.military:
         orgs = _civil_orgs(engine, m, d.text, exclude=set(), top=top, mode=mode)
         return TransferResult("civil_to_military", src, organizations=orgs)
-    rows = [i for i, t in enumerate(m.techs) if t.origin == "military"]
-    techs = [m.techs[i] for i in rows]
-    q = m.demand_vectors[m.demand_row[d.id]]
-    dense = m.tech_vectors[rows] @ q if rows else np.zeros(0, np.float32)
-    parts = _text_parts(m, d.text, dense, "techs", rows, techs[0].text if techs else "", mode)
-    if mode == "hybrid":
-        parts["field"] = W_FIELD * np.array([fields_match(d.fields, t.fields) for t in techs])
-        parts["maturity"] = W_MATURITY * np.array(
-            [min(max(t.trl or 0.0, 0.0), 9.0) / 9.0 for t in techs])
-    hits = _ranked([t.id for t in techs], [t.name for t in techs], parts,
+    how = transfer_scoring(m, "demand_to_tech", mode)
+    techs, feats = demand_tech_features(m, demand_id, lexical="lexical" in how.weights)
+    hits = _ranked([t.id for t in techs], [t.name for t in techs],
+                   scored_parts(feats, how.weights),
                    lambda i: [Evidence("owner", o, f"技术持有单位：{m.name(o)}")
-                              for o in techs[i].owners], Label.TECHNOLOGY, top)
+                              for o in techs[i].owners], Label.TECHNOLOGY, top, how.calibration)
     return TransferResult("military_to_civil", src, technologies=hits)
 
 
@@ -190,35 +324,24 @@ def transfers_for_org(engine: MatchingEngine, m: ReadModel, org_id: str, *,
                       top: int, mode: Mode) -> TransferResult:
     """民参军: the demands of military projects (at or below the caller's clearance) that a
     civil organisation could supply, by its profile, its best items and its fields."""
-    m.require(org_id, Label.ORGANIZATION, field="org")
+    how = transfer_scoring(m, "org_to_demand", mode)
+    demands, feats, items = org_demand_features(m, org_id, lexical="lexical" in how.weights)
     p = m.profiles
-    row = p.org_row[org_id]
-    info = p.corpus.orgs[row]
-    rows = [i for i, d in enumerate(m.demands) if d.military]
-    demands = [m.demands[i] for i in rows]
-    src = {"id": org_id, "label": Label.ORGANIZATION, "name": info.name}
-    if not rows:
+    src = {"id": org_id, "label": Label.ORGANIZATION, "name": p.corpus.orgs[p.org_row[org_id]].name}
+    if not demands or items is None:
         return TransferResult("civil_to_military", src)
-    queries = m.demand_vectors[rows]
-    use_dense, _ = _only(mode)
-    dense = queries @ p.org_index.matrix[row]
-    profile = p.corpus.profile_texts[row]
-    parts = _text_parts(m, profile, dense, "demands", rows, demands[0].text, mode)
-    items = p.item_rows_of(row)
-    item_sims = queries @ p.item_vectors[items].T  # (demands, items)
-    best = np.argmax(item_sims, axis=1)
-    if mode == "hybrid":
-        parts["item"] = W_ITEM * standardise(item_sims[np.arange(len(rows)), best])
-        parts["field"] = W_FIELD * np.array([fields_match(info.fields, d.fields) for d in demands])
+    use_dense = "dense" in how.weights or "item" in how.weights
+
     def evidence(k: int) -> list[Evidence]:
         ev = _demand_evidence(m, demands[k])
-        it = p.corpus.items[int(items[best[k]])]
+        it = p.corpus.items[int(items.items[items.best[k]])]
         if use_dense and it.kind != "description":
-            ev.append(Evidence(it.kind, it.id, it.title, float(item_sims[k, best[k]])))
+            ev.append(Evidence(it.kind, it.id, it.title, float(items.sims[k, items.best[k]])))
         return ev
 
-    hits = _ranked([d.id for d in demands], [d.title for d in demands], parts, evidence,
-                   Label.DEMAND, top)
+    hits = _ranked([d.id for d in demands], [d.title for d in demands],
+                   scored_parts(feats, how.weights), evidence, Label.DEMAND, top,
+                   how.calibration)
     return TransferResult("civil_to_military", src, demands=hits)
 
 
