@@ -375,7 +375,9 @@ def form_consortia(store: GraphStore, request: ConsortiumRequest, *, fit: OrgFit
     if owner is None or owner not in idx.orgs:
         raise InfeasibleConsortium(f"role user: project {project.id} has no owner to lead it")
     text = project_text_with_demands(store, project)
-    engine = fit
+    from matching.learn.consortium import learned_fit
+
+    engine = learned_fit(store, fit)  # the stored consortium model, else the engine's weights
 
     # Pinned organisations: each takes a seat of a role it can fill.
     pinned_role: dict[str, str] = {}

@@ -28,7 +28,7 @@ True
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,8 @@ from matching.results import Calibration
 __all__ = [
     "MODEL_FORMAT",
     "LinearRanker",
+    "choose_learner",
+    "cross_validated",
     "fit_calibration",
     "fit_coordinate_ascent",
     "fit_linear_ranker",
@@ -284,3 +286,48 @@ def rank_metrics(scores: Vec, data: RankingSet, *, k: int = 10) -> dict[str, Any
             out[name] = {"n": int(mask.sum()), "mrr": round(float(rr[mask].mean()), 4),
                          f"recall@{k}": round(float(hit[mask].mean()), 4)}
     return out
+
+
+Learner = Callable[[RankingSet], Mapping[str, float]]
+
+
+def cross_validated(
+    data: RankingSet, learners: Mapping[str, Learner], *, cases: Sequence[str] | None = None,
+    folds: int = 4, k: int = 10,
+) -> tuple[dict[str, dict[str, Any]], dict[str, Vec]]:
+    """Out-of-fold figures (:func:`rank_metrics`) and scores of each learner (a function from
+    training examples to weights): each fold's groups are scored by weights fitted on the
+    other folds. ``cases`` names the case of each group (groups of one case stay in one fold;
+    default: each group its own case). Choosing a learner by these figures never looks at a
+    held-out set. O(folds · learners · fit)."""
+    names = list(cases) if cases is not None else list(data.query_ids)
+    order = sorted(set(names))
+    fold_of = {c: i % max(folds, 2) for i, c in enumerate(order)}
+    group_fold = np.array([fold_of[c] for c in names], np.int64)
+    bounds = data.bounds()
+    oof = {name: np.zeros(len(data.y)) for name in learners}
+    for f in range(max(folds, 2)):
+        held = np.flatnonzero(group_fold == f)
+        train = data.take(np.flatnonzero(group_fold != f).tolist())
+        if not held.size or train.n_groups < 2:
+            continue
+        rows = np.concatenate([np.arange(bounds[g], bounds[g + 1]) for g in held])
+        for name, learn in learners.items():
+            weights = learn(train)
+            w = np.array([float(weights.get(c, 0.0)) for c in data.features])
+            oof[name][rows] = data.x[rows] @ w
+    return {name: rank_metrics(s, data, k=k) for name, s in oof.items()}, oof
+
+
+def choose_learner(figures: Mapping[str, Mapping[str, Any]], *, default: str,
+                   k: int = 10) -> str:
+    """The learner with the best ``MRR + Recall@k`` in ``figures``; ``default`` unless another
+    beats it (ties keep the default)."""
+    def value(m: Mapping[str, Any]) -> float:
+        return float(m["mrr"]) + float(m[f"recall@{k}"])
+
+    best = default
+    for name, m in figures.items():
+        if name != default and value(m) > value(figures[best]) + 1e-9:
+            best = name
+    return best
