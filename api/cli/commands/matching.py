@@ -174,11 +174,15 @@ def train(
         "--from-graph", help="Learn from the graph itself: hide an edge, recover it. 从图谱自学习")
     ] = False,
     job: Annotated[list[str] | None, typer.Option(
-        "--job", help="suppliers and/or partners (default: every job the graph has data for). 任务")
+        "--job", help="suppliers, partners, consortium, transfers (default: every job the graph "
+        "has data for). 任务")
     ] = None,
     tasks: Annotated[Path | None, typer.Option(
         "--tasks", help="Partner tasks JSONL (CORDIS tasks_dev.jsonl): left out of training, "
         "reported on. 伙伴评估任务")] = None,
+    transfer_labels: Annotated[Path | None, typer.Option(
+        "--transfer-labels", help="Labelled transfer cases (JSONL, tests/data/transfers/"
+        "labels.jsonl): fit on split a, report split b. 军民融合标注")] = None,
     max_queries: Annotated[int, typer.Option(
         "--max-queries", min=4, help="Hidden edges per job. 每个任务的样本数")] = 2000,
     out: Annotated[Path | None, typer.Option("--out", help="Also write the weights here.")] = None,
@@ -193,14 +197,17 @@ def train(
     single signals, measured in the same run. Models are kept in the store with a version;
     until one is trained every job scores with its documented default weights."""
     with guarded(as_json):
-        if feedback is None and not from_graph:
+        if feedback is None and not from_graph and transfer_labels is None:
             raise InvalidRequest("give FEEDBACK.csv and/or --from-graph / 请给出反馈文件或 "
                                  "--from-graph", field="feedback")
-        jobs = set(job or ("suppliers", "partners"))
-        unknown = jobs - {"suppliers", "partners"}
+        jobs = set(job or TRAIN_JOBS)
+        unknown = jobs - set(TRAIN_JOBS)
         if unknown:
             raise InvalidRequest(f"unknown job(s) {', '.join(sorted(unknown))} / 未知任务 "
-                                 "(suppliers, partners)", field="job")
+                                 f"({', '.join(TRAIN_JOBS)})", field="job")
+        if job and "transfers" in jobs and transfer_labels is None:
+            raise InvalidRequest("--job transfers learns from labelled cases: give "
+                                 "--transfer-labels / 请给出军民融合标注", field="transfer_labels")
         payload: dict[str, Any] = {"jobs": {}}
         with opened_store(store) as st:
             engine = _engine(st, embedder, device, progress=not as_json)
@@ -218,9 +225,16 @@ def train(
                 if "partners" in jobs and _has(st, "PARTICIPATES_IN"):
                     payload["jobs"]["partners"] = _train_partners(
                         st, tasks, max_queries=max_queries)
-                if not payload["jobs"]:
-                    raise InvalidRequest("the graph has no MAKES or PARTICIPATES_IN edges to "
-                                         "learn from / 图谱中没有可学习的关系", field="store")
+                if "consortium" in jobs and _has(st, "PARTICIPATES_IN"):
+                    got = _train_consortium(st, engine, max_queries=max_queries,
+                                            asked=bool(job))
+                    if got:
+                        payload["jobs"]["consortium"] = got
+            if "transfers" in jobs and transfer_labels is not None:
+                payload["jobs"].update(_train_transfers(st, engine, transfer_labels))
+            if from_graph and not payload["jobs"]:
+                raise InvalidRequest("the graph has no MAKES or PARTICIPATES_IN edges to "
+                                     "learn from / 图谱中没有可学习的关系", field="store")
         if as_json:
             emit_json(payload)
             return
@@ -249,6 +263,56 @@ def train(
 # (every example's edge hidden at once: a few thousand of a large graph's edges, and one index
 # build instead of four).
 SUPPLIER_ALL_CANDIDATES = 5000
+
+
+TRAIN_JOBS = ("suppliers", "partners", "consortium", "transfers")
+
+
+def _train_consortium(st: GraphStore, engine: Any, *, max_queries: int, asked: bool
+                      ) -> dict[str, Any] | None:
+    """The consortium member fit from hidden participations; ``None`` when the graph has too
+    few projects with text and a non-owner member and the job was not asked for by name."""
+    from matching.learn import save_model
+    from matching.learn.consortium import train_consortium
+
+    try:
+        model, report = train_consortium(st, engine.embedder, max_queries=max_queries)
+    except InvalidRequest:
+        if asked:
+            raise
+        return None
+    saved = save_model(st, model)
+    return {"version": saved.version, "weights": dict(saved.weights),
+            "calibration": saved.calibration.to_json(), "learner": report["learner"],
+            "examples": report["examples"],
+            "report_on": "hidden PARTICIPATES_IN edges of 25% of the projects",
+            "n": report["held_out"], "methods": report["methods"]}
+
+
+def _train_transfers(st: GraphStore, engine: Any, labels: Path) -> dict[str, Any]:
+    """One entry per direction (``transfers:<direction>``), the same model version in each:
+    the held-out figures of split b over every candidate, then (``… paraphrased``) on the
+    paraphrased demands alone."""
+    from matching.learn import save_model
+    from matching.learn.transfers import train_transfers
+    from matching.transfers_eval import read_transfer_labels
+
+    model, report = train_transfers(engine, read_transfer_labels(labels))
+    saved = save_model(st, model)
+    out: dict[str, Any] = {}
+    for direction, rep in report["directions"].items():
+        methods = dict(rep.get("methods", {}))
+        methods.update({f"{k} paraphrased": v for k, v in rep.get("paraphrased", {}).items()})
+        prefix = direction + "."
+        out[f"transfers:{direction}"] = {
+            "version": saved.version,
+            "weights": {k[len(prefix):]: v for k, v in saved.weights.items()
+                        if k.startswith(prefix)},
+            "calibration": saved.info["calibrations"][direction],
+            "learner": rep["learner"], "examples": rep["train_queries"],
+            "report_on": f"{labels} split b", "n": next(iter(methods.values()))["n"]
+            if methods else 0, "methods": methods}
+    return out
 
 
 def _has(st: GraphStore, rel: str) -> bool:
