@@ -7,14 +7,18 @@ A tender's requirements (text, ``.docx`` or ``.txt``) are cut into clauses
 (:func:`split_clauses`: numbered items, lines, sentences ending in 。 or ；), and each clause is
 checked against five kinds of rule (``matching/data/tender_rules.toml``):
 
-- ``market_share`` — market share, sales ranking, "top N manufacturer";
-- ``track_record`` — past sales, reference projects, years in service, user certificates;
-- ``tailored_spec`` — a brand or model, "或同等" / "or equivalent", imported-only, or a
-  parameter set that matches one catalogued product far more closely than any other
-  (:func:`tailored_params`, over the engine's equipment items);
+- ``market_share`` — market share, a ranking of sales / shipments / output (销量排名前三),
+  installed base (保有量), "top N manufacturer";
+- ``track_record`` — past sales, reference projects, years or hours already in service
+  (累计运行8000小时), demonstrations already completed, user certificates;
+- ``tailored_spec`` — a brand or model, a trade name (™ / ®, a quoted name, "X系列"),
+  "或同等" / "or equivalent", imported-only, or a parameter set that matches one catalogued
+  product far more closely than any other (:func:`tailored_params`, over the engine's
+  equipment items);
 - ``deposit_insured`` — a quality deposit (质量保证金), which an insured first-set product is
   spared;
-- ``exclusion`` — local-only, place of registration, ownership or size conditions.
+- ``exclusion`` — local-only, place of registration, non-local bidders made to team up with or
+  be led by local firms, ownership or size conditions.
 
 A trigger is cancelled by an *allow* pattern overlapping it (a near miss such as
 "具有同类装备研制能力" or "注明品牌型号") or by a negation in the same phrase

@@ -37,6 +37,7 @@ from .conftest import DATA
 
 LABELS = DATA / "tender" / "clauses.jsonl"
 HELDOUT = DATA / "tender" / "heldout.jsonl"
+HELDOUT3 = DATA / "tender" / "heldout3.jsonl"
 
 
 # ---- splitting -------------------------------------------------------------------------------
@@ -96,7 +97,7 @@ def test_labelled_set_is_balanced_and_valid() -> None:
     assert products
 
 
-@pytest.mark.parametrize("path", [LABELS, HELDOUT], ids=["labelled", "heldout"])
+@pytest.mark.parametrize("path", [LABELS, HELDOUT, HELDOUT3], ids=["labelled", "heldout", "heldout3"])
 def test_precision_recall_beat_keyword_baseline(path: Path) -> None:
     r = evaluate_tender(path)
     rules, base = r["rules"], r["baseline"]
@@ -109,6 +110,36 @@ def test_precision_recall_beat_keyword_baseline(path: Path) -> None:
     assert rules["recall"] >= 0.9
     assert rules["f1"] > base["f1"]
     assert rules["precision"] > base["precision"]
+
+
+@pytest.mark.parametrize(("text", "kinds"), [
+    # sales / shipment rankings and installed base
+    ("所投机型上一年度国内交付量须位居同类产品第一。", ["market_share"]),
+    ("The offered brand must rank among the top four in national shipments.", ["market_share"]),
+    ("所投品牌在全国的保有量须超过5000台。", ["market_share"]),
+    ("常用易损件的库存保有量应满足三个月用量。", []),
+    ("Offers will be ranked by evaluated price.", []),
+    # operation already done for a period, demonstrations already completed
+    ("所投设备须已在国内港口累计运行满3年。", ["track_record"]),
+    ("The offered pump type shall have logged at least 20,000 hours in refinery service.", ["track_record"]),
+    ("所投系统须已完成省级示范项目验收。", ["track_record"]),
+    ("设备年运行时间按6000小时设计。", []),
+    ("机组安装完成后须进行168小时连续试运行。", []),
+    ("已列入国家首台（套）重大技术装备推广应用指导目录（2024年版）。", []),
+    # registration place, non-local bidders teamed with local firms
+    ("投标人须为在贵州省贵阳市依法注册的企业。", ["exclusion"]),
+    ("外省企业投标的，须以本市企业为联合体牵头人。", ["exclusion"]),
+    ("The bidder shall be incorporated in Guangdong Province.", ["exclusion"]),
+    ("The bidder shall be a company registered in the People's Republic of China.", []),
+    ("中标后，供应商应在项目所在地设立服务网点。", []),
+    # trade names without the word brand
+    ("泵体涂层须采用Belzona®修复材料。", ["tailored_spec"]),
+    ("控制器须为Simatic系列。", ["tailored_spec"]),
+    ("通信须采用Modbus TCP协议。", []),
+    ("含石棉的材料不得使用。", []),
+])
+def test_phrasing_families(text: str, kinds: list[str]) -> None:
+    assert [f.kind for f in check_tender(text).findings] == kinds
 
 
 def test_evaluate_counts_errors_against_gold(tmp_path: Path) -> None:
