@@ -38,6 +38,7 @@ from .conftest import DATA
 LABELS = DATA / "tender" / "clauses.jsonl"
 HELDOUT = DATA / "tender" / "heldout.jsonl"
 HELDOUT3 = DATA / "tender" / "heldout3.jsonl"
+HELDOUT4 = DATA / "tender" / "heldout4.jsonl"
 
 
 # ---- splitting -------------------------------------------------------------------------------
@@ -97,7 +98,8 @@ def test_labelled_set_is_balanced_and_valid() -> None:
     assert products
 
 
-@pytest.mark.parametrize("path", [LABELS, HELDOUT, HELDOUT3], ids=["labelled", "heldout", "heldout3"])
+@pytest.mark.parametrize("path", [LABELS, HELDOUT, HELDOUT3, HELDOUT4],
+                         ids=["labelled", "heldout", "heldout3", "heldout4"])
 def test_precision_recall_beat_keyword_baseline(path: Path) -> None:
     r = evaluate_tender(path)
     rules, base = r["rules"], r["baseline"]
@@ -137,6 +139,29 @@ def test_precision_recall_beat_keyword_baseline(path: Path) -> None:
     ("控制器须为Simatic系列。", ["tailored_spec"]),
     ("通信须采用Modbus TCP协议。", []),
     ("含石棉的材料不得使用。", []),
+    # parameters of one maker's model or catalogue page, one vendor's patent, foreign origin only
+    ("风机叶轮直径、转速等参数须与某外资厂家同规格产品完全相同。", ["tailored_spec"]),
+    ("The cooling unit shall be identical to the Model TX-880/2 of a well-known maker.", ["tailored_spec"]),
+    ("所投设备须采用专利号为ZL201620778899.5的密封结构。", ["tailored_spec"]),
+    ("The drive shall use the proprietary control technique of a single vendor.", ["tailored_spec"]),
+    ("减速机应为瑞士原产。", ["tailored_spec"]),
+    ("Only imported gearboxes from Japan will be accepted.", ["tailored_spec"]),
+    ("投标人应在投标文件中附所投产品的样本。", []),
+    ("The supplier shall hold harmless the purchaser against any patent claims.", []),
+    ("If any part is imported, its customs declaration shall be provided.", []),
+    # size out of proportion, local tax, projects completed in the last N years, installed base
+    ("投标人资产总额须不低于50亿元。", ["exclusion"]),
+    ("The bidder shall have a minimum paid-up capital of RMB 600 million.", ["exclusion"]),
+    ("投标人须为在本县依法纳税的企业。", ["exclusion"]),
+    ("Bidders shall hold a local tax registration in the city.", ["exclusion"]),
+    ("投标人应依法纳税，提供任意一个月的纳税凭证。", []),
+    ("The bidder must have completed at least four boiler retrofit projects in the past three years.", ["track_record"]),
+    ("The contractor shall complete the commissioning of two boilers within 90 days.", []),
+    ("所投机型国内累计装机台数须达到60台。", ["market_share"]),
+    ("本电厂装机容量为2×350MW。", []),
+    # an insured product's retention is not held
+    ("对已投保首台（套）保险的设备，质保金在到货验收合格后随到货款支付。", []),
+    ("No retention will be deducted for equipment covered by first-set insurance.", []),
 ])
 def test_phrasing_families(text: str, kinds: list[str]) -> None:
     assert [f.kind for f in check_tender(text).findings] == kinds
