@@ -8,24 +8,31 @@ A tender's requirements (text, ``.docx`` or ``.txt``) are cut into clauses
 checked against five kinds of rule (``matching/data/tender_rules.toml``):
 
 - ``market_share`` — market share, a ranking of sales / shipments / output (销量排名前三),
-  installed base, "top N manufacturer". A count of units *installed* (保有量, 累计装机台数,
+  installed base, "top N manufacturer", a share of a market however phrased ("share of the
+  national X market … at least N%", 占全国…市场的N%), honours standing for it (驰名商标, 名牌产品,
+  行业百强). A count of units *installed* (保有量, 累计装机台数,
   国内装机N台, units installed worldwide) measures market presence and is ``market_share``, even
   when the tender calls it 业绩; a count of sales, supplies or projects stays ``track_record``;
 - ``track_record`` — past sales, reference projects ("completed at least N projects in the last
   N years", 近五年完成过N项), years or hours already in service (累计运行8000小时),
-  demonstrations already completed, user certificates;
+  demonstrations already completed, user certificates however phrased (N份用户使用情况证明,
+  letters from N utilities), cumulative sales or contracts won (累计销售不少于500MW, 中标金额累计,
+  "not less than N MW in commercial operation");
 - ``tailored_spec`` — a brand or model, a trade name (™ / ®, a quoted name, "X系列"),
   "或同等" / "or equivalent", parameters "identical to" a named or unnamed maker's model or taken
   from its sample book / catalogue page, one vendor's patent number or proprietary technology,
-  imported-only or made-in-<foreign region>-only, or a parameter set that matches one
+  imported-only or made-in-<foreign region>-only, the bidder made to be a patent's holder or
+  licensee or one maker's sole agent, or a parameter set that matches one
   catalogued product far more closely than any other (:func:`tailored_params`, over the
   engine's equipment items);
 - ``deposit_insured`` — a quality deposit (质量保证金), which an insured first-set product is
   spared (no retention deducted, or an insured product's retention paid out at acceptance, is
   compliant);
 - ``exclusion`` — local-only, place of registration, tax or social insurance paid in one place,
-  non-local bidders made to team up with or be led by local firms, ownership, or size
-  conditions (registered capital, turnover, assets, staff).
+  non-local bidders made to team up with or be led by local firms, ownership, size conditions
+  (registered capital, turnover, assets, staff), a local branch already there when bidding,
+  membership of an alliance / association or a place on the buyer's supplier list or short
+  list, or a credit rating out of proportion (AAA).
 
 A trigger is cancelled by an *allow* pattern overlapping it (a near miss such as
 "具有同类装备研制能力" or "注明品牌型号") or by a negation in the same phrase
