@@ -25,6 +25,8 @@ them out, and they are only computed when a trained model weighs them, see
 ``degree``           log(1 + participations), scaled
 ``newcomer_country`` / ``newcomer_kind`` / ``newcomer_name``  the priors again, for
                      newcomers only (so a learned model can weigh them apart)
+``coordinator``      co-participation (as ``coparticipation``) with the project's owner alone
+``cosine``           past projects shared with each member, over √(its degree · the member's)
 
 Newcomers: no graph part can reach an organisation without history, so they are ranked by the
 priors (``name_text``, ``country``, ``kind``, ``newcomer`` and the ``newcomer_*`` features); the
@@ -85,7 +87,7 @@ DEFAULT_CALIBRATION = Calibration(4.0, -4.0)
 BASE_FEATURES = ("coparticipation", "similar_projects", "proximity", "name_text", "country",
                  "kind", "newcomer")
 EXTRA_FEATURES = ("als", "ppr_wide", "past_projects", "degree", "newcomer_country",
-                  "newcomer_kind", "newcomer_name")
+                  "newcomer_kind", "newcomer_name", "coordinator", "cosine")
 PARTNER_FEATURES = BASE_FEATURES + EXTRA_FEATURES
 
 
@@ -408,13 +410,16 @@ class PartnerRanker:
         if extra is None:
             extra = any(k in EXTRA_FEATURES for k in self.feature_weights())
         if extra:
-            parts.update(self._extra_vectors(text, seeds, parts))
+            owner = self.index.owner_of.get(query.project_id or "")
+            lead = self.org_pos.get(owner) if owner in members else None
+            parts.update(self._extra_vectors(text, seeds, parts, lead))
         scaled = {k: _scaled(np.asarray(v, dtype=np.float64)) for k, v in parts.items()}
         return scaled, seeds
 
-    def _extra_vectors(self, text: str, seeds: list[int], base: dict[str, Vec]) -> dict[str, Vec]:
+    def _extra_vectors(self, text: str, seeds: list[int], base: dict[str, Vec],
+                       lead: int | None) -> dict[str, Vec]:
         n = len(self.org_ids)
-        out: dict[str, Vec] = {}
+        out: dict[str, Vec] = self._tie_vectors(seeds, lead)
         if seeds:
             f = self.factors()
             centre = f[seeds].mean(axis=0)
@@ -440,6 +445,22 @@ class PartnerRanker:
         for name in ("country", "kind", "name_text"):
             key = "newcomer_name" if name == "name_text" else f"newcomer_{name}"
             out[key] = new * _scaled(np.asarray(base[name], np.float64))
+        return out
+
+    def _tie_vectors(self, seeds: list[int], lead: int | None) -> dict[str, Vec]:
+        """``coordinator`` and ``cosine``: two sparse products each."""
+        n = len(self.org_ids)
+        coordinator = np.zeros(n)
+        if lead is not None:
+            via = self.bt[:, [lead]].toarray().ravel() * self.inv_size
+            coordinator = np.log1p(np.asarray(self.b @ via).ravel() * 4.0)
+        root = np.sqrt(np.maximum(self.degree, 1.0))
+        s = np.zeros(n)
+        s[seeds] = 1.0 / root[seeds]
+        cosine = np.asarray(self.b @ (self.bt @ s)).ravel() / root
+        out = {"coordinator": coordinator, "cosine": cosine}
+        for v in out.values():
+            v[seeds] = 0.0
         return out
 
     def score_vector(self, query: PartnerQuery) -> tuple[Vec, dict[str, Vec], NDArray[np.bool_]]:

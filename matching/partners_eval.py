@@ -26,6 +26,7 @@ from sklearn.preprocessing import normalize
 
 from graph.proximity import PageRankOperator
 from matching.jsonl import records
+from matching.learn.linear import LinearRanker
 from matching.partners import PartnerQuery, PartnerRanker, PartnerWeights
 
 __all__ = [
@@ -135,10 +136,12 @@ def evaluate_partners(
     tasks: Iterable[PartnerTask],
     *,
     weights: Sequence[PartnerWeights] | None = None,
+    model: LinearRanker | None = None,
     peers: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Leave-one-out evaluation of ``base`` (one entry per weight setting) and the peers.
+    """Leave-one-out evaluation of ``base`` (one entry per weight setting), of a trained
+    ``model`` when given (row ``learned``), and the peers.
 
     For each task the hidden participation (answer, project) is removed from the ranker before
     the query, so the answer's own edge never helps it.
@@ -146,6 +149,8 @@ def evaluate_partners(
     settings = list(weights or [base.weights])
     names = ["firstset" if len(settings) == 1 else f"firstset[{i}]" for i in range(len(settings))]
     scores = {n: MethodScore(n) for n in names}
+    if model is not None:
+        scores["learned"] = MethodScore("learned")
     if peers:
         for n in ("coparticipation", "tfidf", "ppr"):
             scores[n] = MethodScore(n)
@@ -157,7 +162,7 @@ def evaluate_partners(
         r = base.without([(task.answer, task.project_id)])
         members = tuple(m for m in task.members if m in base.org_pos)
         query = PartnerQuery(task.project_id, members=members)
-        raw, seeds = r.part_vectors(query)
+        raw, seeds = r.part_vectors(query, extra=model is not None)
         allowed = np.ones(len(r.org_ids), dtype=bool)
         allowed[seeds] = False
         target = r.org_pos[task.answer]
@@ -165,9 +170,15 @@ def evaluate_partners(
         for name, w in zip(names, settings, strict=True):
             wp = w.parts()
             total = np.zeros(len(r.org_ids))
-            for k, v in raw.items():
-                total += wp[k] * v
+            for k, wk in wp.items():
+                total += wk * raw[k]
             _add(scores[name], total, allowed, target, newcomer)
+        if model is not None:
+            learned = np.zeros(len(r.org_ids))
+            for k, wk in model.weights.items():
+                if wk:
+                    learned += wk * raw[k]
+            _add(scores["learned"], learned, allowed, target, newcomer)
         if peers:
             s = np.zeros(len(r.org_ids))
             s[seeds] = 1.0

@@ -2,20 +2,27 @@
 
 Self-supervised examples: take a project with at least two members, hide one participation
 (never the project's owner/coordinator: the tasks hold out a participant), and query with the
-project and its other members; the hidden organisation is the answer. Queries are split into
-folds and each fold's features are computed on the ranker with *all* of that fold's hidden
-participations removed (:meth:`~matching.partners.PartnerRanker.without`), so a hidden edge is
-absent from every feature of its example: counts, PageRank, latent factors, past projects,
-degree and the newcomer flag. Candidates per query: the top ``top_negatives`` by the default
-weights and by each feature of :data:`HARD_BY` (hard negatives: whoever any signal would put
-near the top, so that the model meets every competitor it will face over the whole
-directory), ``random_negatives`` drawn at random (most are newcomers, as in a real directory)
-and the answer.
+project and its other members; the hidden organisation is the answer. Up to four members of a
+project are hidden, one per example. Queries are split into folds and each fold's features are
+computed on the ranker with *all* of that fold's hidden participations removed
+(:meth:`~matching.partners.PartnerRanker.without`), so a hidden edge is absent from every
+feature of its example: counts, PageRank, latent factors, past projects, degree and the
+newcomer flag. Candidates per query: on directories up to :data:`FULL_POOL_LIMIT`, every
+organisation (identical rows kept once with their count as weight); above it the top
+``top_negatives`` by the default weights and by each feature of :data:`HARD_BY` (hard negatives:
+whoever any signal would put near the top), ``random_negatives`` drawn at random (most are
+newcomers, as in a real directory) and the answer.
+
+Learners: coordinate ascent from the default weights, and on the whole directory the
+conditional logit (:func:`~matching.learn.linear.fit_softmax`: the likelihood of picking the
+answer out of everyone, weights ≥ 0); the one best on held-out queries is kept, if it beats the
+default weights there.
 
 The report evaluates on tasks (CORDIS ``tasks_dev.jsonl``): every task's hidden participation
-is removed first (at once, as in the judged set, where they are absent from the data), and
-every method ranks *every* organisation on that same graph in the same run: the learned model,
-the default weights, and the single signals.
+is removed first, and every method ranks *every* organisation on that same graph in the same
+run: the learned model, the default weights, and the single signals.
+:func:`cross_fitted_partner_report` does so in halves, each with a model trained without its
+projects (``firstset train --tasks``).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from matching.learn.linear import (
     LinearRanker,
     fit_calibration,
     fit_coordinate_ascent,
+    fit_softmax,
     rank_metrics,
 )
 from matching.partners import PARTNER_FEATURES, PartnerQuery, PartnerRanker
@@ -39,6 +47,7 @@ from matching.partners_eval import PartnerTask, expected_hits
 __all__ = [
     "PARTNER_PEERS",
     "PartnerExample",
+    "cross_fitted_partner_report",
     "evaluate_partner_methods",
     "hidden_partner_examples",
     "partner_examples_set",
@@ -53,6 +62,7 @@ Vec = NDArray[np.float64]
 # than the default weights (R@10 0.077 against 0.125 on tasks_dev); fitted on the whole pool
 # it matches them (0.122 against 0.125) and is kept only if it beats them on validation.
 FULL_POOL_LIMIT = 25_000
+CA_GROUPS = 500
 HARD_BY = ("ppr_wide", "past_projects", "als", "name_text", "degree", "newcomer_name",
            "similar_projects")
 PARTNER_PEERS = {"coparticipation": "coparticipation", "past_projects": "tfidf",
@@ -67,10 +77,15 @@ def hidden_partner_examples(
     *,
     exclude_projects: Iterable[str] = (),
     max_queries: int = 3000,
+    per_project: int = 4,
     seed: int = 0,
 ) -> list[PartnerExample]:
-    """Up to ``max_queries`` projects (outside ``exclude_projects``), one hidden non-owner
-    member each, drawn at random."""
+    """Up to ``max_queries`` examples from projects outside ``exclude_projects`` taken in a
+    random order: up to ``per_project`` of each project's non-owner members, drawn at random,
+    each hidden in its own example (the others stay members). A project's examples come one
+    after another, so :func:`partner_examples_set`'s round-robin folds put them in different
+    folds when ``per_project ≤ folds``; with fewer folds siblings are hidden together, as an
+    evaluation hides all its tasks at once (leakage-free either way)."""
     rng = np.random.default_rng(seed)
     skip = set(exclude_projects)
     out: list[PartnerExample] = []
@@ -83,10 +98,12 @@ def hidden_partner_examples(
         choices = [m for m in members if m != owner]
         if len(members) < 2 or not choices:
             continue
-        answer = choices[int(rng.integers(len(choices)))]
-        out.append(PartnerExample(pid, tuple(m for m in members if m != answer), answer))
-        if len(out) >= max_queries:
-            break
+        picks = rng.permutation(len(choices))[:max(per_project, 1)].tolist()
+        for k in picks:
+            answer = choices[k]
+            out.append(PartnerExample(pid, tuple(m for m in members if m != answer), answer))
+            if len(out) >= max_queries:
+                return out
     return out
 
 
@@ -167,17 +184,21 @@ def train_partners(
     exclude_projects: Iterable[str] = (),
     max_queries: int = 3000,
     folds: int = 4,
-    rounds_tried: Sequence[int] = (2, 6),
+    rounds_tried: Sequence[int] = (2,),
+    per_project: int = 4,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[LinearRanker, dict[str, Any]]:
-    """Fit the partner model from hidden participations: coordinate ascent from the default
-    weights on 75% of the queries, the number of rounds chosen on the other 25% (by MRR +
-    Recall@10; the default weights are kept, calibrated, unless a fit beats them there),
+    """Fit the partner model from hidden participations on 75% of the queries — coordinate
+    ascent from the default weights, and (when every query holds the whole directory) the
+    conditional logit of :func:`~matching.learn.linear.fit_softmax` — and keep the one that
+    does best on the other 25% (by MRR + Recall@10; the default weights are kept, calibrated,
+    unless a fit beats them there),
     calibration fitted on that 25%; returns the model and the figures per setting (the default
     weights and the single signals among them)."""
     examples = hidden_partner_examples(ranker, exclude_projects=exclude_projects,
-                                       max_queries=max_queries, seed=seed)
+                                       max_queries=max_queries, per_project=per_project,
+                                       seed=seed)
     full = len(ranker.org_ids) <= FULL_POOL_LIMIT
     data = partner_examples_set(ranker, examples, folds=folds, seed=seed, progress=progress,
                                 full_pool=full)
@@ -190,10 +211,16 @@ def train_partners(
     d = tried["default_weights"]
     best: tuple[float, LinearRanker] | None = (  # a learner must beat the defaults to be kept
         d["mrr"] + d["recall@10"], LinearRanker("partners", init, info={"source": "defaults"}))
-    for rounds in rounds_tried:
-        model = fit_coordinate_ascent(train, init, rounds=rounds, info={"source": "graph"})
+    # coordinate ascent costs a pass over every row per step: on a whole-directory set it
+    # searches on its first CA_GROUPS queries (the likelihood fit below uses them all)
+    search = train if train.weight is None else train.take(range(min(train.n_groups, CA_GROUPS)))
+    candidates = [(f"rounds={rounds}", fit_coordinate_ascent(
+        search, init, rounds=rounds, info={"source": "graph"})) for rounds in rounds_tried]
+    if data.weight is not None:  # the whole directory in every query: the likelihood is exact
+        candidates.append(("softmax", fit_softmax(train, info={"source": "graph, softmax"})))
+    for name, model in candidates:
         m = rank_metrics(model.score_rows(valid.x), valid)
-        tried[f"rounds={rounds}"] = m
+        tried[name] = m
         value = m["mrr"] + m["recall@10"]
         if best is None or value > best[0] + 1e-9:
             best = (value, model)
@@ -258,5 +285,59 @@ def evaluate_partner_methods(
             if mask.any():
                 row[label] = {"n": int(mask.sum()), "recall@10": round(float(b[mask].mean()), 4),
                               "mrr": round(float(a[mask].mean()), 4)}
+        out.append(row)
+    return out
+
+
+def cross_fitted_partner_report(
+    base: PartnerRanker,
+    tasks: Sequence[PartnerTask],
+    *,
+    halves: int = 2,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+    **train: Any,
+) -> list[dict[str, Any]]:
+    """The report of :func:`evaluate_partner_methods` on ``tasks``, cross-fitted: the tasks are
+    cut by project into ``halves`` parts; each part is reported with a model trained from the
+    graph *without* its projects (and without its hidden participations), so no model is ever
+    reported on a project it learned from, while it still learns from the other parts' whole
+    consortia (as the kept model learns from every project). Figures are pooled over the parts
+    (means weighted by their task counts)."""
+    usable = [t for t in tasks if t.answer in base.org_pos and t.project_id in base.project_pos]
+    projects = sorted({t.project_id for t in usable})
+    order = np.random.default_rng(seed).permutation(len(projects))
+    part_of = {projects[j]: k % max(halves, 1) for k, j in enumerate(order.tolist())}
+    parts: list[list[dict[str, Any]]] = []
+    for h in range(max(halves, 1)):
+        mine = [t for t in usable if part_of[t.project_id] == h]
+        if not mine:
+            continue
+        if progress:
+            progress(f"part {h + 1}/{halves}: training without its {len(mine)} tasks")
+        dev = base.without([(t.answer, t.project_id) for t in mine])
+        model, _ = train_partners(dev, exclude_projects={t.project_id for t in mine},
+                                  seed=seed, **train)
+        parts.append(evaluate_partner_methods(base, mine, model))
+    return _pooled(parts, skipped=len(tasks) - len(usable))
+
+
+def _pooled(parts: Sequence[list[dict[str, Any]]], *, skipped: int) -> list[dict[str, Any]]:
+    """Rows of the same method over several parts, as one row (weighted means)."""
+    out: list[dict[str, Any]] = []
+    for rows in zip(*parts, strict=True):
+        row: dict[str, Any] = {"method": rows[0]["method"], "skipped": skipped}
+        for label in (None, "newcomers", "with_history"):
+            got = [r if label is None else r.get(label) for r in rows]
+            got = [g for g in got if g and g.get("n")]
+            if not got:
+                continue
+            n = sum(int(g["n"]) for g in got)
+            pooled = {"n": n, **{k: round(sum(g[k] * g["n"] for g in got) / n, 4)
+                                 for k in ("recall@10", "mrr")}}
+            if label is None:
+                row.update(pooled)
+            else:
+                row[label] = pooled
         out.append(row)
     return out

@@ -117,6 +117,19 @@ def test_evaluation_leaves_the_hidden_edge_out() -> None:
     assert rows["coparticipation"]["mrr"] == pytest.approx((1 + 1 / 2 + 1 / 3 + 1 / 4) / 4, abs=1e-4)
 
 
+def test_evaluation_reports_a_trained_model_beside_the_defaults() -> None:
+    from matching.learn.linear import LinearRanker
+
+    r = PartnerRanker(_world())
+    tasks = [PartnerTask("p0", ("a",), "c"), PartnerTask("p1", ("a", "c"), "d")]
+    same = LinearRanker("partners", r.weights.parts())
+    rows = {row["method"]: row for row in evaluate_partners(r, tasks, model=same)}
+    assert rows["learned"]["mrr"] == pytest.approx(rows["firstset"]["mrr"])
+    only_kind = LinearRanker("partners", {"kind": 1.0})  # a model that differs is told apart
+    rows = {row["method"]: row for row in evaluate_partners(r, tasks, model=only_kind)}
+    assert rows["learned"]["mrr"] != pytest.approx(rows["firstset"]["mrr"])
+
+
 def test_cordis_task_format(tmp_path: Path) -> None:
     line = {"project_id": 1, "known_partners": [{"pic": 2}], "heldout": {"pic": 3, "org_type": "HES"}}
     path = tmp_path / "t.jsonl"

@@ -28,9 +28,10 @@ from matching.learn import (
     rank_metrics,
     save_model,
 )
-from matching.learn.linear import fit_coordinate_ascent, group_hits_vectors
+from matching.learn.linear import fit_coordinate_ascent, fit_softmax, group_hits_vectors
 from matching.learn.partners import (
     PartnerExample,
+    cross_fitted_partner_report,
     hidden_partner_examples,
     partner_examples_set,
 )
@@ -105,6 +106,46 @@ def test_partner_example_features_equal_those_with_the_edge_deleted() -> None:
     assert hidden.column("degree")[rows.index(deleted.org_pos["o4"])] == 0.0
 
 
+def test_hidden_partner_examples_take_several_members_of_a_project_one_at_a_time() -> None:
+    nodes, edges = _cordis_like()
+    r = PartnerRanker(CollaborationIndex.from_parts(nodes, edges))
+    examples = hidden_partner_examples(r, per_project=3, seed=1)
+    from_p4 = [e for e in examples if e.project_id == "p4"]  # p4: o6, o0, o1
+    assert len(from_p4) >= 2 and len({e.answer for e in from_p4}) == len(from_p4)
+    for e in from_p4:
+        assert set(e.members) | {e.answer} == {"o6", "o0", "o1"}
+
+
+def test_cross_fitted_report_never_measures_a_model_on_projects_it_learned_from(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import matching.learn.partners as learn_partners
+
+    nodes, edges = _cordis_like()
+    base = PartnerRanker(CollaborationIndex.from_parts(nodes, edges))
+    tasks = [PartnerExample("p0", ("o0", "o1"), "o2"), PartnerExample("p2", ("o1", "o3"), "o4"),
+             PartnerExample("p4", ("o0", "o1"), "o6"), PartnerExample("p1", ("o0",), "o3")]
+    calls: list[tuple[set[str], PartnerRanker]] = []
+    real = learn_partners.train_partners
+
+    def spy(ranker: PartnerRanker, **kw: object) -> object:
+        calls.append((set(kw["exclude_projects"]), ranker))  # type: ignore[call-overload]
+        return real(ranker, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(learn_partners, "train_partners", spy)
+    rows = cross_fitted_partner_report(base, tasks, max_queries=20, folds=1)
+    assert len(calls) == 2
+    excluded = [c[0] for c in calls]
+    assert excluded[0].isdisjoint(excluded[1]) and excluded[0] | excluded[1] == {"p0", "p1",
+                                                                                 "p2", "p4"}
+    for projects, ranker in calls:  # the part's hidden participations are gone from training
+        for t in tasks:
+            if t.project_id in projects:
+                i, j = ranker.org_pos[t.answer], ranker.project_pos[t.project_id]
+                assert ranker.b[i, j] == 0
+    by = {r["method"]: r for r in rows}
+    assert by["learned"]["n"] == len(tasks) and "default_weights" in by
+
+
 def test_hidden_partner_examples_never_hide_the_owner() -> None:
     nodes, edges = _cordis_like()
     edges.append(Edge("p0", "OWNED_BY", "o0"))
@@ -131,13 +172,41 @@ def _toy(seed: int = 0, n: int = 60) -> RankingSet:
 def test_learners_recover_the_signal_and_beat_noise() -> None:
     train, test = _toy(0).split(0.3, seed=0)
     for model in (fit_linear_ranker(train),
-                  fit_coordinate_ascent(train, {"a": 0.1, "b": 0.0, "noise": 0.5})):
+                  fit_coordinate_ascent(train, {"a": 0.1, "b": 0.0, "noise": 0.5}),
+                  fit_softmax(train, nonnegative=False)):
         assert model.weights["a"] > abs(model.weights["noise"])
         learned = rank_metrics(model.score_rows(test.x), test)["mrr"]
         noise = rank_metrics(test.column("noise"), test)["mrr"]
         assert learned > noise + 0.3
     m = rank_metrics(test.column("a"), test)
     assert m["newcomers"]["n"] + m["with_history"]["n"] == test.n_groups
+
+
+def test_softmax_over_a_compressed_pool_equals_the_whole_pool() -> None:
+    """A row standing for c identical candidates weighs exactly like c copies of it."""
+    rng = np.random.default_rng(4)
+    whole, compressed, weights = [], [], []
+    for q in range(40):
+        answer = rng.normal(size=(1, 2)) + np.array([1.0, 0.0])
+        others = rng.normal(size=(3, 2))
+        counts = rng.integers(1, 5, size=3)
+        compressed.append((np.vstack([answer, others]), np.array([1, 0, 0, 0]), f"q{q}", False))
+        weights.append(np.r_[1.0, counts.astype(np.float64)])
+        rows = np.vstack([answer, np.repeat(others, counts, axis=0)])
+        whole.append((rows, np.r_[1, np.zeros(int(counts.sum()), np.int64)], f"q{q}", False))
+    a = fit_softmax(RankingSet.from_groups("t", ("a", "b"), compressed, weights=weights),
+                    nonnegative=False)
+    b = fit_softmax(RankingSet.from_groups("t", ("a", "b"), whole), nonnegative=False)
+    assert a.weights["a"] > 0.5
+    for k in ("a", "b"):
+        assert a.weights[k] == pytest.approx(b.weights[k], abs=1e-4)
+
+
+def test_softmax_keeps_fixed_and_nonnegative_weights() -> None:
+    train, _ = _toy(2).split(0.3, seed=0)
+    model = fit_softmax(train, fixed={"noise": 0.25})
+    assert model.weights["noise"] == 0.25
+    assert min(model.weights.values()) >= 0.0
 
 
 def test_coordinate_ascent_never_ends_below_its_start() -> None:

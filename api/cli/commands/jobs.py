@@ -222,7 +222,10 @@ def eval_partners(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Partner recovery, leave-one-out: Recall@10 and MRR beside the peers. 伙伴补全评估"""
+    """Partner recovery, leave-one-out: Recall@10 and MRR beside the peers. 伙伴补全评估
+
+    Rows: the default weights (``firstset``), the store's trained model (``learned``, when
+    ``firstset train`` has kept one) and the single-signal peers, on the same graphs."""
     import tempfile
 
     from matching.partners import PartnerRanker
@@ -239,8 +242,10 @@ def eval_partners(
                 load_paths(fresh, [str(data)])
         items = load_partner_tasks(tasks)[:limit]
         with opened_store(location) as s:
+            from matching.learn.store import load_model
+
             base = PartnerRanker.from_store(s)
-            rows = evaluate_partners(base, items)
+            rows = evaluate_partners(base, items, model=load_model(s, "partners"))
     if as_json:
         emit_json({"tasks": str(tasks), "results": rows})
         return

@@ -373,24 +373,26 @@ def _train_suppliers(st: GraphStore, engine: Any, *, max_queries: int, feedback:
 
 
 def _train_partners(st: GraphStore, tasks: Path | None, *, max_queries: int) -> dict[str, Any]:
+    """The model kept is trained on every project; with ``tasks`` the report is cross-fitted
+    (each half of the tasks measured with a model trained without its projects)."""
     from matching.learn import save_model
-    from matching.learn.partners import evaluate_partner_methods, train_partners
+    from matching.learn.partners import cross_fitted_partner_report, train_partners
     from matching.partners import PartnerRanker
     from matching.partners_eval import load_partner_tasks
 
     base = PartnerRanker.from_store(st)
     items = load_partner_tasks(tasks) if tasks else []
-    dev = base.without([(t.answer, t.project_id) for t in items]) if items else base
-    model, info = train_partners(dev, exclude_projects={t.project_id for t in items},
-                                 max_queries=max_queries,
-                                 folds=1 if len(base.org_ids) > SUPPLIER_ALL_CANDIDATES else 4)
+    folds = 1 if len(base.org_ids) > SUPPLIER_ALL_CANDIDATES else 4
+    model, info = train_partners(base, max_queries=max_queries, folds=folds)
     saved = save_model(st, model)
     out: dict[str, Any] = {"version": saved.version, "weights": dict(saved.weights),
                            "calibration": saved.calibration.to_json(),
                            "examples": info["examples"]}
     if items:
-        rows = evaluate_partner_methods(base, items, saved)
-        out.update(report_on=str(tasks), n=rows[0]["n"] if rows else 0,
+        rows = cross_fitted_partner_report(base, items, max_queries=max_queries, folds=folds,
+                                           progress=lambda msg: console.print(escape(msg)))
+        out.update(report_on=f"{tasks} (cross-fitted: each half by a model trained without "
+                             "its projects)", n=rows[0]["n"] if rows else 0,
                    methods={r.pop("method"): r for r in rows})
     else:
         tried = info["tried"]
