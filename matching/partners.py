@@ -345,8 +345,14 @@ class PartnerRanker:
     ) -> tuple[dict[str, Vec], list[int]]:
         """Each named feature as a vector over all organisations, and the members' positions.
 
-        ``extra`` adds :data:`EXTRA_FEATURES` (default: when the model in use weighs one)."""
+        ``extra`` adds :data:`EXTRA_FEATURES` (default: when the model in use weighs one); by
+        default the costly walks (PageRank, latent factors) run only for features the weights
+        in use weigh (the others are zero vectors), explicit ``extra`` computes all."""
         w = self.weights
+        need: set[str] | None = None
+        if extra is None:
+            need = set(self.feature_weights())
+            extra = any(k in EXTRA_FEATURES for k in need)
         members = self.members_of(query)
         seeds = [self.org_pos[m] for m in members]
         n = len(self.org_ids)
@@ -371,7 +377,7 @@ class PartnerRanker:
         else:
             parts["similar_projects"] = np.zeros(n)
         # personalised PageRank from the members (and the project, when it is in the graph)
-        if seeds:
+        if seeds and (need is None or "proximity" in need):
             restart = np.zeros(self.ppr_adjacency.shape[0])
             restart[seeds] = 1.0
             ppr = self.ppr.run(restart, alpha=w.alpha, iterations=PPR_ITERATIONS)[:n]
@@ -407,33 +413,31 @@ class PartnerRanker:
         parts["country"] = country
         parts["kind"] = np.minimum(kind, 1.0)
         parts["newcomer"] = (self.degree == 0).astype(np.float64)
-        if extra is None:
-            extra = any(k in EXTRA_FEATURES for k in self.feature_weights())
         if extra:
             owner = self.index.owner_of.get(query.project_id or "")
             lead = self.org_pos.get(owner) if owner in members else None
-            parts.update(self._extra_vectors(text, seeds, parts, lead))
+            parts.update(self._extra_vectors(text, seeds, parts, lead, need))
         scaled = {k: _scaled(np.asarray(v, dtype=np.float64)) for k, v in parts.items()}
         return scaled, seeds
 
     def _extra_vectors(self, text: str, seeds: list[int], base: dict[str, Vec],
-                       lead: int | None) -> dict[str, Vec]:
+                       lead: int | None, need: set[str] | None) -> dict[str, Vec]:
         n = len(self.org_ids)
         out: dict[str, Vec] = self._tie_vectors(seeds, lead)
-        if seeds:
+        out["als"] = np.zeros(n)
+        out["ppr_wide"] = np.zeros(n)
+        if seeds and (need is None or "als" in need):
             f = self.factors()
             centre = f[seeds].mean(axis=0)
             out["als"] = np.maximum(f @ centre, 0.0)
             out["als"][seeds] = 0.0
+        if seeds and (need is None or "ppr_wide" in need):
             op = self.wide_operator()
             restart = np.zeros(op.n)
             restart[seeds] = 1.0
             ppr = op.run(restart, alpha=0.85, iterations=PPR_WIDE_ITERATIONS)[:n]
             ppr[seeds] = 0.0
             out["ppr_wide"] = np.sqrt(ppr)
-        else:
-            out["als"] = np.zeros(n)
-            out["ppr_wide"] = np.zeros(n)
         q = self.project_vectorizer.transform([text])
         past = self.past_profiles()
         if q.shape[1] == past.shape[1]:

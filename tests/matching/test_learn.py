@@ -319,6 +319,18 @@ def test_partner_ranker_with_a_model_adds_up_and_is_calibrated() -> None:
     assert hits[0].probability is not None and hits[0].probability >= hits[-1].probability
 
 
+def test_a_model_scores_as_its_weights_over_every_feature_computed() -> None:
+    """Features a model does not weigh are skipped when scoring; the scores stay the same."""
+    nodes, edges = _cordis_like()
+    r = PartnerRanker(CollaborationIndex.from_parts(nodes, edges))
+    model = LinearRanker("partners", {"coparticipation": 1.0, "als": 0.5, "cosine": 0.7})
+    total, _, _ = r.with_model(model).score_vector(PartnerQuery("p0"))
+    raw, _ = r.part_vectors(PartnerQuery("p0"), extra=True)
+    expected = sum(w * raw[k] for k, w in model.weights.items())
+    np.testing.assert_allclose(total, expected)
+    assert raw["proximity"].any()  # computed in full, skipped for this model
+
+
 def test_cli_train_from_graph_keeps_versions_and_reports_peers(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
     store = NetworkxStore(db)
