@@ -39,6 +39,8 @@ LABELS = DATA / "tender" / "clauses.jsonl"
 HELDOUT = DATA / "tender" / "heldout.jsonl"
 HELDOUT3 = DATA / "tender" / "heldout3.jsonl"
 HELDOUT4 = DATA / "tender" / "heldout4.jsonl"
+HELDOUT5 = DATA / "tender" / "heldout5.jsonl"
+HELDOUT6 = DATA / "tender" / "heldout6.jsonl"  # the latest batch scored before any tuning
 
 
 # ---- splitting -------------------------------------------------------------------------------
@@ -98,8 +100,9 @@ def test_labelled_set_is_balanced_and_valid() -> None:
     assert products
 
 
-@pytest.mark.parametrize("path", [LABELS, HELDOUT, HELDOUT3, HELDOUT4],
-                         ids=["labelled", "heldout", "heldout3", "heldout4"])
+@pytest.mark.parametrize("path", [LABELS, HELDOUT, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6],
+                         ids=["labelled", "heldout", "heldout3", "heldout4", "heldout5",
+                              "heldout6"])
 def test_precision_recall_beat_keyword_baseline(path: Path) -> None:
     r = evaluate_tender(path)
     rules, base = r["rules"], r["baseline"]
