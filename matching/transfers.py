@@ -178,19 +178,27 @@ def _text_features(
     return out
 
 
+def _candidate_features(m: ReadModel, text: str, fields: Any, dense: NDArray[np.float32],
+                        collection: str, rows: list[int], views: Sequence[Any], *,
+                        lexical: bool) -> dict[str, Vec]:
+    """Text columns of a query over ``rows`` of ``collection`` and its field match."""
+    feats = _text_features(m, text, dense, collection, rows, views[0].text, lexical=lexical)
+    feats["field"] = np.array([fields_match(fields, v.fields) for v in views], np.float64)
+    return feats
+
+
 def tech_demand_features(m: ReadModel, tech_id: str, *, lexical: bool = True
                          ) -> tuple[list[DemandView], dict[str, Vec]]:
     """The civil demands and the raw feature columns (:data:`TRANSFER_FEATURES`) of a
     military-origin technology's query."""
     t = m.tech(tech_id)
     rows = [i for i, d in enumerate(m.demands) if not d.military]
-    demands = [m.demands[i] for i in rows]
     if not rows:
         return [], {}
+    demands = [m.demands[i] for i in rows]
     dense = m.demand_vectors[rows] @ m.tech_vectors[m.tech_row[t.id]]
-    feats = _text_features(m, t.text, dense, "demands", rows, demands[0].text, lexical=lexical)
-    feats["field"] = np.array([fields_match(t.fields, d.fields) for d in demands], np.float64)
-    return demands, feats
+    return demands, _candidate_features(m, t.text, t.fields, dense, "demands", rows, demands,
+                                        lexical=lexical)
 
 
 def demand_tech_features(m: ReadModel, demand_id: str, *, lexical: bool = True
@@ -198,12 +206,12 @@ def demand_tech_features(m: ReadModel, demand_id: str, *, lexical: bool = True
     """The military-origin technologies and the raw feature columns of a civil demand's query."""
     d = m.demand(demand_id)
     rows = [i for i, t in enumerate(m.techs) if t.origin == "military"]
-    techs = [m.techs[i] for i in rows]
     if not rows:
         return [], {}
+    techs = [m.techs[i] for i in rows]
     dense = m.tech_vectors[rows] @ m.demand_vectors[m.demand_row[d.id]]
-    feats = _text_features(m, d.text, dense, "techs", rows, techs[0].text, lexical=lexical)
-    feats["field"] = np.array([fields_match(d.fields, t.fields) for t in techs], np.float64)
+    feats = _candidate_features(m, d.text, d.fields, dense, "techs", rows, techs,
+                                lexical=lexical)
     feats["maturity"] = np.array([min(max(t.trl or 0.0, 0.0), 9.0) / 9.0 for t in techs],
                                  np.float64)
     return techs, feats

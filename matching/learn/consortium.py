@@ -47,8 +47,7 @@ from matching.learn.linear import (
     choose_learner,
     cross_validated,
     fit_calibration,
-    fit_coordinate_ascent,
-    fit_linear_ranker,
+    fit_named_learner,
     rank_metrics,
 )
 from matching.learn.store import load_model
@@ -219,15 +218,7 @@ def default_weights(engine: MatchingEngine | None = None) -> dict[str, float]:
 
 
 def _fit(learner: str, data: RankingSet, *, init: dict[str, float]) -> dict[str, float]:
-    if learner == "default_weights":
-        return dict(init)
-    if learner == "coordinate_ascent":
-        return dict(fit_coordinate_ascent(data, init).weights)
-    w = dict(fit_linear_ranker(data).weights)
-    dense = w.get("dense_org", 0.0) + w.get("dense_item", 0.0)
-    target = init["dense_org"] + init["dense_item"]
-    scale = target / dense if dense > 1e-9 else 1.0  # on the defaults' scale
-    return {k: round(v * scale, 8) for k, v in w.items()}
+    return fit_named_learner(learner, data, init, scale_on=("dense_org", "dense_item"))
 
 
 LEARNERS = ("default_weights", "coordinate_ascent", "pairwise_logistic")
@@ -235,15 +226,9 @@ CONSORTIUM_PEERS = {f: f for f in ("dense_org", "dense_item", "lexical", "field_
                                    "proximity", "projects")}
 
 
-def train_consortium(
-    store: GraphStore,
-    embedder: Embedder,
-    *,
-    max_queries: int = 2000,
-    folds: int = 4,
-    seed: int = 0,
-    progress: Callable[[int], None] | None = None,
-) -> tuple[LinearRanker, dict[str, Any]]:
+def train_consortium(store: GraphStore, embedder: Embedder, *, max_queries: int = 2000,
+                     folds: int = 4, seed: int = 0, progress: Callable[[int], None] | None = None
+                     ) -> tuple[LinearRanker, dict[str, Any]]:
     """Fit the member-fit model (see the module doc); returns ``(model, report)`` with the
     held-out projects' figures for ``learned``, ``default_weights`` and each single part."""
     examples = hidden_member_examples(store, max_queries=max_queries, seed=seed)

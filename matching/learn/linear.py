@@ -47,6 +47,7 @@ __all__ = [
     "fit_calibration",
     "fit_coordinate_ascent",
     "fit_linear_ranker",
+    "fit_named_learner",
     "fit_softmax",
     "group_hits_vectors",
     "pairwise_differences",
@@ -353,6 +354,23 @@ def rank_metrics(scores: Vec, data: RankingSet, *, k: int = 10) -> dict[str, Any
 
 
 Learner = Callable[[RankingSet], Mapping[str, float]]
+
+
+def fit_named_learner(learner: str, data: RankingSet, init: Mapping[str, float], *,
+                      scale_on: Sequence[str]) -> dict[str, float]:
+    """Weights by a named learner: ``default_weights`` (``init`` as given),
+    ``coordinate_ascent`` (from ``init``) or ``pairwise`` (logistic regression on pairwise
+    differences, rescaled so that the ``scale_on`` weights sum as they do in ``init``: the
+    learned parts stay on the defaults' scale)."""
+    if learner == "default_weights":
+        return dict(init)
+    if learner == "coordinate_ascent":
+        return dict(fit_coordinate_ascent(data, init).weights)
+    w = dict(fit_linear_ranker(data).weights)
+    got = sum(w.get(f, 0.0) for f in scale_on)
+    target = sum(float(init.get(f, 0.0)) for f in scale_on)
+    scale = target / got if got > 1e-9 else 1.0
+    return {k: round(v * scale, 8) for k, v in w.items()}
 
 
 def cross_validated(

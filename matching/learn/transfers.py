@@ -30,16 +30,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from graph.errors import InvalidRequest, NodeNotFound
+from matching.learn import linear
 from matching.learn.dataset import RankingSet
-from matching.learn.linear import (
-    LinearRanker,
-    choose_learner,
-    cross_validated,
-    fit_calibration,
-    fit_coordinate_ascent,
-    fit_linear_ranker,
-    rank_metrics,
-)
+from matching.learn.linear import LinearRanker, rank_metrics
 from matching.read_model import ReadModel, read_model
 from matching.results import Calibration
 from matching.transfers import (
@@ -138,14 +131,7 @@ def transfer_examples(
 
 def _fit(learner: str, data: RankingSet, *, direction: str) -> dict[str, float]:
     init = {f: DEFAULT_TRANSFER_WEIGHTS[direction].get(f, 0.0) for f in data.features}
-    if learner == "default_weights":
-        return init
-    if learner == "coordinate_ascent":
-        return dict(fit_coordinate_ascent(data, init).weights)
-    w = dict(fit_linear_ranker(data).weights)
-    dense = w.get("dense", 0.0)
-    scale = init["dense"] / dense if dense > 1e-9 else 1.0  # on the defaults' scale
-    return {k: round(v * scale, 8) for k, v in w.items()}
+    return linear.fit_named_learner(learner, data, init, scale_on=("dense",))
 
 
 def _scores(weights: Mapping[str, float], data: RankingSet) -> Vec:
@@ -177,11 +163,11 @@ def train_transfers(
             progress(direction)
         data, case_ids = fit_on.training(direction)
         learners = {name: partial(_fit, name, direction=direction) for name in LEARNERS}
-        cv, oof = cross_validated(data, learners, cases=case_ids, folds=folds)
-        best = choose_learner(cv, default="default_weights")  # the defaults unless beaten
+        cv, oof = linear.cross_validated(data, learners, cases=case_ids, folds=folds)
+        best = linear.choose_learner(cv, default="default_weights")  # the defaults unless beaten
         chosen = _fit(best, data, direction=direction)
         full = fit_on.full[direction]
-        cal = fit_calibration(oof[best][: len(full.y)], full.y)
+        cal = linear.fit_calibration(oof[best][: len(full.y)], full.y)
         weights.update({f"{direction}.{k}": v for k, v in chosen.items()})
         calibrations[direction] = cal.to_json()
         per: dict[str, Any] = {"learner": best, "train_queries": data.n_groups,
