@@ -97,9 +97,9 @@ class PartnerWeights(NamedWeights):
     ``similar_top`` (how many similar projects vote) and ``ppr_country`` (weight of
     org–country links in the PageRank graph; 0: none)."""
 
-    DEFAULTS: ClassVar[Mapping[str, float]] = dict(coparticipation=1.0, similar_projects=0.5, proximity=0.25, name_text=0.3,
-                    country=0.3, kind=0.1, newcomer=0.1, alpha=0.5, similar_top=50.0,
-                    ppr_country=0.0)
+    DEFAULTS: ClassVar[Mapping[str, float]] = dict(
+        coparticipation=1.0, similar_projects=0.5, proximity=0.25, name_text=0.3, country=0.3,
+        kind=0.1, newcomer=0.1, alpha=0.5, similar_top=50.0, ppr_country=0.0)
     SETTINGS = ("alpha", "similar_top", "ppr_country")
 
     def parts(self) -> dict[str, float]:

@@ -30,10 +30,12 @@ from matching.learn.linear import LinearRanker
 from matching.partners import PartnerQuery, PartnerRanker, PartnerWeights
 
 __all__ = [
+    "MethodScore",
     "PartnerTask",
     "evaluate_partners",
     "expected_hits",
     "load_partner_tasks",
+    "weighted_total",
 ]
 
 Vec = NDArray[np.float64]
@@ -94,6 +96,13 @@ class MethodScore:
     recall: list[float] = field(default_factory=list)
     newcomer: list[bool] = field(default_factory=list)
 
+    def add(self, total: Vec, allowed: NDArray[np.bool_], target: int, newcomer: bool) -> None:
+        """One task's expected reciprocal rank and Recall@10 of ``target`` under ``total``."""
+        rr, rec = expected_hits(total, allowed, target)
+        self.rr.append(rr)
+        self.recall.append(rec[10])
+        self.newcomer.append(newcomer)
+
     def summary(self) -> dict[str, Any]:
         rr, rec, new = np.array(self.rr), np.array(self.recall), np.array(self.newcomer, bool)
         out: dict[str, Any] = {
@@ -110,6 +119,11 @@ class MethodScore:
                     "mrr": round(float(rr[mask].mean()), 4),
                 }
         return out
+
+
+def weighted_total(weights: Mapping[str, float], raw: Mapping[str, Vec]) -> Vec:
+    """``Σ weight · feature`` over the named feature vectors (a weight set's score)."""
+    return LinearRanker("partners", dict(weights)).parts_vectors(raw)[0]
 
 
 def _tfidf_peer(ranker: PartnerRanker, text: str) -> Vec:
@@ -168,33 +182,18 @@ def evaluate_partners(
         target = r.org_pos[task.answer]
         newcomer = bool(r.degree[target] == 0)
         for name, w in zip(names, settings, strict=True):
-            wp = w.parts()
-            total = np.zeros(len(r.org_ids))
-            for k, wk in wp.items():
-                total += wk * raw[k]
-            _add(scores[name], total, allowed, target, newcomer)
+            scores[name].add(weighted_total(w.parts(), raw), allowed, target, newcomer)
         if model is not None:
-            learned = np.zeros(len(r.org_ids))
-            for k, wk in model.weights.items():
-                if wk:
-                    learned += wk * raw[k]
-            _add(scores["learned"], learned, allowed, target, newcomer)
+            scores["learned"].add(model.parts_vectors(raw)[0], allowed, target, newcomer)
         if peers:
             s = np.zeros(len(r.org_ids))
             s[seeds] = 1.0
-            _add(scores["coparticipation"], np.asarray(r.b @ (r.bt @ s)).ravel(), allowed, target, newcomer)
-            _add(scores["tfidf"], _tfidf_peer(r, r.query_text(query)), allowed, target, newcomer)
-            _add(scores["ppr"], _ppr_peer(r, seeds), allowed, target, newcomer)
+            scores["coparticipation"].add(np.asarray(r.b @ (r.bt @ s)).ravel(), allowed, target, newcomer)
+            scores["tfidf"].add(_tfidf_peer(r, r.query_text(query)), allowed, target, newcomer)
+            scores["ppr"].add(_ppr_peer(r, seeds), allowed, target, newcomer)
         if progress:
             progress(done)
     out = [m.summary() for m in scores.values()]
     for row in out:
         row["skipped"] = skipped
     return out
-
-
-def _add(m: MethodScore, total: Vec, allowed: NDArray[np.bool_], target: int, newcomer: bool) -> None:
-    rr, rec = expected_hits(total, allowed, target)
-    m.rr.append(rr)
-    m.recall.append(rec[10])
-    m.newcomer.append(newcomer)

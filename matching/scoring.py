@@ -72,8 +72,9 @@ FIXED_FEATURES = ("local",)
 class Weights(NamedWeights):
     """One weight per feature (see the module docstring)."""
 
-    DEFAULTS: ClassVar[Mapping[str, float]] = dict(dense_org=1.0, dense_item=0.2, lexical=0.15, field=0.3, field_text=0.6,
-                    ipc=0.1, proximity=0.3, catalogue=0.1, insured=0.1, local=0.5)
+    DEFAULTS: ClassVar[Mapping[str, float]] = dict(
+        dense_org=1.0, dense_item=0.2, lexical=0.15, field=0.3, field_text=0.6, ipc=0.1,
+        proximity=0.3, catalogue=0.1, insured=0.1, local=0.5)
 
 
 FEATURES = tuple(Weights.DEFAULTS)

@@ -42,7 +42,7 @@ from matching.learn.linear import (
     rank_metrics,
 )
 from matching.partners import PARTNER_FEATURES, PartnerQuery, PartnerRanker
-from matching.partners_eval import PartnerTask, expected_hits
+from matching.partners_eval import MethodScore, PartnerTask, weighted_total
 
 __all__ = [
     "PARTNER_PEERS",
@@ -253,40 +253,19 @@ def evaluate_partner_methods(
     methods["default_weights"] = r.weights.parts()
     for feature, peer in PARTNER_PEERS.items():
         methods[peer] = {feature: 1.0}
-    rr: dict[str, list[float]] = {m: [] for m in methods}
-    rec: dict[str, list[float]] = {m: [] for m in methods}
-    newcomer: list[bool] = []
+    scores = {name: MethodScore(name) for name in methods}
     for done, t in enumerate(usable, 1):
         members = tuple(m for m in t.members if m in r.org_pos)
         raw, seeds = r.part_vectors(PartnerQuery(t.project_id, members=members), extra=True)
         allowed = np.ones(len(r.org_ids), bool)
         allowed[seeds] = False
         target = r.org_pos[t.answer]
-        newcomer.append(bool(r.degree[target] == 0))
+        newcomer = bool(r.degree[target] == 0)
         for name, weights in methods.items():
-            total = np.zeros(len(r.org_ids))
-            for k, w in weights.items():
-                if w:
-                    total += w * raw[k]
-            one_rr, one_rec = expected_hits(total, allowed, target)
-            rr[name].append(one_rr)
-            rec[name].append(one_rec[10])
+            scores[name].add(weighted_total(weights, raw), allowed, target, newcomer)
         if progress:
             progress(done)
-    new = np.asarray(newcomer, bool)
-    out: list[dict[str, Any]] = []
-    for name in methods:
-        a, b = np.asarray(rr[name]), np.asarray(rec[name])
-        row: dict[str, Any] = {"method": name, "n": int(a.size),
-                               "recall@10": round(float(b.mean()), 4) if a.size else 0.0,
-                               "mrr": round(float(a.mean()), 4) if a.size else 0.0,
-                               "skipped": len(tasks) - len(usable)}
-        for label, mask in (("newcomers", new), ("with_history", ~new)):
-            if mask.any():
-                row[label] = {"n": int(mask.sum()), "recall@10": round(float(b[mask].mean()), 4),
-                              "mrr": round(float(a[mask].mean()), 4)}
-        out.append(row)
-    return out
+    return [{**m.summary(), "skipped": len(tasks) - len(usable)} for m in scores.values()]
 
 
 def cross_fitted_partner_report(
