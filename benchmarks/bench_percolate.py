@@ -21,27 +21,20 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from matching.embedders import normalise_vectors
 from matching.watches import percolate_loop_vectors, percolate_vectors, query_stats_vectors
 
 
 def _unit(rng: np.random.Generator, n: int, d: int) -> NDArray[np.float32]:
-    x = rng.standard_normal((n, d), dtype=np.float32)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    return x
-
-
-def _normalised(x: NDArray[Any]) -> NDArray[np.float32]:
-    out: NDArray[np.float32] = np.asarray(x / np.linalg.norm(x, axis=1, keepdims=True),
-                                          dtype=np.float32)
-    return out
+    return normalise_vectors(rng.standard_normal((n, d), dtype=np.float32))
 
 
 def bench(watches: int, items: int, dim: int, peer_watches: int, runs: int) -> dict[str, Any]:
     rng = np.random.default_rng(0)
     # items drawn around a few hundred topics, as patents are; queries near some of them
     topics = _unit(rng, 300, dim)
-    m = _normalised(topics[rng.integers(0, 300, items)] + 0.9 * _unit(rng, items, dim))
-    q = _normalised(topics[rng.integers(0, 300, watches)] + 0.9 * _unit(rng, watches, dim))
+    m = normalise_vectors(topics[rng.integers(0, 300, items)] + 0.9 * _unit(rng, items, dim))
+    q = normalise_vectors(topics[rng.integers(0, 300, watches)] + 0.9 * _unit(rng, watches, dim))
     mean, std = query_stats_vectors(m[:4096], q)
     thr = (mean + 3.0 * std).astype(np.float32)
 
