@@ -60,6 +60,16 @@ _INTERCHANGE_REQUIRED: dict[str, tuple[str, ...]] = {
 
 # Header spellings by kind: target column → the names lists use for it (compared by key).
 _SEQ = ("序号", "序", "编号", "no", "no.", "number", "#")
+_USCC = (
+    "统一社会信用代码/注册号",
+    "统一社会信用代码(注册号)",
+    "unifiedsocialcreditcode",
+    "统一社会信用代码",
+    "信用代码",
+    "社会信用代码",
+    "uscc",
+    "creditcode",
+)
 _SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "product_list": {
         "seq": _SEQ,
@@ -157,16 +167,7 @@ _SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
             "region",
             "district",
         ),
-        "uscc": (
-            "统一社会信用代码/注册号",
-            "统一社会信用代码(注册号)",
-            "unifiedsocialcreditcode",
-            "统一社会信用代码",
-            "信用代码",
-            "社会信用代码",
-            "uscc",
-            "creditcode",
-        ),
+        "uscc": _USCC,
         "catalogue": ("名单", "目录", "名单名称", "目录名称", "所属名单", "catalogue", "list"),
         "batch": ("批次", "认定批次", "batch"),
         "year": ("年度", "年份", "认定年度", "认定年份", "year"),
@@ -205,16 +206,7 @@ _SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
             "organization",
             "organisation",
         ),
-        "uscc": (
-            "统一社会信用代码/注册号",
-            "统一社会信用代码(注册号)",
-            "unifiedsocialcreditcode",
-            "统一社会信用代码",
-            "信用代码",
-            "社会信用代码",
-            "uscc",
-            "creditcode",
-        ),
+        "uscc": _USCC,
         "region": (
             "区县",
             "所在区县",
