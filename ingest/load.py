@@ -139,8 +139,7 @@ def _in_order(found: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
 def _tasks(files: Iterable[tuple[str, Path]], options: ReadOptions) -> Iterator[Task]:
     """A task per file, or per part of a large CSV file; planned as the workers need them."""
     for kind, path in files:
-        size = path.stat().st_size if path.is_file() else 0
-        if path.suffix.lower() != ".csv" or size < 2 * readers.PART_BYTES:
+        if not _in_parts(path):
             yield Task(kind, str(path), options=options)
             continue
         try:  # the parts need the file's encoding; a file that has none is read whole
