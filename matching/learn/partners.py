@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 from matching.learn.dataset import RankingSet
 from matching.learn.linear import (
     LinearRanker,
+    choose_learner,
     fit_calibration,
     fit_coordinate_ascent,
     fit_softmax,
@@ -208,24 +209,20 @@ def train_partners(
         LinearRanker("partners", init).score_rows(valid.x, valid.features), valid)}
     for feature, peer in PARTNER_PEERS.items():
         tried[peer] = rank_metrics(valid.column(feature), valid)
-    d = tried["default_weights"]
-    best: tuple[float, LinearRanker] | None = (  # a learner must beat the defaults to be kept
-        d["mrr"] + d["recall@10"], LinearRanker("partners", init, info={"source": "defaults"}))
     # coordinate ascent costs a pass over every row per step: on a whole-directory set it
     # searches on its first CA_GROUPS queries (the likelihood fit below uses them all)
     search = train if train.weight is None else train.take(range(min(train.n_groups, CA_GROUPS)))
-    candidates = [(f"rounds={rounds}", fit_coordinate_ascent(
-        search, init, rounds=rounds, info={"source": "graph"})) for rounds in rounds_tried]
+    models = {"default_weights": LinearRanker("partners", init, info={"source": "defaults"})}
+    for rounds in rounds_tried:
+        models[f"rounds={rounds}"] = fit_coordinate_ascent(search, init, rounds=rounds,
+                                                           info={"source": "graph"})
     if data.weight is not None:  # the whole directory in every query: the likelihood is exact
-        candidates.append(("softmax", fit_softmax(train, info={"source": "graph, softmax"})))
-    for name, model in candidates:
-        m = rank_metrics(model.score_rows(valid.x), valid)
-        tried[name] = m
-        value = m["mrr"] + m["recall@10"]
-        if best is None or value > best[0] + 1e-9:
-            best = (value, model)
-    assert best is not None
-    chosen = best[1]
+        models["softmax"] = fit_softmax(train, info={"source": "graph, softmax"})
+    for name, m in models.items():
+        if name != "default_weights":
+            tried[name] = rank_metrics(m.score_rows(valid.x), valid)
+    # a learner must beat the defaults on the held-out queries to be kept
+    chosen = models[choose_learner({n: tried[n] for n in models}, default="default_weights")]
     cal = fit_calibration(chosen.score_rows(valid.x, valid.features), valid.y)
     model = LinearRanker("partners", chosen.weights, cal, 1,
                          {**dict(chosen.info), "examples": data.n_groups})
