@@ -35,7 +35,14 @@ from ingest import readers
 from ingest.build import LABEL_OF_KIND, node_of, region_node, row_edges
 from ingest.encoding import BinaryFile, encoding_of
 from ingest.lists import Mention, catalogue_of
-from ingest.mentions import Known, KnownIndex, is_full_name, new_org_id, resolve_mentions
+from ingest.mentions import (
+    Known,
+    KnownIndex,
+    is_full_name,
+    new_org_id,
+    resolve_mentions,
+    review_entry,
+)
 from ingest.names import name_key
 from ingest.parse import NodeRecord, Parsed, RelationRecord, Sheet, Task, parse
 from ingest.readers import KINDS, ReadOptions, Table, discover, header_lines, plan_parts, read_file
@@ -485,9 +492,7 @@ class _Load:
                 target = new_org_id(group)
                 counts["new"] = counts.get("new", 0) + 1
                 if candidates:
-                    file, m = group[0]
-                    report.review.append({"name": m[1], "file": file, "line": m[6],
-                                          "col": m[7], "candidates": candidates, "reason": how})
+                    report.review.append(review_entry(group, candidates, how))
                     counts["review"] = counts.get("review", 0) + 1
             else:
                 counts["known"] = counts.get("known", 0) + 1

@@ -32,6 +32,7 @@ __all__ = [
     "is_full_name",
     "new_org_id",
     "resolve_mentions",
+    "review_entry",
 ]
 
 _MIN_SHORT = 4  # characters of a name key, below which containment proves nothing
@@ -121,6 +122,22 @@ def new_org_id(mentions: list[tuple[str, Mention]]) -> str:
     if codes:
         return f"org:{codes[0]}"
     return min(m[0] for _, m in mentions)
+
+
+def review_entry(
+    group: list[tuple[str, Mention]], candidates: list[dict[str, Any]], reason: str
+) -> dict[str, Any]:
+    """The review item of a group of mentions left unresolved: its first mention's name and
+    place, the candidates and why."""
+    file, m = group[0]
+    return {
+        "name": m[1],
+        "file": file,
+        "line": m[6],
+        "col": m[7],
+        "candidates": candidates,
+        "reason": reason,
+    }
 
 
 def _candidates(ids: Iterable[str], by_id: dict[str, Known], key: str) -> list[dict[str, Any]]:
@@ -280,17 +297,7 @@ def resolve_mentions(
             )
             continue
         if candidates:
-            file, m = group[0]
-            out.review.append(
-                {
-                    "name": m[1],
-                    "file": file,
-                    "line": m[6],
-                    "col": m[7],
-                    "candidates": candidates,
-                    "reason": how,
-                }
-            )
+            out.review.append(review_entry(group, candidates, how))
         pending.append(group)
     _group_new(pending, out)
     return out
@@ -318,24 +325,16 @@ def _group_new(pending: list[list[tuple[str, Mention]]], out: MentionResolution)
         if len(hosts) == 1:
             joined[g] = hosts[0]
         elif hosts:
-            file, m = group[0]
-            out.review.append(
+            candidates = [
                 {
-                    "name": m[1],
-                    "file": file,
-                    "line": m[6],
-                    "col": m[7],
-                    "candidates": [
-                        {
-                            "id": new_org_id(pending[h]),
-                            "name": pending[h][0][1][1],
-                            "score": round(fuzz.WRatio(key, name_key(pending[h][0][1][1])), 1),
-                        }
-                        for h in hosts[:5]
-                    ],
-                    "reason": "简称对应多个新组织 / the short name fits several new organisations",
+                    "id": new_org_id(pending[h]),
+                    "name": pending[h][0][1][1],
+                    "score": round(fuzz.WRatio(key, name_key(pending[h][0][1][1])), 1),
                 }
-            )
+                for h in hosts[:5]
+            ]
+            reason = "简称对应多个新组织 / the short name fits several new organisations"
+            out.review.append(review_entry(group, candidates, reason))
     merged: dict[int, list[tuple[str, Mention]]] = {}
     for g, group in enumerate(pending):
         merged.setdefault(joined.get(g, g), []).extend(group)
