@@ -15,10 +15,8 @@ named, so the parts add up to the score.
 Examples
 --------
 >>> import numpy as np
->>> parts = fuse_vectors(np.array([0.9, 0.5, 0.4]), np.array([0.2, 0.1, 0.0]),
-...                      weights=TextWeights(), query="盾构机", sample="泥水盾构")
->>> sorted(parts), int(np.argmax(sum(parts.values())))
-(['dense', 'lexical'], 0)
+>>> standardise(np.array([0.9, 0.5, 0.4])).round(2).tolist()
+[1.39, -0.46, -0.93]
 >>> cross_script("thermal imaging camera", "红外热像仪")
 True
 """
@@ -35,7 +33,6 @@ __all__ = [
     "TextWeights",
     "absolute_similarity",
     "cross_script",
-    "fuse_vectors",
     "script",
     "standardise",
 ]
@@ -78,27 +75,6 @@ def standardise(values: NDArray[np.floating]) -> NDArray[np.float64]:
         return v
     std = float(v.std())
     return (v - float(v.mean())) / (std if std > 1e-6 else 1.0)
-
-
-def fuse_vectors(
-    dense: NDArray[np.floating] | None,
-    lexical: NDArray[np.floating] | None,
-    *,
-    weights: TextWeights,
-    query: str,
-    sample: str,
-) -> dict[str, NDArray[np.float64]]:
-    """Named text parts over a collection: weighted, standardised ``dense`` and ``lexical``.
-
-    Either signal may be ``None`` (the single-signal baselines); the lexical part is left out
-    across scripts.
-    """
-    parts: dict[str, NDArray[np.float64]] = {}
-    if dense is not None and weights.dense:
-        parts["dense"] = weights.dense * standardise(dense)
-    if lexical is not None and weights.lexical and not cross_script(query, sample):
-        parts["lexical"] = weights.lexical * standardise(lexical)
-    return parts
 
 
 def absolute_similarity(
