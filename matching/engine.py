@@ -243,8 +243,7 @@ class MatchingEngine:
         self._profiles: dict[str, ProfileIndex] = {}
         self._owner_cache: dict[tuple[int | None, str, str], OwnerPaths] = {}
         self._masks: dict[tuple[int | None, str, str], NDArray[np.bool_]] = {}
-        self._sets: dict[tuple[int | None, str, str], frozenset[str]] = {}
-        self._note_cache: dict[tuple[int | None, str, str], dict[str, list[tuple[str, str]]]] = {}
+        self._derived: dict[tuple[int | None, str, str], Any] = {}
         self._lock = threading.RLock()
         self._queries: dict[str, NDArray[np.float32]] = {}
         self._query_lock = threading.Lock()
@@ -292,8 +291,7 @@ class MatchingEngine:
             self._profiles[level] = index
             self._owner_cache.clear()
             self._masks = {k: v for k, v in self._masks.items() if k[1] != level}
-            self._sets = {k: v for k, v in self._sets.items() if k[1] != level}
-            self._note_cache = {k: v for k, v in self._note_cache.items() if k[1] != level}
+            self._derived = {k: v for k, v in self._derived.items() if k[1] != level}
             return index
 
     def refresh(self) -> None:
@@ -359,12 +357,12 @@ class MatchingEngine:
         if catalogued:
             day = catalogue_day(on)
             key = f"catalogued:{day.isoformat()}"
-            listed = self._org_set(p, key, lambda: catalogued_on(
-                self.store, p.corpus.orgs, day, clearance=p.clearance))
+            listed: frozenset[str] = self._per_version(p, key, lambda: frozenset(catalogued_on(
+                self.store, p.corpus.orgs, day, clearance=p.clearance)))
             parts.append(cached(key, lambda o: o.id in listed))
         if evaluated:
-            tested = self._org_set(p, "evaluated", lambda: evaluated_orgs(
-                self.store, clearance=p.clearance))
+            tested: frozenset[str] = self._per_version(p, "evaluated", lambda: frozenset(
+                evaluated_orgs(self.store, clearance=p.clearance)))
             parts.append(cached("evaluated", lambda o: o.id in tested))
         if insured:
             parts.append(cached("insured", lambda o: o.insured))
@@ -375,14 +373,14 @@ class MatchingEngine:
             mask &= extra
         return mask
 
-    def _org_set(self, p: ProfileIndex, key: str, make: Any) -> frozenset[str]:
-        """A set of organisation ids behind a filter, computed once per store version and
-        clearance (bulk reads of catalogue entries or evaluations)."""
-        k = (p.version, p.clearance, "set:" + key)
-        found = self._sets.get(k)
-        if found is None:
-            found = self._sets[k] = frozenset(make())
-        return found
+    def _per_version(self, p: ProfileIndex, key: str, make: Any) -> Any:
+        """A value derived from the store (the organisations behind a filter, evidence notes),
+        computed once per store version and clearance (bulk reads of catalogue entries or
+        evaluations)."""
+        k = (p.version, p.clearance, key)
+        if k not in self._derived:
+            self._derived[k] = make()
+        return self._derived[k]
 
     # ---- the query ------------------------------------------------------------------------
 
@@ -782,17 +780,8 @@ class MatchingEngine:
         for pid in org.track_record[:3]:
             out.append(Evidence("track_record", pid,
                                 f"示范应用：{p.corpus.names.get(pid, pid)}", 0.0))
-        notes = self._notes(p, "evaluations", lambda: evaluation_notes(
-            self.store, clearance=p.clearance))
+        notes: dict[str, list[tuple[str, str]]] = self._per_version(
+            p, "notes:evaluations", lambda: evaluation_notes(self.store, clearance=p.clearance))
         for ev_id, text in notes.get(org.id, [])[:EVIDENCE_ITEMS]:
             out.append(Evidence("evaluation", ev_id, f"示范效果评价：{text}", 0.0))
         return out
-
-    def _notes(self, p: ProfileIndex, key: str, make: Any) -> dict[str, list[tuple[str, str]]]:
-        """Evidence notes per organisation (evaluations: shown, never ranked on), read once per
-        store version and clearance."""
-        k = (p.version, p.clearance, "notes:" + key)
-        found = self._note_cache.get(k)
-        if found is None:
-            found = self._note_cache[k] = make()
-        return found
