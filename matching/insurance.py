@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.errors import InvalidRequest, NodeNotFound
-from graph.model import Label
+from graph.model import Label, Rel
 from graph.store import GraphStore
 from matching.catalogue import CatalogueEntry, catalogue_entries
 
@@ -129,7 +129,9 @@ def insurance_for(store: GraphStore, node_id: str, rule: InsuranceRule, *, clear
         raise NodeNotFound(node_id)
     node = found[0]
     if node.label == Label.CATALOGUE_ENTRY:
-        entries = [e for e in catalogue_entries(store, clearance=clearance)
+        listed = [e.target for e in store.edges_of(node_id, rel=Rel.LISTS, direction="out")]
+        entries = [e for eq in listed[:1]  # the entry's equipment: its entries only are read
+                   for e in catalogue_entries(store, clearance=clearance, equipment=eq)
                    if e.id == node_id]
         if not entries:
             raise NodeNotFound(node_id)
