@@ -29,6 +29,7 @@ from graph.proximity import collaboration_index
 from graph.store import GraphStore
 from matching.catalogue import catalogue_entries, parse_day
 from matching.consortium import testing_body_independence  # the consortium's rule, called
+from matching.jobs_common import kinds_of
 
 __all__ = [
     "INDICATORS",
@@ -104,10 +105,7 @@ def independence_problems(store: GraphStore, body: Node, equipment_id: str, *,
                           clearance: str) -> list[str]:
     """Why ``body`` may not evaluate this equipment (empty when it may)."""
     out: list[str] = []
-    kinds = body.get("kinds") or []
-    if isinstance(kinds, str):
-        kinds = [k.strip() for k in kinds.split(";")]
-    if OrgKind.TESTING_BODY not in kinds:
+    if OrgKind.TESTING_BODY not in kinds_of(body):
         out.append(f"{body.id} is not a testing body / 评价单位不是检测机构")
     index = collaboration_index(store, clearance)
     for e in store.edges_of(equipment_id, rel=Rel.MAKES, direction="in"):
