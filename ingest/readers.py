@@ -430,8 +430,6 @@ def _read_csv(
                 cells = _blank_ignored(cells, header)
             row = _clean(kind, name, line, header, cells, errors, columns, table.header)
             if row is not None:
-                if is_list:
-                    row.values.pop("", None)
                 yield row
     except csv.Error as exc:
         errors.append(RowError(name, skipped + done + 1, "", f"malformed CSV: {exc}"))
@@ -568,8 +566,6 @@ def _read_xlsx(
                     values = _blank_ignored(values, header)
                 row = _clean(kind, where, line, header, values, errors, shown=table.header)
                 if row:
-                    if is_list:
-                        row.values.pop("", None)
                     yield row
         if not recognised:
             errors.append(
