@@ -30,6 +30,7 @@ from matching.evaluations import (
     evaluations,
     record_evaluation,
 )
+from tests.jobs.test_clearance import strings  # every string of a JSON answer
 from tests.services.catalogue_data import write_catalogue_batch
 
 
@@ -199,18 +200,6 @@ def test_http_and_cli(tmp_path: Path, folders: list[Path]) -> None:
 MARKS = ("", "public", "restricted", "secret", "绝密")
 
 
-def _strings(obj: Any) -> Iterator[str]:
-    if isinstance(obj, str):
-        yield obj
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            yield str(k)
-            yield from _strings(v)
-    elif isinstance(obj, list | tuple):
-        for v in obj:
-            yield from _strings(v)
-
-
 @settings(max_examples=15, deadline=None)
 @given(eq_marks=st.lists(st.sampled_from(MARKS), min_size=2, max_size=4),
        node_marks=st.lists(st.sampled_from(MARKS), min_size=4, max_size=8),
@@ -279,7 +268,7 @@ def test_answers_never_exceed_the_caller_clearance(eq_marks: list[str], node_mar
                                                      clearance=level).to_json())
                     except NodeNotFound:
                         assert f"eq:{i}" in hidden
-                seen = set(_strings(answers))
+                seen = set(strings(answers))
                 assert not (seen & hidden), (level, seen & hidden)
                 visible_evals = {f"ev:{i}" for i in range(len(eq_marks))} - hidden
                 assert {e.id for e in evaluations(s, clearance=level)} == visible_evals
