@@ -24,6 +24,7 @@ from api.settings import Settings
 from graph.errors import IngestError, InvalidRequest, RowError
 from ingest.load import load_paths
 from ingest.mapping import read_options
+from ingest.readers import ReadOptions
 
 __all__ = ["router"]
 
@@ -104,13 +105,18 @@ def _unzip(archive: Path, into: Path, settings: Settings) -> Path:
     return folders[0]
 
 
-def _pair(value: str) -> bool:
-    """Only ``header=column`` pairs: a map file on the server is not the caller's to name."""
-    if "=" not in value:
-        raise InvalidRequest(
-            f"map {value!r}: 应为 表头=列名 / expected HEADER=COLUMN", field="map"
-        )
-    return True
+def _map_options(maps: list[str]) -> ReadOptions:
+    """The read options of ``map=表头=列名`` pairs; only pairs: a map file on the server is not
+    the caller's to name."""
+    for value in maps:
+        if "=" not in value:
+            raise InvalidRequest(
+                f"map {value!r}: 应为 表头=列名 / expected HEADER=COLUMN", field="map"
+            )
+    try:
+        return read_options(maps)
+    except InvalidRequest as exc:
+        raise InvalidRequest(str(exc), field="map") from None
 
 
 def _rel(file: str, root: Path) -> str:
@@ -161,16 +167,11 @@ def ingest(
 ) -> IngestPublic:
     name = PurePosixPath((file.filename or "").replace("\\", "/")).name
     suffix = PurePosixPath(name).suffix.lower()
-    stem = PurePosixPath(name).stem
     if suffix not in (*_PLAIN, ".xlsx", ".zip"):
         raise _bad(
             "只接受 .csv / .jsonl / .xlsx / .zip 文件 / only .csv, .jsonl, .xlsx or .zip files"
         )
-    del stem  # a file not named after a kind is recognised by its header
-    try:
-        options = read_options([m for m in (maps or []) if _pair(m)])
-    except InvalidRequest as exc:
-        raise InvalidRequest(str(exc), field="map") from None
+    options = _map_options(maps or [])  # a file not named after a kind: read by its header
     root = Path(tempfile.mkdtemp(prefix="firstset-upload-"))
     try:
         saved = root / ("upload.zip" if suffix == ".zip" else name)
