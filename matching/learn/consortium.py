@@ -209,11 +209,11 @@ def split_by_project(data: RankingSet, test_fraction: float, *, seed: int = 0
             data.take([g for g, p in enumerate(project) if p in test]))
 
 
-def default_weights(engine: MatchingEngine | None = None) -> dict[str, float]:
+def default_weights() -> dict[str, float]:
     """The member fit's documented default: the supplier engine's weights (``projects`` 0)."""
     from matching.scoring import DEFAULT_WEIGHTS
 
-    w = (engine.weights if engine is not None else DEFAULT_WEIGHTS).as_dict()
+    w = DEFAULT_WEIGHTS.as_dict()
     return {f: float(w.get(f, 0.0)) for f in CONSORTIUM_FEATURES}
 
 
