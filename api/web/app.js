@@ -999,8 +999,7 @@ async function loadWatches() {
       el("td", {}, x.created.slice(0, 10)),
       el("td", {}, editor ? el("button", { type: "button", "aria-label": `${t("delete")} ${x.query}`, onclick: async () => {
         try {
-          const res = await fetch(`/api/watches/${encodeURIComponent(x.id)}`, { method: "DELETE", headers: authHeaders() });
-          if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
+          await api(`/api/watches/${encodeURIComponent(x.id)}`, { method: "DELETE" });
           loadWatches();
         } catch (e) { showError(e); }
       } }, t("delete")) : null)))))
@@ -1095,41 +1094,21 @@ function badRowsTable(err) {
     })));
 }
 
-async function checkUpload(ev) {
-  ev.preventDefault();
+async function sendUpload(dryRun) {
+  // Check (a dry run: nothing written, then the load button opens) or load the chosen file.
   clearError();
   const file = $("#u-file").files[0];
   const out = $("#upload-results");
   $("#u-load").disabled = true;
   if (!file) { showError(t("needFile")); return; }
   const progress = (value, state) => { $("#u-progress").value = value; $("#u-status").textContent = t(state); };
-  progress(0, "uploading");
+  if (dryRun) progress(0, "uploading");
   try {
-    const data = await upload(file, true, progress);
-    progress(100, "checkOk");
-    out.replaceChildren(el("p", { class: "ok" }, t("checkOk")), ...uploadSummary(data));
-    $("#u-load").disabled = false;
-  } catch (e) {
-    $("#u-progress").value = 0;
-    $("#u-status").textContent = "";
-    const table = badRowsTable(e);
-    out.replaceChildren(...(table ? [el("p", { class: "bad" }, t("checkBad")), table] : []));
-    if (!table) showError(e);
-  }
-}
-
-async function loadUpload() {
-  clearError();
-  const file = $("#u-file").files[0];
-  if (!file) { showError(t("needFile")); return; }
-  const out = $("#upload-results");
-  $("#u-load").disabled = true;
-  const progress = (value, state) => { $("#u-progress").value = value; $("#u-status").textContent = t(state); };
-  try {
-    const data = await upload(file, false, progress);
-    progress(100, "loaded");
-    out.replaceChildren(el("p", { class: "ok" }, t("loaded")), ...uploadSummary(data));
-    loadOverview();
+    const data = await upload(file, dryRun, progress);
+    const done = dryRun ? "checkOk" : "loaded";
+    progress(100, done);
+    out.replaceChildren(el("p", { class: "ok" }, t(done)), ...uploadSummary(data));
+    if (dryRun) $("#u-load").disabled = false; else loadOverview();
   } catch (e) {
     $("#u-progress").value = 0;
     $("#u-status").textContent = "";
@@ -1157,14 +1136,14 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#partners-form").addEventListener("submit", findPartners);
   $("#shortlist-form").addEventListener("submit", makeShortlist);
   $("#transfers-form").addEventListener("submit", matchTransfers);
-  $("#upload-form").addEventListener("submit", checkUpload);
+  $("#upload-form").addEventListener("submit", (ev) => { ev.preventDefault(); sendUpload(true); });
   $("#ip-form").addEventListener("submit", checkIpRisk);
   $("#tender-form").addEventListener("submit", checkTender);
   $("#cat-form").addEventListener("submit", showCatalogue);
   $("#watch-form").addEventListener("submit", saveWatch);
   picker($("#ip-query"), $("#ip-options"), ["Equipment"], (h) => { $("#ip-id").value = h ? h.id : ""; });
   picker($("#cat-query"), $("#cat-options"), ["Equipment"], (h) => { $("#cat-id").value = h ? h.id : ""; });
-  $("#u-load").addEventListener("click", loadUpload);
+  $("#u-load").addEventListener("click", () => sendUpload(false));
   $("#u-file").addEventListener("change", () => { $("#u-load").disabled = true; $("#upload-results").replaceChildren(); $("#u-progress").value = 0; $("#u-status").textContent = ""; });
   $("#proposal-print").addEventListener("click", () => window.print());
   $("#proposal-close").addEventListener("click", closeProposal);
