@@ -405,8 +405,7 @@ def form_consortia(store: GraphStore, request: ConsortiumRequest, *, fit: OrgFit
 
     # Candidates per role.
     fits: dict[str, float] = {owner: 0.0}
-    evidence: dict[str, list[Any]] = {}
-    probability: dict[str, float] = {}
+    matched: dict[str, FitScore] = {}  # the engine's score, evidence and probability
     seats: list[_Seat] = [_Seat(pinned_role[p], [], p) for p in pinned_role]
     for p in pinned_role:
         got = fit_scores(
@@ -415,10 +414,7 @@ def form_consortia(store: GraphStore, request: ConsortiumRequest, *, fit: OrgFit
         )
         fits[p] = _rescaled(got).get(p, 0.0)
         if p in got:
-            evidence[p] = got[p].evidence
-            chance = got[p].probability
-            if chance is not None:
-                probability[p] = chance
+            matched[p] = got[p]
     for role in ROLES:
         if role == "user" or free.get(role, 0) < 1:
             continue
@@ -441,10 +437,7 @@ def form_consortia(store: GraphStore, request: ConsortiumRequest, *, fit: OrgFit
                 cands.append(o)
                 if o in got:
                     fits[o] = scaled[o]
-                    evidence[o] = got[o].evidence
-                    chance = got[o].probability
-                    if chance is not None:
-                        probability[o] = chance
+                    matched[o] = got[o]
                 else:
                     fits.setdefault(o, 0.0)
             if len(cands) >= req.candidates_per_role:
@@ -498,7 +491,7 @@ def form_consortia(store: GraphStore, request: ConsortiumRequest, *, fit: OrgFit
                 )
             ):
                 continue
-            cons = _build(req.project_id, search, st, seats, idx, evidence, probability)
+            cons = _build(req.project_id, search, st, seats, idx, matched)
             if is_valid_consortium(store, cons, req, index=idx):
                 continue  # the checker guards every consortium returned
             chosen.append(cons)
@@ -522,8 +515,7 @@ def _build(
     st: _State,
     seats: list[_Seat],
     idx: CollaborationIndex,
-    evidence: Mapping[str, list[Any]],
-    probability: Mapping[str, float],
+    matched: Mapping[str, FitScore],
 ) -> Consortium:
     order = [search.lead, *st.chosen[1:]]
     roles = ["user", *[s.role for s in search.seats]]
@@ -531,7 +523,8 @@ def _build(
     members: list[Member] = []
     for i, (org, role) in enumerate(zip(ids, roles, strict=True)):
         ev: list[Mapping[str, Any]] = []
-        found = [_evidence_json(item) for item in evidence.get(org, [])]
+        hit = matched.get(org)
+        found = [_evidence_json(item) for item in (hit.evidence if hit else [])]
         # the engine's best three, and its demonstration evaluations (shown, never ranked on)
         ev.extend([*found[:3], *(e for e in found[3:] if e.get("kind") == "evaluation")])
         for j, other in enumerate(ids):
@@ -542,7 +535,7 @@ def _build(
                 ev.append({"kind": "cohesion", "id": other, "text": "; ".join(reasons), "score": round(score, 4)})
         members.append(
             Member(org, idx.orgs[org].title, role, float(search.fit[order[i]]), tuple(ev[:8]),
-                   probability.get(org) if role != "user" else None)
+                   hit.probability if hit and role != "user" else None)
         )
     n = len(order)
     pairs = n * (n - 1) / 2
