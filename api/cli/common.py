@@ -20,11 +20,13 @@ from graph.open_store import open_store
 from graph.store import GraphStore
 
 __all__ = [
+    "EmbedderOpt",
     "JsonOpt",
     "StoreOpt",
     "benchmark",
     "console",
     "emit_json",
+    "engine_for",
     "fail",
     "guarded",
     "opened_store",
@@ -41,6 +43,24 @@ StoreOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table. 输出 JSON")]
+EmbedderOpt = Annotated[
+    str | None,
+    typer.Option("--embedder", envvar="FIRSTSET_EMBEDDER",
+                 help="e5 (default), hash, or st:MODEL (sentence-transformers). 向量模型"),
+]
+
+
+def engine_for(store: GraphStore, embedder: str | None, device: str | None = None, *,
+               weights: Path | None = None, progress: bool = True) -> Any:
+    """The matching engine over ``store`` with the ``--embedder`` (and ``--device``) named, and
+    the scoring weights of a ``--weights`` file when one is given."""
+    from matching.embedders import make_embedder
+    from matching.engine import MatchingEngine
+    from matching.scoring import Weights
+
+    w = Weights.load(weights) if weights else None
+    return MatchingEngine(store, make_embedder(embedder, device=device), weights=w,
+                          progress=progress)
 
 
 def emit_json(payload: Any) -> None:

@@ -18,6 +18,7 @@ from api.cli.common import (
     benchmark,
     console,
     emit_json,
+    engine_for,
     fail,
     guarded,
     opened_store,
@@ -316,8 +317,6 @@ def eval_transfers(
     import tempfile
 
     from ingest.load import load_paths
-    from matching.embedders import make_embedder
-    from matching.engine import MatchingEngine
     from matching.transfers_eval import evaluate_transfers, read_transfer_labels
 
     with guarded(as_json):
@@ -329,7 +328,7 @@ def eval_transfers(
             with opened_store(location) as s:
                 if store is None:
                     load_paths(s, [str(corpus or labels.parent)])
-                engine = MatchingEngine(s, make_embedder(embedder), progress=not as_json)
+                engine = engine_for(s, embedder, progress=not as_json)
                 report = evaluate_transfers(engine, cases, split=split)  # type: ignore[arg-type]
     if as_json:
         emit_json(report)

@@ -10,12 +10,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from api.cli.common import (
+    EmbedderOpt,
     JsonOpt,
     StoreOpt,
     batch_lines,
     benchmark,
     console,
     emit_json,
+    engine_for,
     guarded,
     opened_store,
     run_batch,
@@ -48,25 +50,9 @@ EVIDENCE_ZH = {
     "track_record": "业绩(仅展示)",
 }
 
-EmbedderOpt = Annotated[
-    str | None,
-    typer.Option("--embedder", envvar="FIRSTSET_EMBEDDER",
-                 help="e5 (default), hash, or st:MODEL (sentence-transformers). 向量模型"),
-]
 DeviceOpt = Annotated[
     str | None, typer.Option("--device", help="Device for st: models (cpu, cuda). 计算设备")
 ]
-
-
-def _engine(store: GraphStore, embedder: str | None, device: str | None, *,
-            weights: Path | None = None, progress: bool = True) -> Any:
-    from matching.embedders import make_embedder
-    from matching.engine import MatchingEngine
-    from matching.scoring import Weights
-
-    w = Weights.load(weights) if weights else None
-    return MatchingEngine(store, make_embedder(embedder, device=device), weights=w,
-                          progress=progress)
 
 
 def _hits_table(title: str, hits: list[Any]) -> Table:
@@ -133,7 +119,7 @@ def suppliers(
         base = dict(kinds=kinds, field=field, region=region, local=local, catalogued=catalogued,
                     insured=insured, evaluated=evaluated, on=on, top=top)
         with opened_store(store) as st:
-            engine = _engine(st, embedder, device, weights=weights, progress=not as_json)
+            engine = engine_for(st, embedder, device, weights=weights, progress=not as_json)
             if batch is not None:
                 lines = batch_lines(batch)
                 engine.prime_queries([str(x["text"]) for _, x in lines
@@ -210,7 +196,7 @@ def train(
                                  "--transfer-labels / 请给出军民融合标注", field="transfer_labels")
         payload: dict[str, Any] = {"jobs": {}}
         with opened_store(store) as st:
-            engine = _engine(st, embedder, device, progress=not as_json)
+            engine = engine_for(st, embedder, device, progress=not as_json)
             fb_set = None
             if feedback is not None:
                 payload.update(_train_feedback(st, engine, feedback, out))
@@ -429,7 +415,7 @@ def eval_suppliers(
         else:
             st = _open(store)
         try:
-            engine = _engine(st, embedder, device, progress=not as_json)
+            engine = engine_for(st, embedder, device, progress=not as_json)
             engine.refresh()
             result = evaluate(engine, cases)
         finally:

@@ -11,34 +11,23 @@ from rich.markup import escape
 from rich.table import Table
 
 from api.cli.common import (
+    EmbedderOpt,
     JsonOpt,
     StoreOpt,
     benchmark,
     console,
     emit_json,
+    engine_for,
     guarded,
     opened_store,
 )
-from graph.store import GraphStore
 
 __all__ = ["register", "tender_input"]
 
 ClearanceOpt = Annotated[
     str, typer.Option("--clearance", help="Caller clearance: public, restricted, secret. 密级")
 ]
-EmbedderOpt = Annotated[
-    str | None,
-    typer.Option("--embedder", envvar="FIRSTSET_EMBEDDER",
-                 help="e5 (default), hash, or st:MODEL (sentence-transformers). 向量模型"),
-]
 LEVEL_STYLE = {"high": "bold red", "medium": "yellow", "low": "green"}
-
-
-def _engine(store: GraphStore, embedder: str | None, progress: bool) -> Any:
-    from matching.embedders import make_embedder
-    from matching.engine import MatchingEngine
-
-    return MatchingEngine(store, make_embedder(embedder), progress=progress)
 
 
 def ip_risk_cmd(
@@ -63,7 +52,7 @@ def ip_risk_cmd(
                         years=years)
     with guarded(as_json), opened_store(store) as s:
         query.check()
-        report = ip_risk(_engine(s, embedder, not as_json), query, clearance=clearance)
+        report = ip_risk(engine_for(s, embedder, progress=not as_json), query, clearance=clearance)
     payload = report.to_json()
     if as_json:
         emit_json(payload)

@@ -8,7 +8,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.cli.common import JsonOpt, StoreOpt, console, emit_json, fail, guarded, opened_store
+from api.cli.common import (
+    JsonOpt,
+    StoreOpt,
+    console,
+    emit_json,
+    engine_for,
+    fail,
+    guarded,
+    opened_store,
+)
 from api.information import CLI_OWNER, add_watch, open_watch_store
 from api.settings import get_settings
 from api.watch_store import parse_since
@@ -52,11 +61,8 @@ def add(
     as_json: JsonOpt = False,
 ) -> None:
     """保存一个关注 / save a watch (refused if it would alert on nearly everything)."""
-    from matching.embedders import make_embedder
-    from matching.engine import MatchingEngine
-
     with guarded(as_json), opened_store(store) as st:
-        engine = MatchingEngine(st, make_embedder(embedder), progress=not as_json)
+        engine = engine_for(st, embedder, progress=not as_json)
         db = open_watch_store()
         try:
             record = add_watch(
