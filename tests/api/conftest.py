@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi import FastAPI
@@ -19,8 +19,22 @@ from graph.model import Edge, Label, Node, Rel
 from graph.networkx_store import NetworkxStore
 from graph.store import GraphStore
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 SECRET_NAMES = ("隐身涂层", "高超声速", "Stealth")  # words that appear only in cleared items
 HIDDEN_IDS = ("tech:secret", "tech:restricted", "proj:mil", "dem:mil")
+CHROMIUM = "/usr/bin/chromium"  # Debian's: the browser tests fail, never skip, without it
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def small_graph(store: GraphStore) -> None:
@@ -248,3 +262,17 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 def h(key: str) -> dict[str, str]:
     return {"X-API-Key": key}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Chromium driven by Playwright, one per browser test module."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()

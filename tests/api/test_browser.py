@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from api.app import create_app
 from api.auth import KeyStore
@@ -21,17 +21,6 @@ from graph.networkx_store import NetworkxStore
 from tests.api.conftest import make_settings, small_graph
 from tests.api.live import LiveServer
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 expect.set_options(timeout=20_000)
 # Screenshots go to a scratch folder unless FIRSTSET_SCREENSHOTS names one: `make screenshots`
 # points it at docs/screenshots, so a plain test run leaves the working tree clean.
@@ -58,17 +47,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServe
         store.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 @pytest.fixture
 def page(browser: Browser, server: tuple[LiveServer, dict[str, str]]) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
@@ -84,12 +62,12 @@ def page(browser: Browser, server: tuple[LiveServer, dict[str, str]]) -> Iterato
     assert elsewhere == [], f"the page fetched from elsewhere: {elsewhere}"
 
 
-def _shot(page: Page, name: str) -> None:
+def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def _use_key(page: Page, key: str) -> None:
+def use_key(page: Page, key: str) -> None:
     page.fill("#api-key", key)
     page.click("#key-save")
     expect(page.locator("#who")).to_contain_text("editor")
@@ -110,7 +88,7 @@ def test_find_suppliers_with_evidence_and_graph(page: Page) -> None:
     page.wait_for_function("document.querySelectorAll('#graph canvas').length > 0")
     count = page.evaluate("window.cyNodes ? window.cyNodes() : 0")
     assert count >= 3
-    _shot(page, "suppliers")
+    shot(page, "suppliers")
 
 
 def test_language_switch(page: Page) -> None:
@@ -132,7 +110,7 @@ def test_build_a_consortium(page: Page) -> None:
     expect(first.locator(".parts")).to_be_visible()
     first.locator(".graph-btn").click()
     page.wait_for_function("document.querySelectorAll('#graph canvas').length > 0")
-    _shot(page, "consortium")
+    shot(page, "consortium")
 
 
 def test_clear_message_on_errors(page: Page) -> None:
@@ -155,7 +133,7 @@ def test_clear_message_on_errors(page: Page) -> None:
     page.fill("#api-key", "fs_00000000_wrong")
     page.click("#key-save")
     expect(page.locator("#error")).to_contain_text("密钥无效")
-    _shot(page, "error")
+    shot(page, "error")
 
 
 def test_shortlist_pitches(page: Page) -> None:
@@ -164,27 +142,27 @@ def test_shortlist_pitches(page: Page) -> None:
     page.click("#shortlist-submit")
     expect(page.locator("#shortlist-results .result")).to_have_count(2)
     expect(page.locator("#shortlist-results .parts").first).to_be_visible()
-    _shot(page, "shortlist")
+    shot(page, "shortlist")
 
 
 def test_transfers_only_with_clearance(
     page: Page, server: tuple[LiveServer, dict[str, str]]
 ) -> None:
     expect(page.locator("#tab-transfers")).to_be_hidden()
-    _use_key(page, server[1]["public"])
+    use_key(page, server[1]["public"])
     expect(page.locator("#tab-transfers")).to_be_hidden()
-    _use_key(page, server[1]["restricted"])
+    use_key(page, server[1]["restricted"])
     expect(page.locator("#tab-transfers")).to_be_visible()
     page.click("#tab-transfers")
     page.fill("#t-query", "高超声速")
     page.locator("#t-options li").first.click()
     page.click("#transfers-submit")
     expect(page.locator("#transfers-results .result").first).to_be_visible()
-    _shot(page, "transfers")
+    shot(page, "transfers")
 
 
 def test_feedback_from_the_page(page: Page, server: tuple[LiveServer, dict[str, str]]) -> None:
-    _use_key(page, server[1]["public"])
+    use_key(page, server[1]["public"])
     page.click("[data-tab=suppliers]")
     page.fill("#demand-text", "磨齿机")
     page.click("#suppliers-submit")

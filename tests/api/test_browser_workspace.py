@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from api.app import create_app
 from api.auth import KeyStore
@@ -31,7 +31,7 @@ from ingest.generate.demo import write_demo
 from ingest.load import load_paths
 from tests.api.conftest import make_settings
 from tests.api.live import LiveServer
-from tests.api.test_browser import ARGS, CHROMIUM, SHOTS
+from tests.api.test_browser import shot, use_key
 
 expect.set_options(timeout=30_000)
 RAW_ID = re.compile(r"\b(?:org|prj|proj|dem|eq|tech|al|pitch|field|region):[\w.-]*\w")
@@ -72,17 +72,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         store.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 def _page(browser: Browser, demo: Demo, width: int = 1280) -> Iterator[Page]:
     context = browser.new_context(
         viewport={"width": width, "height": 900}, locale="zh-CN", accept_downloads=True
@@ -110,17 +99,6 @@ def page(browser: Browser, demo: Demo) -> Iterator[Page]:
 @pytest.fixture
 def phone(browser: Browser, demo: Demo) -> Iterator[Page]:
     yield from _page(browser, demo, width=390)
-
-
-def _shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _use_key(page: Page, key: str) -> None:
-    page.fill("#api-key", key)
-    page.click("#key-save")
-    expect(page.locator("#who")).to_contain_text("editor")
 
 
 def _wait_overview(page: Page) -> None:
@@ -162,7 +140,7 @@ def test_overview_draws_the_api_counts(page: Page, demo: Demo) -> None:
         expect(page.locator(f".kpi[data-key={row['key']}]")).to_contain_text(str(row["count"]))
     gaps = figures["supply_gaps"]
     expect(page.locator("#ov-gaps tr[data-id]")).to_have_count(len(gaps))
-    _shot(page, "overview")
+    shot(page, "overview")
 
 
 def test_a_chart_links_to_its_list_and_exports_it(page: Page, demo: Demo) -> None:
@@ -222,7 +200,7 @@ def test_search_shows_a_0_to_100_score_and_chinese_evidence(page: Page, demo: De
     expect(first.locator(".parts td.meaning").first).not_to_be_empty()
     expect(cards.nth(1).locator(".parts")).to_be_hidden()  # the others on a click
     expect(page.locator("#parts-help tr")).not_to_have_count(0)
-    _shot(page, "suppliers")
+    shot(page, "suppliers")
 
 
 def test_field_and_district_from_the_pickers(page: Page) -> None:
@@ -267,7 +245,7 @@ def test_upload_with_a_bad_row_shows_it_and_writes_nothing(
     page: Page, demo: Demo, tmp_path: Path
 ) -> None:
     expect(page.locator("#tab-upload")).to_be_hidden()
-    _use_key(page, demo.editor)
+    use_key(page, demo.editor)
     page.click("#tab-upload")
     before = demo.store.version()
     path = tmp_path / "organizations.csv"
@@ -281,7 +259,7 @@ def test_upload_with_a_bad_row_shows_it_and_writes_nothing(
     expect(page.locator("#u-load")).to_be_disabled()
     assert demo.store.version() == before
     assert not demo.store.has("org:new-a")
-    _shot(page, "upload")
+    shot(page, "upload")
     # fixed, it passes the check (still nothing written), then loads with progress
     path.write_text(BAD_ORGS.replace("not-a-kind", "manufacturer"), encoding="utf-8")
     page.set_input_files("#u-file", str(path))
@@ -374,11 +352,11 @@ def test_consortium_with_a_pinned_member_and_a_printable_proposal(page: Page, de
     expect(page.locator("#proposal")).to_contain_text("用户（牵头）")
     page.emulate_media(media="print")
     assert page.locator("header.top").is_hidden()
-    _shot(page, "proposal")
+    shot(page, "proposal")
     page.emulate_media(media="screen")
     page.click("#proposal-close")
     expect(page.locator("#panel-consortium")).to_be_visible()
-    _shot(page, "consortium")
+    shot(page, "consortium")
 
 
 def test_partner_recovery_from_the_page(page: Page, demo: Demo) -> None:
@@ -398,7 +376,7 @@ def test_partner_recovery_from_the_page(page: Page, demo: Demo) -> None:
     assert cards.evaluate_all("els => els.map(e => e.dataset.id)") == [h["id"] for h in api]
     shown = page.locator("#partners-results").inner_text()
     assert "shared project" not in shown and not RAW_ID.search(shown)
-    _shot(page, "partners")
+    shot(page, "partners")
 
 
 # ---- accessibility, small screens ----------------------------------------------------------------------
@@ -416,7 +394,7 @@ UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), s
 @pytest.mark.parametrize("width", [1280, 390])
 def test_every_control_has_a_label(browser: Browser, demo: Demo, width: int) -> None:
     for pg in _page(browser, demo, width):
-        _use_key(pg, demo.editor)
+        use_key(pg, demo.editor)
         tabs = ("overview", "suppliers", "consortium", "partners", "shortlist", "services")
         for tab in (*tabs, "catalogue", "watches", "upload"):
             pg.click(f"[data-tab={tab}]")
@@ -428,13 +406,13 @@ def test_every_control_has_a_label(browser: Browser, demo: Demo, width: int) -> 
 def test_the_page_works_on_a_phone(phone: Page, demo: Demo) -> None:
     _wait_overview(phone)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 391
-    _shot(phone, "overview-390")
+    shot(phone, "overview-390")
     phone.click("[data-tab=suppliers]")
     phone.fill("#demand-text", "土压平衡盾构机")
     phone.click("#suppliers-submit")
     expect(phone.locator("#suppliers-results .result").first).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 391
-    _shot(phone, "suppliers-390")
+    shot(phone, "suppliers-390")
 
 
 # ---- services of issues 15 and 16 --------------------------------------------------------------------
@@ -456,7 +434,7 @@ def test_ip_risk_and_tender_check_panels(page: Page, demo: Demo) -> None:
     expect(page.locator(".tender-findings tbody tr")).to_have_count(len(findings))
     expect(page.locator(".tender-findings")).to_contain_text("渝府办发〔2018〕170号")
     assert " / " not in page.locator(".tender-findings tbody").inner_text()  # Chinese half only
-    _shot(page, "services")
+    shot(page, "services")
 
 
 def test_catalogue_panel(page: Page, demo: Demo) -> None:
@@ -475,15 +453,15 @@ def test_catalogue_panel(page: Page, demo: Demo) -> None:
     }
     expect(page.locator(".cat-status strong")).to_have_text(names[status["status"]])
     expect(page.locator("#cat-results")).to_contain_text("保险补偿测算")
-    _shot(page, "catalogue")
+    shot(page, "catalogue")
 
 
 def test_watches_panel(page: Page, demo: Demo) -> None:
     expect(page.locator("#tab-watches")).to_be_hidden()
-    _use_key(page, demo.editor)
+    use_key(page, demo.editor)
     page.click("#tab-watches")
     page.fill("#watch-text", "大直径泥水平衡盾构机 关注")
     page.click("#watch-submit")
     expect(page.locator("#watch-list tr", has_text="大直径泥水平衡盾构机 关注")).to_have_count(1)
     expect(page.locator("#alerts-exports .export-xlsx")).to_be_visible()
-    _shot(page, "watches")
+    shot(page, "watches")
