@@ -14,9 +14,8 @@ within the query:
 ``newcomer``         1 for organisations with no recorded participation (a prior: most real
                      candidates have none, and they must not all sit at the very bottom)
 
-Features the learned ranker adds (``firstset train --from-graph``; the default weights leave
-them out, and they are only computed when a trained model weighs them, see
-:data:`EXTRA_FEATURES`):
+Further features (:data:`EXTRA_FEATURES`, computed only when the weights in use weigh one;
+the defaults, learned on CORDIS, weigh most of them):
 
 ``als``              latent factors of the participation matrix (truncated SVD of the
                      degree-normalised incidence): the members' mean factor · the organisation's
@@ -33,8 +32,9 @@ priors (``name_text``, ``country``, ``kind``, ``newcomer`` and the ``newcomer_*`
 weights put a newcomer with a matching country and name above an experienced organisation with
 no tie to the members.
 
-A trained model (:class:`~matching.learn.linear.LinearRanker`, kept in the store by
-``firstset train``) replaces the default weights; its parts add up to the score as before.
+The default weights (:class:`PartnerWeights`) are a model learned on the real CORDIS directory
+and frozen; a model trained on the store (:class:`~matching.learn.linear.LinearRanker`, kept by
+``firstset train``) replaces them; either way the parts add up to the score.
 
 Notes
 -----
@@ -83,27 +83,43 @@ Vec = NDArray[np.float64]
 PPR_ITERATIONS = 8
 PPR_WIDE_ITERATIONS = 10
 ALS_FACTORS = 48
-DEFAULT_CALIBRATION = Calibration(4.0, -4.0)
+DENSE_SVD_CELLS = 4_000_000  # up to this many matrix cells the factors come from LAPACK
+DEFAULT_CALIBRATION = Calibration(0.529, -9.613)  # fitted with the defaults (see PartnerWeights)
 BASE_FEATURES = ("coparticipation", "similar_projects", "proximity", "name_text", "country",
                  "kind", "newcomer")
 EXTRA_FEATURES = ("als", "ppr_wide", "past_projects", "degree", "newcomer_country",
                   "newcomer_kind", "newcomer_name", "coordinator", "cosine")
 PARTNER_FEATURES = BASE_FEATURES + EXTRA_FEATURES
+HAND_WEIGHTS = dict(coparticipation=1.0, similar_projects=0.5, proximity=0.25, name_text=0.3,
+                    country=0.3, kind=0.1, newcomer=0.1)
 
 
 class PartnerWeights(NamedWeights):
-    """Weights of the named parts (defaults tuned on CORDIS tasks_dev, see ``eval partners``),
-    and three settings of the signals: ``alpha`` (PageRank continuation probability),
-    ``similar_top`` (how many similar projects vote) and ``ppr_country`` (weight of
-    org–country links in the PageRank graph; 0: none)."""
+    """Weights of the named parts, and three settings of the signals: ``alpha`` (PageRank
+    continuation probability), ``similar_top`` (how many similar projects vote) and
+    ``ppr_country`` (weight of org–country links in the PageRank graph; 0: none).
+
+    The defaults are the model ``firstset train --from-graph --job partners`` learns on the
+    real CORDIS directory (``../shared/data/cordis``: 20,335 organisations, 4,525 consortia;
+    conditional logit, 2,000 hidden participations), frozen here so that a store nobody has
+    trained on still ranks with weights learned from real consortia; a model trained on the
+    store replaces them. :meth:`hand_picked` gives the hand-picked weights they replaced."""
 
     DEFAULTS: ClassVar[Mapping[str, float]] = dict(
-        coparticipation=1.0, similar_projects=0.5, proximity=0.25, name_text=0.3, country=0.3,
-        kind=0.1, newcomer=0.1, alpha=0.5, similar_top=50.0, ppr_country=0.0)
+        coparticipation=0.48, similar_projects=0.694, proximity=0.0, name_text=2.414,
+        country=1.114, kind=0.713, newcomer=0.0, als=0.462, ppr_wide=3.584, past_projects=3.559,
+        degree=2.591, newcomer_country=0.333, newcomer_kind=0.677, newcomer_name=2.672,
+        coordinator=0.0, cosine=1.713, alpha=0.5, similar_top=50.0, ppr_country=0.0)
     SETTINGS = ("alpha", "similar_top", "ppr_country")
 
     def parts(self) -> dict[str, float]:
         return {k: v for k, v in self.as_dict().items() if k not in self.SETTINGS}
+
+    @classmethod
+    def hand_picked(cls) -> PartnerWeights:
+        """The hand-picked weights of earlier releases (the base parts only), reported beside
+        the defaults and a trained model."""
+        return cls(**{k: HAND_WEIGHTS.get(k, 0.0) for k in PARTNER_FEATURES})
 
 
 @dataclass(frozen=True)
@@ -195,9 +211,9 @@ class PartnerRanker:
     def _fit(vectorizer: Any, texts: list[str]) -> sp.csr_matrix:
         try:
             return sp.csr_matrix(vectorizer.fit_transform(texts or [""]))[: len(texts)]
-        except ValueError:  # empty vocabulary
-            vectorizer.fit(["_"])
-            return sp.csr_matrix((len(texts), 1), dtype=np.float32)
+        except ValueError:  # no text yields a token (names such as "P 1"): all similarities 0
+            vectorizer.fit(["no-vocabulary"])
+            return sp.csr_matrix((len(texts), len(vectorizer.vocabulary_)), dtype=np.float32)
 
     def _set_incidence(self, b: sp.csr_matrix) -> None:
         self.b = b.tocsr()
@@ -247,15 +263,25 @@ class PartnerRanker:
             k = min(ALS_FACTORS, min(n, m) - 1)
             if k < 1 or self.b.nnz == 0:
                 self._factors = np.zeros((n, 1))
+                return self._factors
+            dr = 1.0 / np.sqrt(np.maximum(self.degree, 1.0))
+            dc = np.sqrt(self.inv_size)
+            norm = sp.csr_matrix(sp.diags(dr) @ self.b @ sp.diags(dc), dtype=np.float64)
+            norm.sum_duplicates()
+            norm.sort_indices()  # the same matrix, whichever store it came from
+            if n * m <= DENSE_SVD_CELLS:
+                u, sv, _ = np.linalg.svd(norm.toarray(), full_matrices=False)
             else:
-                dr = 1.0 / np.sqrt(np.maximum(self.degree, 1.0))
-                dc = np.sqrt(self.inv_size)
-                norm = sp.diags(dr) @ self.b @ sp.diags(dc)
-                u, sv, _ = svds(norm.astype(np.float64), k=k, v0=np.ones(min(n, m)),
-                                random_state=0)
-                f = u * np.sqrt(sv)
-                lengths = np.linalg.norm(f, axis=1, keepdims=True)
-                self._factors = np.divide(f, lengths, out=np.zeros_like(f), where=lengths > 0)
+                u, sv, _ = svds(norm, k=k, v0=np.ones(min(n, m)), random_state=0)
+                order = np.argsort(-sv)
+                u, sv = u[:, order], sv[order]
+            # never cut inside a run of equal singular values (the basis there is arbitrary):
+            # take the whole run (LAPACK gives them all; ARPACK only the k it was asked for)
+            while k < sv.size and sv[k - 1] - sv[k] <= 1e-9 * sv[0]:
+                k += 1
+            f = u[:, :k] * np.sqrt(sv[:k])
+            lengths = np.linalg.norm(f, axis=1, keepdims=True)
+            self._factors = np.divide(f, lengths, out=np.zeros_like(f), where=lengths > 0)
         return self._factors
 
     def past_profiles(self) -> sp.csr_matrix:
@@ -302,17 +328,21 @@ class PartnerRanker:
         """The same ranker with these (organisation, project) participations forgotten
         (leave-one-out evaluation)."""
         b = self.b.copy()
+        removed = 0
         for org, project in pairs:
             i, j = self.org_pos.get(org), self.project_pos.get(project)
             if i is None or j is None:
                 continue
             lo, hi = b.indptr[i], b.indptr[i + 1]
-            b.data[lo:hi][b.indices[lo:hi] == j] = 0.0
+            hit = b.indices[lo:hi] == j
+            removed += int(np.count_nonzero(b.data[lo:hi][hit]))
+            b.data[lo:hi][hit] = 0.0
+        if removed == 0:  # nothing to forget (e.g. tasks whose answers were never stored)
+            return self
         b.eliminate_zeros()
         twin = object.__new__(PartnerRanker)
         twin.__dict__.update(self.__dict__)
-        b_csr = b
-        twin._set_incidence(b_csr)
+        twin._set_incidence(b)
         return twin
 
     # ---- scoring -------------------------------------------------------------------------
@@ -533,8 +563,8 @@ class PartnerRanker:
         )
 
     def calibration(self) -> Calibration:
-        """The model's calibration, else the documented default for the default weights
-        (a score of 1 — e.g. one strong shared project — is an even chance)."""
+        """The model's calibration, else the one fitted with the default weights (the chance
+        that an organisation is the missing member, among the whole directory)."""
         return self.model.calibration if self.model is not None else DEFAULT_CALIBRATION
 
 

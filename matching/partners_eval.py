@@ -6,6 +6,8 @@ Peers measured in the same run on the same leave-one-out graphs:
 ``coparticipation``  raw count of projects shared with the known members
 ``tfidf``            cosine of the project text to each organisation's past-project texts
 ``ppr``              personalised PageRank from the known members (org–project–country graph)
+``hand_weights``     the hand-picked weighted sum of earlier releases
+                     (:meth:`~matching.partners.PartnerWeights.hand_picked`)
 
 Task lines are either CORDIS ``tasks_dev.jsonl`` records (``project_id``, ``known_partners``,
 ``heldout``; ids become ``cordis:…`` / ``pic:…``) or generic
@@ -27,7 +29,7 @@ from sklearn.preprocessing import normalize
 from graph.proximity import PageRankOperator
 from matching.jsonl import records
 from matching.learn.linear import LinearRanker
-from matching.partners import PartnerQuery, PartnerRanker, PartnerWeights
+from matching.partners import EXTRA_FEATURES, PartnerQuery, PartnerRanker, PartnerWeights
 
 __all__ = [
     "MethodScore",
@@ -162,6 +164,10 @@ def evaluate_partners(
     """
     settings = list(weights or [base.weights])
     names = ["firstset" if len(settings) == 1 else f"firstset[{i}]" for i in range(len(settings))]
+    if peers:  # the hand-picked weighted sum the defaults replaced
+        settings.append(PartnerWeights.hand_picked())
+        names.append("hand_weights")
+    extra = model is not None or any(w.parts().get(k) for w in settings for k in EXTRA_FEATURES)
     scores = {n: MethodScore(n) for n in names}
     if model is not None:
         scores["learned"] = MethodScore("learned")
@@ -176,7 +182,7 @@ def evaluate_partners(
         r = base.without([(task.answer, task.project_id)])
         members = tuple(m for m in task.members if m in base.org_pos)
         query = PartnerQuery(task.project_id, members=members)
-        raw, seeds = r.part_vectors(query, extra=model is not None)
+        raw, seeds = r.part_vectors(query, extra=extra)
         allowed = np.ones(len(r.org_ids), dtype=bool)
         allowed[seeds] = False
         target = r.org_pos[task.answer]

@@ -25,6 +25,7 @@ STAGE_NAMES = {
     "embed": "向量化 embedding",
     "generate": "生成 generating",
     "copy": "复制 copying",
+    "evaluate": "评估 evaluating",
 }
 
 

@@ -42,7 +42,7 @@ from matching.learn.linear import (
     fit_softmax,
     rank_metrics,
 )
-from matching.partners import PARTNER_FEATURES, PartnerQuery, PartnerRanker
+from matching.partners import PARTNER_FEATURES, PartnerQuery, PartnerRanker, PartnerWeights
 from matching.partners_eval import MethodScore, PartnerTask, weighted_total
 
 __all__ = [
@@ -207,6 +207,8 @@ def train_partners(
     init = ranker.weights.parts()
     tried: dict[str, Any] = {"default_weights": rank_metrics(
         LinearRanker("partners", init).score_rows(valid.x, valid.features), valid)}
+    tried["hand_weights"] = rank_metrics(LinearRanker(
+        "partners", PartnerWeights.hand_picked().parts()).score_rows(valid.x, valid.features), valid)
     for feature, peer in PARTNER_PEERS.items():
         tried[peer] = rank_metrics(valid.column(feature), valid)
     # coordinate ascent costs a pass over every row per step: on a whole-directory set it
@@ -248,6 +250,7 @@ def evaluate_partner_methods(
     if model is not None:
         methods["learned"] = dict(model.weights)
     methods["default_weights"] = r.weights.parts()
+    methods["hand_weights"] = PartnerWeights.hand_picked().parts()
     for feature, peer in PARTNER_PEERS.items():
         methods[peer] = {feature: 1.0}
     scores = {name: MethodScore(name) for name in methods}

@@ -98,5 +98,5 @@ def test_eval_partners_command(tmp_path: Path) -> None:
     code, out = _run("eval", "partners", str(tasks), "--data", str(data), "--json")
     assert code == 0, out
     rows = {r["method"]: r for r in json.loads(out)["results"]}
-    assert set(rows) == {"firstset", "coparticipation", "tfidf", "ppr"}
+    assert set(rows) == {"firstset", "hand_weights", "coparticipation", "tfidf", "ppr"}
     assert rows["firstset"]["n"] == 1 and rows["firstset"]["recall@10"] == 1.0

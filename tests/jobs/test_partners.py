@@ -57,7 +57,10 @@ def test_newcomers_are_ranked_by_priors_not_left_last() -> None:
     hits = r.rank(PartnerQuery("p2", members=("a",)), top=6)
     order = [h.id for h in hits]
     assert order.index("n") < order.index("z")  # same country and name beat a stranger
-    assert hits[order.index("n")].parts["newcomer"] > 0
+    newcomer_parts = ("newcomer", "newcomer_country", "newcomer_kind", "newcomer_name")
+    n_prior = sum(hits[order.index("n")].parts.get(k, 0.0) for k in newcomer_parts)
+    z_prior = sum(hits[order.index("z")].parts.get(k, 0.0) for k in newcomer_parts)
+    assert n_prior > z_prior  # the newcomer-only priors are what lift it
 
 
 def test_unknown_ids() -> None:
@@ -108,7 +111,7 @@ def test_evaluation_leaves_the_hidden_edge_out() -> None:
     r = PartnerRanker(_world())
     # c's only tie to p0 is the hidden one; with it left out, co-participation still finds c
     rows = {row["method"]: row for row in evaluate_partners(r, [PartnerTask("p0", ("a",), "c")])}
-    assert set(rows) == {"firstset", "coparticipation", "tfidf", "ppr"}
+    assert set(rows) == {"firstset", "hand_weights", "coparticipation", "tfidf", "ppr"}
     assert rows["firstset"]["n"] == 1
     assert rows["coparticipation"]["recall@10"] == 1.0
     # d's only participation is the hidden one: it must look like a newcomer, tied with the rest
@@ -161,3 +164,30 @@ def test_partner_checker_names_what_a_ranking_breaks(tmp_path: Path) -> None:
                    if e["kind"] == "co_participation")
     finally:
         store.close()
+
+
+def test_latent_factors_do_not_depend_on_the_order_edges_arrive_in() -> None:
+    # two copies of one consortium pattern, and a pair on its own: equal singular values
+    nodes = [Node(f"o{i}", "Organization", {"name": f"Org {i}"}) for i in range(8)]
+    nodes += [Node(f"p{j}", "Project", {"name": f"P {j}"}) for j in range(5)]
+    pattern = [(0, 0), (1, 0), (1, 1), (2, 1)]
+    pairs = [(i + 3 * c, j + 2 * c) for c in (0, 1) for i, j in pattern] + [(6, 4), (7, 4)]
+    edges = [Edge(f"o{i}", "PARTICIPATES_IN", f"p{j}") for i, j in pairs]
+    first = PartnerRanker(CollaborationIndex.from_parts(nodes, edges))
+    rng = np.random.default_rng(3)
+    shuffled = [edges[k] for k in rng.permutation(len(edges))]
+    second = PartnerRanker(CollaborationIndex.from_parts(nodes[::-1], shuffled))
+    query = PartnerQuery("p0")
+    a, _ = first.part_vectors(query, extra=True)
+    b, _ = second.part_vectors(query, extra=True)
+    assert np.allclose(a["als"], b["als"], atol=1e-9)
+    assert first.factors().shape[1] >= 1
+
+
+def test_forgetting_nothing_keeps_the_ranker_and_its_caches() -> None:
+    r = PartnerRanker(_world())
+    factors = r.factors()
+    assert r.without([("c", "p2"), ("ghost", "p0")]) is r  # c was never in p2
+    forgot = r.without([("c", "p0")])
+    assert forgot is not r and forgot.degree[forgot.org_pos["c"]] == 1
+    assert forgot.factors() is not factors

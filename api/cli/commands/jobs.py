@@ -24,6 +24,7 @@ from api.cli.common import (
     opened_store,
     run_batch,
 )
+from api.cli.progress import stage_bars
 from graph.errors import InvalidRequest
 from graph.store import GraphStore
 from matching.jobs_common import ModeFit, OrgFit
@@ -246,7 +247,9 @@ def eval_partners(
             from matching.learn.store import load_model
 
             base = PartnerRanker.from_store(s)
-            rows = evaluate_partners(base, items, model=load_model(s, "partners"))
+            with stage_bars(not as_json) as bars:
+                rows = evaluate_partners(base, items, model=load_model(s, "partners"),
+                                         progress=lambda done: bars("evaluate", done, len(items)))
     if as_json:
         emit_json({"tasks": str(tasks), "results": rows})
         return
