@@ -44,6 +44,7 @@ A query costs a few sparse matrix–vector products over the participation matri
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -84,7 +85,9 @@ PPR_ITERATIONS = 8
 PPR_WIDE_ITERATIONS = 10
 ALS_FACTORS = 48
 DENSE_SVD_CELLS = 4_000_000  # up to this many matrix cells the factors come from LAPACK
-DEFAULT_CALIBRATION = Calibration(0.529, -9.613)  # fitted with the defaults (see PartnerWeights)
+# fitted with the default weights on CORDIS (see PartnerWeights), a directory of this many
+DEFAULT_CALIBRATION = Calibration(0.529, -9.613)
+DEFAULT_CALIBRATION_ORGS = 20_335
 BASE_FEATURES = ("coparticipation", "similar_projects", "proximity", "name_text", "country",
                  "kind", "newcomer")
 EXTRA_FEATURES = ("als", "ppr_wide", "past_projects", "degree", "newcomer_country",
@@ -563,9 +566,13 @@ class PartnerRanker:
         )
 
     def calibration(self) -> Calibration:
-        """The model's calibration, else the one fitted with the default weights (the chance
-        that an organisation is the missing member, among the whole directory)."""
-        return self.model.calibration if self.model is not None else DEFAULT_CALIBRATION
+        """The model's calibration, else the one fitted with the default weights: the chance
+        that an organisation is the missing member, with its odds moved from CORDIS's directory
+        size to this one's (the chance of any one organisation scales as 1 / size)."""
+        if self.model is not None:
+            return self.model.calibration
+        shift = math.log(DEFAULT_CALIBRATION_ORGS / max(len(self.org_ids), 1))
+        return Calibration(DEFAULT_CALIBRATION.a, DEFAULT_CALIBRATION.b + shift)
 
 
 _RANKERS: dict[tuple[int, int, str], PartnerRanker] = {}

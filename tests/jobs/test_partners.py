@@ -191,3 +191,18 @@ def test_forgetting_nothing_keeps_the_ranker_and_its_caches() -> None:
     forgot = r.without([("c", "p0")])
     assert forgot is not r and forgot.degree[forgot.org_pos["c"]] == 1
     assert forgot.factors() is not factors
+
+
+def test_default_calibration_follows_the_directory_size() -> None:
+    import math
+
+    from matching.partners import DEFAULT_CALIBRATION, DEFAULT_CALIBRATION_ORGS
+
+    r = PartnerRanker(_world())  # 6 organisations
+    cal = r.calibration()
+    assert cal.a == DEFAULT_CALIBRATION.a
+    assert cal.b == pytest.approx(DEFAULT_CALIBRATION.b + math.log(DEFAULT_CALIBRATION_ORGS / 6))
+    # one of six is far likelier to be the missing member than one of CORDIS's 20k
+    assert cal.probability(5.0) > DEFAULT_CALIBRATION.probability(5.0)
+    hits = r.rank(PartnerQuery("p3"), top=3)
+    assert [h.probability for h in hits] == sorted((h.probability for h in hits), reverse=True)
