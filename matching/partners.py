@@ -156,6 +156,15 @@ class PartnerQuery:
 
 PartnerHit = Ranked  # one result type for every job (matching.results)
 
+@dataclass
+class _LazyParts:
+    """What a ranker builds on first use, for the participations it was built with."""
+
+    wide: PageRankOperator | None = None
+    factors: Vec | None = None
+    past: sp.csr_matrix | None = None
+
+
 def _scaled(v: Vec) -> Vec:
     m = float(v.max()) if v.size else 0.0
     return v / m if m > 0 else v
@@ -237,63 +246,67 @@ class PartnerRanker:
         else:
             self.ppr_adjacency = sp.bmat([[None, self.b], [self.bt, None]], format="csr")
         self.ppr = PageRankOperator(self.ppr_adjacency)
-        self._wide: PageRankOperator | None = None
-        self._factors: Vec | None = None
-        self._past: sp.csr_matrix | None = None
+        # built on first use; one object shared by the twins with_model / with_weights make
+        # (the server makes one per request), replaced when the participations change
+        self._lazy = _LazyParts()
         _ = m
 
-    # ---- features computed on first use (a learned model's) ---------------------------------
+    # ---- features computed on first use --------------------------------------------------
 
     def wide_operator(self) -> PageRankOperator:
         """PageRank over organisation–project and organisation–country links."""
-        if self._wide is None:
+        if self._lazy.wide is None:
             n, r = len(self.org_ids), len(self.region_names)
             country = sp.csr_matrix(
                 (self.region_code_known.astype(np.float64), (np.arange(n), self.region_code)),
                 shape=(n, r))
-            self._wide = PageRankOperator(sp.bmat(
+            self._lazy.wide = PageRankOperator(sp.bmat(
                 [[None, self.b, country], [self.bt, None, None], [country.T, None, None]],
                 format="csr"))
-        return self._wide
+        return self._lazy.wide
 
     def factors(self) -> Vec:
         """Organisation factors: truncated SVD of the incidence, rows scaled by 1/√degree and
         columns by 1/√size (deterministic start vector; newcomers get zero rows)."""
-        if self._factors is None:
-            from scipy.sparse.linalg import svds
+        if self._lazy.factors is None:
+            self._lazy.factors = self._compute_factors()
+        return self._lazy.factors
 
-            n, m = self.b.shape
-            k = min(ALS_FACTORS, min(n, m) - 1)
-            if k < 1 or self.b.nnz == 0:
-                self._factors = np.zeros((n, 1))
-                return self._factors
-            dr = 1.0 / np.sqrt(np.maximum(self.degree, 1.0))
-            dc = np.sqrt(self.inv_size)
-            norm = sp.csr_matrix(sp.diags(dr) @ self.b @ sp.diags(dc), dtype=np.float64)
-            norm.sum_duplicates()
-            norm.sort_indices()  # the same matrix, whichever store it came from
-            if n * m <= DENSE_SVD_CELLS:
-                u, sv, _ = np.linalg.svd(norm.toarray(), full_matrices=False)
-            else:
-                u, sv, _ = svds(norm, k=k, v0=np.ones(min(n, m)), random_state=0)
-                order = np.argsort(-sv)
-                u, sv = u[:, order], sv[order]
-            # never cut inside a run of equal singular values (the basis there is arbitrary):
-            # take the whole run (LAPACK gives them all; ARPACK only the k it was asked for)
-            while k < sv.size and sv[k - 1] - sv[k] <= 1e-9 * sv[0]:
-                k += 1
-            f = u[:, :k] * np.sqrt(sv[:k])
-            lengths = np.linalg.norm(f, axis=1, keepdims=True)
-            self._factors = np.divide(f, lengths, out=np.zeros_like(f), where=lengths > 0)
-        return self._factors
+    def _compute_factors(self) -> Vec:
+        from scipy.sparse.linalg import svds
+
+        n, m = self.b.shape
+        k = min(ALS_FACTORS, min(n, m) - 1)
+        if k < 1 or self.b.nnz == 0:
+            return np.zeros((n, 1))
+        dr = 1.0 / np.sqrt(np.maximum(self.degree, 1.0))
+        dc = np.sqrt(self.inv_size)
+        norm = sp.csr_matrix(sp.diags(dr) @ self.b @ sp.diags(dc), dtype=np.float64)
+        norm.sum_duplicates()
+        norm.sort_indices()  # the same matrix, whichever store it came from
+        if n * m <= DENSE_SVD_CELLS:
+            u, sv, _ = np.linalg.svd(norm.toarray(), full_matrices=False)
+        else:
+            u, sv, _ = svds(norm, k=k, v0=np.ones(min(n, m)), random_state=0)
+            order = np.argsort(-sv)
+            u, sv = u[:, order], sv[order]
+        # never cut inside a run of equal singular values (the basis there is arbitrary):
+        # take the whole run (LAPACK gives them all; ARPACK only the k it was asked for)
+        while k < sv.size and sv[k - 1] - sv[k] <= 1e-9 * sv[0]:
+            k += 1
+        f = u[:, :k] * np.sqrt(sv[:k])
+        lengths = np.linalg.norm(f, axis=1, keepdims=True)
+        out: Vec = np.divide(f, lengths, out=np.zeros_like(f), where=lengths > 0)
+        return out
 
     def past_profiles(self) -> sp.csr_matrix:
         """Each organisation's past projects' TF-IDF rows, summed and normalised."""
-        if self._past is None:
+        if self._lazy.past is None:
             from sklearn.preprocessing import normalize
 
-            self._past = sp.csr_matrix(normalize(sp.csr_matrix(self.b @ self.project_matrix)))
-        return self._past
+            self._lazy.past = sp.csr_matrix(
+                normalize(sp.csr_matrix(self.b @ self.project_matrix)))
+        return self._lazy.past
 
     @classmethod
     def from_store(

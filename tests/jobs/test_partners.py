@@ -206,3 +206,12 @@ def test_default_calibration_follows_the_directory_size() -> None:
     assert cal.probability(5.0) > DEFAULT_CALIBRATION.probability(5.0)
     hits = r.rank(PartnerQuery("p3"), top=3)
     assert [h.probability for h in hits] == sorted((h.probability for h in hits), reverse=True)
+
+
+def test_twins_share_what_is_built_on_first_use() -> None:
+    # the server makes a twin per request (with_model): the factors must be built once
+    r = PartnerRanker(_world())
+    first = r.with_model(None)
+    factors = first.factors()
+    assert r.factors() is factors and r.with_weights(r.weights).factors() is factors
+    assert r.wide_operator() is first.wide_operator()
