@@ -227,7 +227,8 @@ def eval_partners(
     """Partner recovery, leave-one-out: Recall@10 and MRR beside the peers. 伙伴补全评估
 
     Rows: the default weights (``firstset``), the store's trained model (``learned``, when
-    ``firstset train`` has kept one) and the single-signal peers, on the same graphs."""
+    ``firstset train`` has kept one), the hand-picked weights the defaults replaced
+    (``hand_weights``) and the single-signal peers, on the same graphs."""
     import tempfile
 
     from matching.partners import PartnerRanker
