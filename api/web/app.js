@@ -35,6 +35,16 @@ const PARTS = {
   country: [["地区", "所在地区相符"], ["region", "located in the right region"]],
   kind: [["类型", "单位类型符合席位"], ["kind", "its kind fits the seat"]],
   newcomer: [["新单位", "给新单位的机会（不奖励历史业绩）"], ["newcomer", "a chance for newcomers (no reward for track record)"]],
+  als: [["合作网络位置相近", "在项目参与网络中的位置与已有成员相近（潜在因子）"], ["network position", "its place in the participation network is close to the members' (latent factors)"]],
+  ppr_wide: [["关系可达", "从已有成员出发，经共同项目和所在地区能到达它的程度"], ["reach from the members", "how readily the members reach it through shared projects and regions"]],
+  past_projects: [["以往项目相近", "它以往参与的项目与本项目的文字相近"], ["similar past projects", "its past projects read like this one"]],
+  degree: [["参与经验", "参与过的项目数量"], ["experience", "how many projects it has taken part in"]],
+  newcomer_country: [["新单位·地区", "尚无项目记录的单位：所在地区与成员相符"], ["newcomer: region", "no recorded projects yet; located where the members are"]],
+  newcomer_kind: [["新单位·类型", "尚无项目记录的单位：单位类型与成员相符"], ["newcomer: kind", "no recorded projects yet; of the members' kind"]],
+  newcomer_name: [["新单位·名称", "尚无项目记录的单位：名称与项目相关"], ["newcomer: name", "no recorded projects yet; its name relates to the project"]],
+  coordinator: [["与牵头单位合作过", "与项目牵头单位共同参与过的项目"], ["tie to the lead", "projects shared with the project's lead"]],
+  projects: [["项目经验", "参与过的项目数"], ["projects", "how many projects it has taken part in"]],
+  cosine: [["与成员合作紧密", "与各成员共同参与的项目数（按双方各自的项目数归一）"], ["ties to the members", "projects shared with each member, relative to both sides' totals"]],
 };
 
 const REL_ZH = { MAKES: "生产", OWNS: "拥有", MEMBER_OF: "是成员", PARTICIPATES_IN: "参与", OWNED_BY: "业主为", NEEDS: "需要",
