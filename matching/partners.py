@@ -233,36 +233,33 @@ class PartnerRanker:
         self.degree = np.asarray(self.b.sum(axis=1)).ravel()
         size = np.asarray(self.b.sum(axis=0)).ravel()
         self.inv_size = np.divide(1.0, size, out=np.zeros_like(size), where=size > 0)
-        n, m, r = len(self.org_ids), len(self.project_ids), len(self.region_names)
         if self.weights.ppr_country > 0:
-            country = sp.csr_matrix(
-                (np.full(n, self.weights.ppr_country), (np.arange(n), self.region_code)),
-                shape=(n, r),
-            )
-            self.ppr_adjacency = sp.bmat(
-                [[None, self.b, country], [self.bt, None, None], [country.T, None, None]],
-                format="csr",
-            )
+            self.ppr_adjacency = self.country_graph(
+                np.full(len(self.org_ids), self.weights.ppr_country))
         else:
             self.ppr_adjacency = sp.bmat([[None, self.b], [self.bt, None]], format="csr")
         self.ppr = PageRankOperator(self.ppr_adjacency)
         # built on first use; one object shared by the twins with_model / with_weights make
         # (the server makes one per request), replaced when the participations change
         self._lazy = _LazyParts()
-        _ = m
+
+    def country_graph(self, link: Vec) -> sp.csr_matrix:
+        """Adjacency over organisations, projects and countries: the participations, and each
+        organisation linked to its country/region with weight ``link[i]``."""
+        n = len(self.org_ids)
+        country = sp.csr_matrix((link, (np.arange(n), self.region_code)),
+                                shape=(n, len(self.region_names)))
+        return sp.csr_matrix(sp.bmat(
+            [[None, self.b, country], [self.bt, None, None], [country.T, None, None]],
+            format="csr"))
 
     # ---- features computed on first use --------------------------------------------------
 
     def wide_operator(self) -> PageRankOperator:
         """PageRank over organisation–project and organisation–country links."""
         if self._lazy.wide is None:
-            n, r = len(self.org_ids), len(self.region_names)
-            country = sp.csr_matrix(
-                (self.region_code_known.astype(np.float64), (np.arange(n), self.region_code)),
-                shape=(n, r))
-            self._lazy.wide = PageRankOperator(sp.bmat(
-                [[None, self.b, country], [self.bt, None, None], [country.T, None, None]],
-                format="csr"))
+            self._lazy.wide = PageRankOperator(
+                self.country_graph(self.region_code_known.astype(np.float64)))
         return self._lazy.wide
 
     def factors(self) -> Vec:
@@ -320,17 +317,21 @@ class PartnerRanker:
         in the index at all (so neither in scores, evidence nor as a query)."""
         return cls(CollaborationIndex.from_store(store, clearance=clearance), weights)
 
-    def with_weights(self, weights: PartnerWeights) -> PartnerRanker:
+    def _twin(self) -> PartnerRanker:
+        """A shallow copy: the same index, matrices and lazily built parts."""
         twin = object.__new__(PartnerRanker)
         twin.__dict__.update(self.__dict__)
+        return twin
+
+    def with_weights(self, weights: PartnerWeights) -> PartnerRanker:
+        twin = self._twin()
         twin.weights = weights
         twin.model = None
         return twin
 
     def with_model(self, model: LinearRanker | None) -> PartnerRanker:
         """The same ranker scoring with a learned model (``None``: the default weights)."""
-        twin = object.__new__(PartnerRanker)
-        twin.__dict__.update(self.__dict__)
+        twin = self._twin()
         twin.model = model
         return twin
 
@@ -356,8 +357,7 @@ class PartnerRanker:
         if removed == 0:  # nothing to forget (e.g. tasks whose answers were never stored)
             return self
         b.eliminate_zeros()
-        twin = object.__new__(PartnerRanker)
-        twin.__dict__.update(self.__dict__)
+        twin = self._twin()
         twin._set_incidence(b)
         return twin
 

@@ -137,14 +137,10 @@ def _tfidf_peer(ranker: PartnerRanker, text: str) -> Vec:
 def _ppr_peer(r: PartnerRanker, seeds: list[int]) -> Vec:
     """Personalised PageRank (alpha 0.85) from the known members over organisation–project
     and organisation–country links."""
-    n, m, c = len(r.org_ids), len(r.project_ids), len(r.region_names)
-    country = sp.csr_matrix((np.ones(n), (np.arange(n), r.region_code)), shape=(n, c))
-    adjacency = sp.bmat(
-        [[None, r.b, country], [r.bt, None, None], [country.T, None, None]], format="csr"
-    )
-    restart = np.zeros(n + m + c)
+    adjacency = r.country_graph(np.ones(len(r.org_ids)))
+    restart = np.zeros(adjacency.shape[0])
     restart[seeds] = 1.0
-    return PageRankOperator(adjacency).run(restart, alpha=0.85, iterations=30)[:n]
+    return PageRankOperator(adjacency).run(restart, alpha=0.85, iterations=30)[:len(r.org_ids)]
 
 
 def evaluate_partners(
