@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 
 from graph.errors import InvalidRequest
 from graph.model import Label, Rel
-from graph.proximity import collaboration_index
+from graph.proximity import CollaborationIndex, collaboration_index
 from graph.store import GraphStore
 from matching.embedders import Embedder
 from matching.engine import MatchingEngine
@@ -152,11 +152,21 @@ def _rows(engine: MatchingEngine, store: GraphStore, e: ConsortiumExample
                   if set(kinds_of(n)) & allowed and (o not in skip or o == e.answer))
     if e.answer not in cand or len(cand) < 2 or not text.strip():
         return None
-    feats = engine.features(text, cand, project_id=e.project_id, clearance=CLEARANCE,
-                            kinds=sorted(allowed))
-    cols = [np.asarray(feats[f], np.float64) for f in ENGINE_FEATURES]
-    cols.append(np.log1p([len(idx.projects_of.get(o, ())) for o in cand]))
-    return cand, np.column_stack(cols)
+    cols = feature_columns(engine, idx, text, cand, project_id=e.project_id,
+                           clearance=CLEARANCE, kinds=sorted(allowed))
+    return cand, np.column_stack([cols[f] for f in CONSORTIUM_FEATURES])
+
+
+def feature_columns(engine: MatchingEngine, idx: CollaborationIndex, text: str,
+                    ids: Sequence[str], *, project_id: str | None, clearance: str,
+                    kinds: Sequence[str] | None) -> dict[str, Vec]:
+    """The :data:`CONSORTIUM_FEATURES` of organisations ``ids`` for a project's text: the
+    engine's parts as it scores them, and ``projects`` from the collaboration index."""
+    feats = engine.features(text, ids, project_id=project_id, clearance=clearance,
+                            kinds=kinds)
+    cols = {f: np.asarray(feats[f], np.float64) for f in ENGINE_FEATURES}
+    cols["projects"] = np.log1p([len(idx.projects_of.get(o, ())) for o in ids])
+    return cols
 
 
 def consortium_examples_set(
@@ -277,12 +287,9 @@ class LearnedFit:
             clearance=level, **kwargs)
         if not hits:
             return []
-        ids = [h.id for h in hits]
-        feats = self.engine.features(text, ids, project_id=project_id, clearance=level,
-                                     kinds=kinds)
-        idx = collaboration_index(self.engine.store, level)
-        cols = {f: np.asarray(feats[f], np.float64) for f in ENGINE_FEATURES}
-        cols["projects"] = np.log1p([len(idx.projects_of.get(o, ())) for o in ids])
+        cols = feature_columns(self.engine, collaboration_index(self.engine.store, level), text,
+                               [h.id for h in hits], project_id=project_id, clearance=level,
+                               kinds=kinds)
         scores, parts = self.model.parts_vectors(cols)
         cal = self.model.calibration
         out = [replace(h, score=float(scores[i]),
