@@ -49,13 +49,13 @@ from graph.clearance import check_clearance
 from graph.errors import FirstsetError, InvalidRequest
 from graph.model import Label, OrgKind
 from matching.features import fields_match
+from matching.learn.linear import LinearRanker
 from matching.read_model import DemandView, ReadModel, TechView, read_model
 from matching.results import Calibration, Evidence, Ranked, parts_add_up, top_ranked
 from matching.text_fit import TextWeights, cross_script, standardise
 
 if TYPE_CHECKING:
     from matching.engine import MatchingEngine
-    from matching.learn.linear import LinearRanker
 
 __all__ = [
     "CALIBRATION",
@@ -251,7 +251,7 @@ def org_demand_features(m: ReadModel, org_id: str, *, lexical: bool = True
 def scored_parts(feats: dict[str, Vec], weights: dict[str, float]) -> dict[str, Vec]:
     """Named parts ``weight · feature`` (features the weights leave at zero, or that a query
     lacks, are no part); their sum is the score."""
-    return {k: w * feats[k] for k, w in weights.items() if w != 0.0 and k in feats}
+    return LinearRanker(TRANSFER_JOB, weights).parts_vectors(feats)[1]
 
 
 def _ranked(ids: Sequence[str], names: Sequence[str], parts: dict[str, NDArray[np.float64]],

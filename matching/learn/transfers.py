@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from matching.engine import MatchingEngine
 
 __all__ = [
-    "KIND_DIRECTION",
+    "LEARNED_DIRECTIONS",
     "TRANSFER_PEERS",
     "TransferSets",
     "train_transfers",
@@ -56,8 +56,9 @@ __all__ = [
 ]
 
 Vec = NDArray[np.float64]
-# a labelled case's kind → the direction it scores (see matching.transfers.DIRECTIONS)
-KIND_DIRECTION = {"tech_to_demand": "tech_to_demand", "org_to_demand": "org_to_demand"}
+# the directions labelled cases teach (a case's kind names its direction, see
+# matching.transfers.DIRECTIONS)
+LEARNED_DIRECTIONS = ("tech_to_demand", "org_to_demand")
 # single signals reported beside the learned model (feature → peer name)
 TRANSFER_PEERS = {"dense": "dense", "lexical": "lexical"}
 LEARNERS = ("default_weights", "coordinate_ascent", "pairwise_logistic")
@@ -99,8 +100,8 @@ def transfer_examples(
     para: dict[str, list[tuple[Vec, NDArray[np.int64], str, bool]]] = {}
     case_of: dict[str, list[str]] = {}
     for c in cases:
-        direction = KIND_DIRECTION.get(c.kind)
-        if direction is None or not in_split(c.id, split):
+        direction = c.kind
+        if direction not in LEARNED_DIRECTIONS or not in_split(c.id, split):
             continue
         try:
             ids, feats = _features_of(m, c)
