@@ -156,13 +156,12 @@ def fit_weights(
     """
     from sklearn.linear_model import LogisticRegression
 
+    from matching.learn.linear import rescaled_like
+
     if len(set(y.tolist())) < 2:
         raise InvalidRequest("feedback needs both accepted and rejected pairs", field="feedback")
     model = LogisticRegression(C=c, max_iter=1000)
     model.fit(x, y)
     coef = model.coef_.ravel()
     learnt = {n: float(w) for n, w in zip(names, coef, strict=True) if n not in FIXED_FEATURES}
-    dense = sum(learnt.get(n, 0.0) for n in DENSE_FEATURES)
-    target = sum(base.as_dict()[n] for n in DENSE_FEATURES)
-    scale = target / dense if dense > 0 else 1.0
-    return base.replace(**{n: round(w * scale, 6) for n, w in learnt.items()})
+    return base.replace(**rescaled_like(learnt, base.as_dict(), DENSE_FEATURES, digits=6))

@@ -52,6 +52,7 @@ __all__ = [
     "group_hits_vectors",
     "pairwise_differences",
     "rank_metrics",
+    "rescaled_like",
 ]
 
 MODEL_FORMAT = 1
@@ -366,11 +367,17 @@ def fit_named_learner(learner: str, data: RankingSet, init: Mapping[str, float],
         return dict(init)
     if learner == "coordinate_ascent":
         return dict(fit_coordinate_ascent(data, init).weights)
-    w = dict(fit_linear_ranker(data).weights)
-    got = sum(w.get(f, 0.0) for f in scale_on)
-    target = sum(float(init.get(f, 0.0)) for f in scale_on)
+    return rescaled_like(fit_linear_ranker(data).weights, init, scale_on, digits=8)
+
+
+def rescaled_like(learnt: Mapping[str, float], init: Mapping[str, float], on: Sequence[str],
+                  *, digits: int) -> dict[str, float]:
+    """``learnt`` scaled so that its ``on`` weights sum as ``init``'s do (a ranking is the same
+    at any positive scale; this keeps learned parts on the defaults' familiar scale)."""
+    got = sum(float(learnt.get(f, 0.0)) for f in on)
+    target = sum(float(init.get(f, 0.0)) for f in on)
     scale = target / got if got > 1e-9 else 1.0
-    return {k: round(v * scale, 8) for k, v in w.items()}
+    return {k: round(float(v) * scale, digits) for k, v in learnt.items()}
 
 
 def cross_validated(
