@@ -37,6 +37,7 @@ __all__ = [
     "evaluate_partners",
     "expected_hits",
     "load_partner_tasks",
+    "score_task",
     "weighted_total",
 ]
 
@@ -128,6 +129,34 @@ def weighted_total(weights: Mapping[str, float], raw: Mapping[str, Vec]) -> Vec:
     return LinearRanker("partners", dict(weights)).parts_vectors(raw)[0]
 
 
+@dataclass(frozen=True)
+class ScoredTask:
+    """What scoring one task saw: its query, the members' positions, who may be ranked, the
+    answer's position and whether it has no other participation."""
+
+    query: PartnerQuery
+    seeds: list[int]
+    allowed: NDArray[np.bool_]
+    target: int
+    newcomer: bool
+
+
+def score_task(r: PartnerRanker, task: PartnerTask, methods: Mapping[str, Mapping[str, float]],
+               scores: Mapping[str, MethodScore], *, extra: bool) -> ScoredTask:
+    """Rank every organisation for ``task`` on ``r`` (a graph without its hidden
+    participation) by each named weight set, adding the answer's rank to ``scores``."""
+    members = tuple(m for m in task.members if m in r.org_pos)
+    query = PartnerQuery(task.project_id, members=members)
+    raw, seeds = r.part_vectors(query, extra=extra)
+    allowed = np.ones(len(r.org_ids), dtype=bool)
+    allowed[seeds] = False
+    target = r.org_pos[task.answer]
+    newcomer = bool(r.degree[target] == 0)
+    for name, weights in methods.items():
+        scores[name].add(weighted_total(weights, raw), allowed, target, newcomer)
+    return ScoredTask(query, seeds, allowed, target, newcomer)
+
+
 def _tfidf_peer(ranker: PartnerRanker, text: str) -> Vec:
     profiles = normalize(sp.csr_matrix(ranker.b @ ranker.project_matrix))
     q = ranker.project_vectorizer.transform([text])
@@ -163,10 +192,11 @@ def evaluate_partners(
     if peers:  # the hand-picked weighted sum the defaults replaced
         settings.append(PartnerWeights.hand_picked())
         names.append("hand_weights")
-    extra = model is not None or any(w.parts().get(k) for w in settings for k in EXTRA_FEATURES)
-    scores = {n: MethodScore(n) for n in names}
+    methods = {n: w.parts() for n, w in zip(names, settings, strict=True)}
     if model is not None:
-        scores["learned"] = MethodScore("learned")
+        methods["learned"] = dict(model.weights)
+    extra = any(w.get(k) for w in methods.values() for k in EXTRA_FEATURES)
+    scores = {n: MethodScore(n) for n in methods}
     if peers:
         for n in ("coparticipation", "tfidf", "ppr"):
             scores[n] = MethodScore(n)
@@ -176,23 +206,15 @@ def evaluate_partners(
             skipped += 1
             continue
         r = base.without([(task.answer, task.project_id)])
-        members = tuple(m for m in task.members if m in base.org_pos)
-        query = PartnerQuery(task.project_id, members=members)
-        raw, seeds = r.part_vectors(query, extra=extra)
-        allowed = np.ones(len(r.org_ids), dtype=bool)
-        allowed[seeds] = False
-        target = r.org_pos[task.answer]
-        newcomer = bool(r.degree[target] == 0)
-        for name, w in zip(names, settings, strict=True):
-            scores[name].add(weighted_total(w.parts(), raw), allowed, target, newcomer)
-        if model is not None:
-            scores["learned"].add(model.parts_vectors(raw)[0], allowed, target, newcomer)
+        seen = score_task(r, task, methods, scores, extra=extra)
         if peers:
             s = np.zeros(len(r.org_ids))
-            s[seeds] = 1.0
-            scores["coparticipation"].add(np.asarray(r.b @ (r.bt @ s)).ravel(), allowed, target, newcomer)
-            scores["tfidf"].add(_tfidf_peer(r, r.query_text(query)), allowed, target, newcomer)
-            scores["ppr"].add(_ppr_peer(r, seeds), allowed, target, newcomer)
+            s[seen.seeds] = 1.0
+            for name, total in (
+                    ("coparticipation", np.asarray(r.b @ (r.bt @ s)).ravel()),
+                    ("tfidf", _tfidf_peer(r, r.query_text(seen.query))),
+                    ("ppr", _ppr_peer(r, seen.seeds))):
+                scores[name].add(total, seen.allowed, seen.target, seen.newcomer)
         if progress:
             progress(done)
     out = [m.summary() for m in scores.values()]

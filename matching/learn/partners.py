@@ -43,7 +43,7 @@ from matching.learn.linear import (
     rank_metrics,
 )
 from matching.partners import PARTNER_FEATURES, PartnerQuery, PartnerRanker, PartnerWeights
-from matching.partners_eval import MethodScore, PartnerTask, weighted_total
+from matching.partners_eval import MethodScore, PartnerTask, score_task
 
 __all__ = [
     "PARTNER_PEERS",
@@ -255,14 +255,7 @@ def evaluate_partner_methods(
         methods[peer] = {feature: 1.0}
     scores = {name: MethodScore(name) for name in methods}
     for done, t in enumerate(usable, 1):
-        members = tuple(m for m in t.members if m in r.org_pos)
-        raw, seeds = r.part_vectors(PartnerQuery(t.project_id, members=members), extra=True)
-        allowed = np.ones(len(r.org_ids), bool)
-        allowed[seeds] = False
-        target = r.org_pos[t.answer]
-        newcomer = bool(r.degree[target] == 0)
-        for name, weights in methods.items():
-            scores[name].add(weighted_total(weights, raw), allowed, target, newcomer)
+        score_task(r, t, methods, scores, extra=True)
         if progress:
             progress(done)
     return [{**m.summary(), "skipped": len(tasks) - len(usable)} for m in scores.values()]
