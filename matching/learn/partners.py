@@ -193,10 +193,9 @@ def train_partners(
     """Fit the partner model from hidden participations on 75% of the queries — coordinate
     ascent from the default weights, and (when every query holds the whole directory) the
     conditional logit of :func:`~matching.learn.linear.fit_softmax` — and keep the one that
-    does best on the other 25% (by MRR + Recall@10; the default weights are kept, calibrated,
-    unless a fit beats them there),
-    calibration fitted on that 25%; returns the model and the figures per setting (the default
-    weights and the single signals among them)."""
+    does best on the other 25% by MRR + Recall@10 (the default weights unless a fit beats them
+    there), calibrated on that 25%. Returns the model and the figures of every setting tried
+    (the default and hand-picked weights and the single signals among them)."""
     examples = hidden_partner_examples(ranker, exclude_projects=exclude_projects,
                                        max_queries=max_queries, per_project=per_project,
                                        seed=seed)
