@@ -55,6 +55,10 @@ class PartnerTask:
     answer: str
     answer_kind: str | None = None
 
+    def usable_on(self, ranker: PartnerRanker) -> bool:
+        """Whether ``ranker`` knows the task's project and answer (else it is skipped)."""
+        return self.answer in ranker.org_pos and self.project_id in ranker.project_pos
+
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> PartnerTask:
         """A CORDIS ``tasks_dev.jsonl`` record or ``{"project", "members", "answer"}``."""
@@ -202,7 +206,7 @@ def evaluate_partners(
             scores[n] = MethodScore(n)
     skipped = 0
     for done, task in enumerate(tasks, 1):
-        if task.answer not in base.org_pos or task.project_id not in base.project_pos:
+        if not task.usable_on(base):
             skipped += 1
             continue
         r = base.without([(task.answer, task.project_id)])

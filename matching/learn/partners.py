@@ -243,7 +243,7 @@ def evaluate_partner_methods(
     """Recall@10 and MRR over every organisation for the learned model, the default weights
     and the single signals of :data:`PARTNER_PEERS`, on one graph without the tasks' hidden
     participations; warm and newcomer figures apart."""
-    usable = [t for t in tasks if t.answer in ranker.org_pos and t.project_id in ranker.project_pos]
+    usable = [t for t in tasks if t.usable_on(ranker)]
     r = ranker.without([(t.answer, t.project_id) for t in usable]).with_model(None)
     methods: dict[str, dict[str, float]] = {}
     if model is not None:
@@ -275,7 +275,7 @@ def cross_fitted_partner_report(
     reported on a project it learned from, while it still learns from the other parts' whole
     consortia (as the kept model learns from every project). Figures are pooled over the parts
     (means weighted by their task counts)."""
-    usable = [t for t in tasks if t.answer in base.org_pos and t.project_id in base.project_pos]
+    usable = [t for t in tasks if t.usable_on(base)]
     projects = sorted({t.project_id for t in usable})
     order = np.random.default_rng(seed).permutation(len(projects))
     part_of = {projects[j]: k % max(halves, 1) for k, j in enumerate(order.tolist())}
