@@ -87,7 +87,8 @@ def test_trained_model_is_used_by_form_consortia_with_parts_and_probability(
     assert learned_fit(store, engine) is engine  # the defaults: the engine's own weights
     model, report = train_consortium(store, emb)
     assert {"learned", "default_weights", "dense_org", "proximity"} <= set(report["methods"])
-    assert report["train"] + report["held_out"] == report["examples"]
+    # cross-fitted: every example is reported, each by a model that never learned from it
+    assert report["held_out"] == report["examples"] == report["methods"]["learned"]["n"]
     assert model.calibration.a > 0
     saved = save_model(store, model)
     fit = learned_fit(store, engine)
@@ -117,3 +118,24 @@ def test_trained_model_is_used_by_form_consortia_with_parts_and_probability(
     direct = {h.id: h for h in fit.rank_organizations(
         text, kinds=["manufacturer"], top=200, project_id=project, clearance="secret")}
     assert maker.probability == pytest.approx(direct[maker.id].probability)
+
+
+def test_the_report_never_scores_a_project_with_a_model_that_learned_from_it(
+        store: NetworkxStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    import matching.learn.consortium as consortium
+
+    learned_from: list[set[str]] = []
+    real = consortium._learn
+
+    def recording(data, **kwargs):  # type: ignore[no-untyped-def]
+        learned_from.append(set(consortium._projects(data)))
+        return real(data, **kwargs)
+
+    monkeypatch.setattr(consortium, "_learn", recording)
+    _, report = train_consortium(store, HashEmbedder())
+    projects = {e.project_id for e in hidden_member_examples(store)}
+    held_out = [projects - seen for seen in learned_from]
+    assert len(learned_from) == 4 and all(held_out)
+    # the folds' held-out projects cover every project exactly once
+    assert sum(len(h) for h in held_out) == len(set().union(*held_out)) <= len(projects)
+    assert report["methods"]["learned"]["n"] == report["examples"]
