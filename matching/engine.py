@@ -95,6 +95,7 @@ from matching.scoring import (
     Weights,
     score_parts_vectors,
 )
+from matching.translate import with_chinese_terms
 
 # Features the engine computes beside matching.scoring.FEATURES for a learned model (none now:
 # ``field_text`` has joined the default weights).
@@ -210,6 +211,7 @@ class MatchingEngine:
         candidates: int = 100,
         item_scan_limit: int = 200_000,
         progress: bool = False,
+        translate: bool = True,
     ) -> None:
         self.store = store
         raw = embedder if embedder is not None else E5Embedder()
@@ -221,6 +223,7 @@ class MatchingEngine:
         self.clearance = clearance
         self.candidates = candidates
         self.item_scan_limit = item_scan_limit
+        self.translate = translate  # English queries also search with their terms in Chinese
         self._profiles: dict[str, ProfileIndex] = {}
         self._owner_cache: dict[tuple[int | None, str, str], OwnerPaths] = {}
         self._masks: dict[tuple[int | None, str, str], NDArray[np.bool_]] = {}
@@ -290,9 +293,21 @@ class MatchingEngine:
             self._remember(text, vec)
         return vec
 
+    def search_text(self, text: str, script: float | None = None) -> str:
+        """What the dense and lexical parts search with: an English text (CJK share under
+        one half) followed by the Chinese words of its terms (:mod:`matching.translate`);
+        any other text, or every text when the engine was made with ``translate=False``, as
+        it is."""
+        share = script_share(text) if script is None else script
+        if not self.translate or share >= 0.5:
+            return text
+        return with_chinese_terms(text)
+
     def prime_queries(self, texts: Sequence[str]) -> None:
-        """Embed many query texts in one batch (faster than one by one) and remember them."""
-        todo = list(dict.fromkeys(t for t in texts if t and t not in self._queries))
+        """Embed many query texts in one batch (faster than one by one) and remember them,
+        with the texts the dense part searches with (:meth:`search_text`)."""
+        wanted = [s for t in texts if t for s in (t, self.search_text(t))]
+        todo = list(dict.fromkeys(t for t in wanted if t not in self._queries))
         if todo:
             for t, v in zip(todo, self.embedder.embed_queries(todo), strict=True):
                 self._remember(t, v)
@@ -582,18 +597,21 @@ class MatchingEngine:
         """Per-query scores over every organisation, and the statistics that standardise them."""
         sig = _Signals()
         keep = mask if mask is not None else np.ones(len(p.corpus.orgs), bool)
+        sig.script = script_share(text)
+        search = self.search_text(text, sig.script)
+        own = sig.q
         if mode != "lexical":
-            sig.q = self.embed_query(text)
+            sig.q = self.embed_query(search)
+            own = self.embed_query(text)
             sig.dense = p.org_index.scores(sig.q)
             sig.stats["dense_org"] = _mean_std(sig.dense[keep])
             sig.stats["dense_item"] = _mean_std(p.item_sample_vectors @ sig.q)
         if mode != "dense":
-            sig.lexical = p.lexical.scores(text)
+            sig.lexical = p.lexical.scores(search)
             sig.stats["lexical"] = _mean_std(sig.lexical[keep])
-        sig.script = script_share(text)
-        if sig.q is not None and mode == "hybrid" and (every_feature or self._uses("field_text")):
+        if own is not None and mode == "hybrid" and (every_feature or self._uses("field_text")):
             ids, vecs = self._fields_embedded()
-            sims = vecs @ sig.q
+            sims = vecs @ own
             per: dict[str, float] = {}
             for fid, v in zip(ids, sims.tolist(), strict=True):
                 per[fid] = max(per.get(fid, -1.0), float(v))
