@@ -294,10 +294,10 @@ class MatchingEngine:
         return vec
 
     def search_text(self, text: str, script: float | None = None) -> str:
-        """What the dense and lexical parts search with: an English text (CJK share under
-        one half) followed by the Chinese words of its terms (:mod:`matching.translate`);
-        any other text, or every text when the engine was made with ``translate=False``, as
-        it is."""
+        """What the dense part searches with: an English text (CJK share under one half)
+        followed by the Chinese words of its terms (:mod:`matching.translate`); any other
+        text, or every text when the engine was made with ``translate=False``, as it is. The
+        lexical and field parts keep the text as written."""
         share = script_share(text) if script is None else script
         if not self.translate or share >= 0.5:
             return text
@@ -607,7 +607,7 @@ class MatchingEngine:
             sig.stats["dense_org"] = _mean_std(sig.dense[keep])
             sig.stats["dense_item"] = _mean_std(p.item_sample_vectors @ sig.q)
         if mode != "dense":
-            sig.lexical = p.lexical.scores(search)
+            sig.lexical = p.lexical.scores(text)  # across scripts gated out (``_features``)
             sig.stats["lexical"] = _mean_std(sig.lexical[keep])
         if own is not None and mode == "hybrid" and (every_feature or self._uses("field_text")):
             ids, vecs = self._fields_embedded()

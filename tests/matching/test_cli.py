@@ -131,6 +131,20 @@ def test_eval_suppliers_runs_three_modes(tmp_path: Path) -> None:
                     "--embedder", "hash", "--json")
     assert code == 0, out
     modes = json.loads(out)["modes"]
-    assert set(modes) == {"hybrid", "dense", "lexical"}
+    # q005 is English: hybrid and dense without its Chinese terms are reported beside
+    assert set(modes) == {"hybrid", "dense", "lexical", "hybrid_untranslated",
+                          "dense_untranslated"}
     assert modes["hybrid"]["all"]["queries"] == 6
     assert {"mrr", "recall@1", "recall@5", "recall@10", "ndcg@10"} <= set(modes["lexical"]["all"])
+
+
+def test_eval_suppliers_reports_no_untranslated_rows_for_chinese_labels(tmp_path: Path) -> None:
+    from .conftest import SUPPLIERS
+
+    labels = tmp_path / "labels.jsonl"
+    lines = (SUPPLIERS / "labels.jsonl").read_text(encoding="utf-8").splitlines()[:4]
+    labels.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out = run("eval", "suppliers", str(labels), "--corpus", str(SUPPLIERS),
+                    "--embedder", "hash", "--json")
+    assert code == 0, out
+    assert set(json.loads(out)["modes"]) == {"hybrid", "dense", "lexical"}

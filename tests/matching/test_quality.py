@@ -106,7 +106,7 @@ def test_english_demands_gain_from_their_chinese_terms(hard_engine: object) -> N
     mrr = {f"{m}{'' if r is with_terms else '_plain'}": r[m]["all"].mrr
            for r in (with_terms, plain) for m in r}
     print(mrr)
-    assert mrr["hybrid"] > mrr["hybrid_plain"] + 0.05  # measured 0.899 against 0.790
+    assert mrr["hybrid"] > mrr["hybrid_plain"] + 0.05  # measured 0.886 against 0.790
     assert mrr["hybrid"] > mrr["dense_plain"]  # and above multilingual-e5 alone
 
 
