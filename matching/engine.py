@@ -599,17 +599,16 @@ class MatchingEngine:
         keep = mask if mask is not None else np.ones(len(p.corpus.orgs), bool)
         sig.script = script_share(text)
         search = self.search_text(text, sig.script)
-        own = sig.q
         if mode != "lexical":
             sig.q = self.embed_query(search)
-            own = self.embed_query(text)
             sig.dense = p.org_index.scores(sig.q)
             sig.stats["dense_org"] = _mean_std(sig.dense[keep])
             sig.stats["dense_item"] = _mean_std(p.item_sample_vectors @ sig.q)
         if mode != "dense":
             sig.lexical = p.lexical.scores(text)  # across scripts gated out (``_features``)
             sig.stats["lexical"] = _mean_std(sig.lexical[keep])
-        if own is not None and mode == "hybrid" and (every_feature or self._uses("field_text")):
+        if sig.q is not None and mode == "hybrid" and (every_feature or self._uses("field_text")):
+            own = sig.q if search == text else self.embed_query(text)  # the query as written
             ids, vecs = self._fields_embedded()
             sims = vecs @ own
             per: dict[str, float] = {}
