@@ -86,17 +86,23 @@ def e5() -> object:
     return E5Embedder()
 
 
-@pytest.fixture(scope="session")
-def supplier_engine(e5: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """The labelled supplier corpus in a store, with a real-e5 engine over it."""
+def corpus_engine(e5: object, folder: Path, tmp: Path) -> Iterator[object]:
+    """A supplier corpus folder loaded in a store under ``tmp``, with a real-e5 engine over
+    it (for a fixture to yield)."""
     from matching.engine import MatchingEngine
     from matching.evaluate import load_corpus
 
-    store = NetworkxStore(tmp_path_factory.mktemp("suppliers") / "s.db")
-    load_corpus(store, SUPPLIERS)
+    store = NetworkxStore(tmp / "s.db")
+    load_corpus(store, folder)
     engine = MatchingEngine(store, e5)  # type: ignore[arg-type]
     engine.refresh()
     try:
         yield engine
     finally:
         store.close()
+
+
+@pytest.fixture(scope="session")
+def supplier_engine(e5: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The labelled supplier corpus in a store, with a real-e5 engine over it."""
+    yield from corpus_engine(e5, SUPPLIERS, tmp_path_factory.mktemp("suppliers"))

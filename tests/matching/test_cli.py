@@ -121,30 +121,20 @@ def test_fit_weights_orders_by_evidence() -> None:
     assert w.local == Weights().local
 
 
-def test_eval_suppliers_runs_three_modes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("lines", "untranslated"), [(6, True), (4, False)])
+def test_eval_suppliers_runs_three_modes(tmp_path: Path, lines: int, untranslated: bool) -> None:
     from .conftest import SUPPLIERS
 
     labels = tmp_path / "labels.jsonl"
-    lines = (SUPPLIERS / "labels.jsonl").read_text(encoding="utf-8").splitlines()[:6]
-    labels.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = (SUPPLIERS / "labels.jsonl").read_text(encoding="utf-8").splitlines()[:lines]
+    labels.write_text("\n".join(rows) + "\n", encoding="utf-8")
     code, out = run("eval", "suppliers", str(labels), "--corpus", str(SUPPLIERS),
                     "--embedder", "hash", "--json")
     assert code == 0, out
     modes = json.loads(out)["modes"]
-    # q005 is English: hybrid and dense without its Chinese terms are reported beside
-    assert set(modes) == {"hybrid", "dense", "lexical", "hybrid_untranslated",
-                          "dense_untranslated"}
-    assert modes["hybrid"]["all"]["queries"] == 6
+    # q005 is English: hybrid and dense without its Chinese terms are reported beside it
+    extra = {"hybrid_untranslated", "dense_untranslated"} if untranslated else set()
+    assert set(modes) == {"hybrid", "dense", "lexical"} | extra
+    assert modes["hybrid"]["all"]["queries"] == lines
     assert {"mrr", "recall@1", "recall@5", "recall@10", "ndcg@10"} <= set(modes["lexical"]["all"])
 
-
-def test_eval_suppliers_reports_no_untranslated_rows_for_chinese_labels(tmp_path: Path) -> None:
-    from .conftest import SUPPLIERS
-
-    labels = tmp_path / "labels.jsonl"
-    lines = (SUPPLIERS / "labels.jsonl").read_text(encoding="utf-8").splitlines()[:4]
-    labels.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    code, out = run("eval", "suppliers", str(labels), "--corpus", str(SUPPLIERS),
-                    "--embedder", "hash", "--json")
-    assert code == 0, out
-    assert set(json.loads(out)["modes"]) == {"hybrid", "dense", "lexical"}

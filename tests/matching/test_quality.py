@@ -14,7 +14,7 @@ import pytest
 
 from matching.evaluate import evaluate, read_labels
 
-from .conftest import SUPPLIERS
+from .conftest import SUPPLIERS, corpus_engine
 
 pytestmark = pytest.mark.slow
 
@@ -77,18 +77,7 @@ HARD = SUPPLIERS.parent / "suppliers_hard"
 @pytest.fixture(scope="module")
 def hard_engine(e5: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """The harder set (40 makers, ten per field): a real-e5 engine over it."""
-    from graph.networkx_store import NetworkxStore
-    from matching.engine import MatchingEngine
-    from matching.evaluate import load_corpus
-
-    store = NetworkxStore(tmp_path_factory.mktemp("hard") / "s.db")
-    load_corpus(store, HARD)
-    engine = MatchingEngine(store, e5)  # type: ignore[arg-type]
-    engine.refresh()
-    try:
-        yield engine
-    finally:
-        store.close()
+    yield from corpus_engine(e5, HARD, tmp_path_factory.mktemp("hard"))
 
 
 def test_english_demands_gain_from_their_chinese_terms(hard_engine: object) -> None:
