@@ -114,6 +114,11 @@ class SupplierSearch(SupplierQueryBase):
 
 class SuppliersPublic(BaseModel):
     results: list[RankedPublic] = Field(default_factory=list)
+    query_terms: list[str] = Field(
+        default_factory=list,
+        description="英文需求另以这些中文词检索（CC-CEDICT）/ the Chinese words an English query "
+        "also searched with (CC-CEDICT); empty for a Chinese query or a batch",
+    )
     batch: list[list[RankedPublic]] | None = Field(
         default=None, description="每个批量查询的结果 / results per batch query, in order"
     )

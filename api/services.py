@@ -139,6 +139,14 @@ class Jobs:
         self._remember(key, out)
         return out
 
+    def supplier_query_terms(self, query: dict[str, Any], clearance: str) -> list[str]:
+        """The Chinese words an English supplier query also searched with (its text, else its
+        demand's); empty for a Chinese one."""
+        text = query.get("text")
+        if not text and query.get("demand"):
+            text = visible_get(self.store, query["demand"], clearance).get("text")
+        return self.engine.query_terms(str(text)) if text else []
+
     # ---- consortia ---------------------------------------------------------------------------
 
     def consortia(

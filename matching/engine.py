@@ -95,7 +95,7 @@ from matching.scoring import (
     Weights,
     score_parts_vectors,
 )
-from matching.translate import with_chinese_terms
+from matching.translate import chinese_terms, with_chinese_terms
 
 # Features the engine computes beside matching.scoring.FEATURES for a learned model (none now:
 # ``field_text`` has joined the default weights).
@@ -302,6 +302,11 @@ class MatchingEngine:
         if not self.translate or share >= 0.5:
             return text
         return with_chinese_terms(text)
+
+    def query_terms(self, text: str) -> list[str]:
+        """The Chinese words the dense part adds to ``text`` (:meth:`search_text`); none for
+        a Chinese text, or when the engine was made with ``translate=False``."""
+        return chinese_terms(text) if self.search_text(text) != text else []
 
     def prime_queries(self, texts: Sequence[str]) -> None:
         """Embed many query texts in one batch (faster than one by one) and remember them,

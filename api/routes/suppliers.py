@@ -47,4 +47,5 @@ def search_suppliers(
     hits = jobs.suppliers(body.model_dump(exclude={"batch"}), who.clearance)
     if format:
         return export_response(ranked_rows(hits), format, "suppliers")
-    return SuppliersPublic(results=[RankedPublic.model_validate(h) for h in hits])
+    return SuppliersPublic(results=[RankedPublic.model_validate(h) for h in hits],
+                           query_terms=jobs.supplier_query_terms(body.model_dump(), who.clearance))

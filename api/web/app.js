@@ -108,7 +108,7 @@ const I18N = {
     score: "评分", rawScore: "原始得分", level: "匹配度", level_high: "高", level_medium: "中", level_low: "低",
     parts: "得分构成", part: "项目", meaning: "含义", evidence: "依据", showGraph: "关系图", accept: "采纳", reject: "否决",
     thanks: "已记录反馈，谢谢。", noResults: "没有找到结果。请换一种说法，或放宽筛选条件。",
-    working: "正在计算…", needText: "请先描述需要的装备。", needProject: "请先从列表中选择一个项目。",
+    working: "正在计算…", queryTerms: "英文需求另以这些中文词检索：", needText: "请先描述需要的装备。", needProject: "请先从列表中选择一个项目。",
     needPick: "请先从列表中选择一项。", option: "方案", members: "成员", role: "角色", reasons: "理由",
     answers: "回应的需求", noEvidence: "（无具体依据）", graphOf: "关系图：",
     exportXlsx: "导出 Excel", exportCsv: "导出 CSV", proposal: "打印建议书",
@@ -180,7 +180,7 @@ const I18N = {
     score: "Score", rawScore: "raw score", level: "Match", level_high: "high", level_medium: "medium", level_low: "low",
     parts: "Score parts", part: "part", meaning: "meaning", evidence: "Evidence", showGraph: "Graph", accept: "Accept", reject: "Reject",
     thanks: "Feedback recorded, thank you.", noResults: "No results. Try other words or fewer filters.",
-    working: "Working…", needText: "Please describe the equipment first.", needProject: "Please pick a project from the list first.",
+    working: "Working…", queryTerms: "Also searched with these Chinese words: ", needText: "Please describe the equipment first.", needProject: "Please pick a project from the list first.",
     needPick: "Please pick an item from the list first.", option: "Option", members: "Members", role: "Role", reasons: "Reasons",
     answers: "Demands answered", noEvidence: "(no specific evidence)", graphOf: "Graph: ",
     exportXlsx: "Export Excel", exportCsv: "Export CSV", proposal: "Printable proposal",
@@ -762,6 +762,9 @@ async function findSuppliers(ev) {
     const data = await api("/api/suppliers/search", { method: "POST", body });
     exportButtons("#suppliers-exports", "/api/suppliers/search", { method: "POST", body }, "suppliers");
     await showRanked(out, data.results || [], { card: (h) => ({ feedback: feedbackButtons("suppliers", text, null, h) }) });
+    // an English demand: say which Chinese words it was also searched with
+    const terms = data.query_terms || [];
+    if (terms.length) out.prepend(el("p", { class: "muted query-terms" }, t("queryTerms") + terms.join("、")));
   } catch (e) { out.replaceChildren(); showError(e); }
 }
 

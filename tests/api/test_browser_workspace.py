@@ -203,6 +203,22 @@ def test_search_shows_a_0_to_100_score_and_chinese_evidence(page: Page, demo: De
     shot(page, "suppliers")
 
 
+def test_an_english_search_says_which_chinese_words_it_used(page: Page, demo: Demo) -> None:
+    page.click("[data-tab=suppliers]")
+    text = "tunnel boring machine for a metro line"
+    page.fill("#demand-text", text)
+    page.click("#suppliers-submit")
+    note = page.locator("#suppliers-results .query-terms")
+    expect(note).to_be_visible()
+    terms = demo.post("/api/suppliers/search", {"text": text, "top": 10})["query_terms"]
+    assert "盾构机" in terms
+    expect(note).to_have_text("英文需求另以这些中文词检索：" + "、".join(terms))
+    page.fill("#demand-text", "土压平衡盾构机")  # a Chinese demand: no such line
+    page.click("#suppliers-submit")
+    expect(page.locator("#suppliers-results .result").first).to_be_visible()
+    expect(page.locator("#suppliers-results .query-terms")).to_have_count(0)
+
+
 def test_field_and_district_from_the_pickers(page: Page) -> None:
     page.click("[data-tab=suppliers]")
     page.fill("#demand-text", "盾构机")

@@ -29,6 +29,17 @@ def test_suppliers_for_text(client: TestClient, keys: Keys) -> None:
     assert len(results) <= 3
 
 
+def test_suppliers_say_which_chinese_words_an_english_query_searched_with(
+        client: TestClient, keys: Keys) -> None:
+    r = client.post("/api/suppliers/search", json={"text": "tunnel boring machine", "top": 3},
+                    headers=h(keys.viewer))
+    assert r.status_code == 200, r.text
+    assert "盾构机" in r.json()["query_terms"]
+    r = client.post("/api/suppliers/search", json={"text": "土压平衡盾构机", "top": 3},
+                    headers=h(keys.viewer))
+    assert r.json()["query_terms"] == []
+
+
 def test_suppliers_for_a_demand_id(client: TestClient, keys: Keys) -> None:
     r = client.post("/api/suppliers/search", json={"demand": "dem:tbm"}, headers=h(keys.viewer))
     assert r.status_code == 200
