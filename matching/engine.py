@@ -50,7 +50,8 @@ Cross-lingual queries: the lexical feature is multiplied by the share of script 
 the organisation's profile have in common (:func:`script_share`), so an English demand against
 Chinese profiles gets no lexical part at all rather than a negative one; ``field_text`` matches
 the query with the bilingual field names of the taxonomy (Chinese and English), so the field of
-an English demand still counts.
+an English demand still counts; and the dense part embeds an English demand with the Chinese
+words of its terms appended (:meth:`MatchingEngine.search_text`, :mod:`matching.translate`).
 """
 
 from __future__ import annotations
