@@ -294,20 +294,17 @@ class MatchingEngine:
             self._remember(text, vec)
         return vec
 
-    def search_text(self, text: str, script: float | None = None) -> str:
-        """What the dense part searches with: an English text (CJK share under one half)
-        followed by the Chinese words of its terms (:mod:`matching.translate`); any other
-        text, or every text when the engine was made with ``translate=False``, as it is. The
-        lexical and field parts keep the text as written."""
+    def query_terms(self, text: str, script: float | None = None) -> list[str]:
+        """The Chinese words of an English text's terms (CJK share under one half,
+        :mod:`matching.translate`), which the dense part searches with too; none for any other
+        text, or for every text when the engine was made with ``translate=False``."""
         share = script_share(text) if script is None else script
-        if not self.translate or share >= 0.5:
-            return text
-        return with_chinese_terms(text)
+        return chinese_terms(text) if self.translate and share < 0.5 else []
 
-    def query_terms(self, text: str) -> list[str]:
-        """The Chinese words the dense part adds to ``text`` (:meth:`search_text`); none for
-        a Chinese text, or when the engine was made with ``translate=False``."""
-        return chinese_terms(text) if self.search_text(text) != text else []
+    def search_text(self, text: str, script: float | None = None) -> str:
+        """What the dense part searches with: ``text`` followed by its :meth:`query_terms`.
+        The lexical and field parts keep the text as written."""
+        return with_chinese_terms(text, self.query_terms(text, script))
 
     def prime_queries(self, texts: Sequence[str]) -> None:
         """Embed many query texts in one batch (faster than one by one) and remember them,

@@ -22,9 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
-from sklearn.preprocessing import normalize
 
 from graph.proximity import PageRankOperator
 from matching.jsonl import records
@@ -162,9 +160,8 @@ def score_task(r: PartnerRanker, task: PartnerTask, methods: Mapping[str, Mappin
 
 
 def _tfidf_peer(ranker: PartnerRanker, text: str) -> Vec:
-    profiles = normalize(sp.csr_matrix(ranker.b @ ranker.project_matrix))
     q = ranker.project_vectorizer.transform([text])
-    return np.asarray((profiles @ q.T).toarray()).ravel().astype(np.float64)
+    return np.asarray((ranker.past_profiles() @ q.T).toarray()).ravel().astype(np.float64)
 
 
 def _ppr_peer(r: PartnerRanker, seeds: list[int]) -> Vec:

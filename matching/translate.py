@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Sequence
 
 __all__ = ["PER_TERM", "chinese_terms", "with_chinese_terms"]
 
@@ -95,7 +96,8 @@ def chinese_terms(text: str, *, per_term: int = PER_TERM) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def with_chinese_terms(text: str) -> str:
-    """``text`` followed by the Chinese words of its English terms (``text`` when none)."""
-    terms = chinese_terms(text)
-    return f"{text} {' '.join(terms)}" if terms else text
+def with_chinese_terms(text: str, terms: Sequence[str] | None = None) -> str:
+    """``text`` followed by the Chinese words of its English terms (``terms`` when they are
+    known already; ``text`` when there are none)."""
+    found = chinese_terms(text) if terms is None else terms
+    return f"{text} {' '.join(found)}" if found else text

@@ -204,10 +204,10 @@ def train_partners(
                                 full_pool=full)
     train, valid = data.split(0.25, seed=seed)
     init = ranker.weights.parts()
-    tried: dict[str, Any] = {"default_weights": rank_metrics(
-        LinearRanker("partners", init).score_rows(valid.x, valid.features), valid)}
-    tried["hand_weights"] = rank_metrics(LinearRanker(
-        "partners", PartnerWeights.hand_picked().parts()).score_rows(valid.x, valid.features), valid)
+    tried: dict[str, Any] = {
+        name: rank_metrics(LinearRanker("partners", w).score_rows(valid.x, valid.features), valid)
+        for name, w in (("default_weights", init),
+                        ("hand_weights", PartnerWeights.hand_picked().parts()))}
     for feature, peer in PARTNER_PEERS.items():
         tried[peer] = rank_metrics(valid.column(feature), valid)
     # coordinate ascent costs a pass over every row per step: on a whole-directory set it

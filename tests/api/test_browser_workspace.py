@@ -101,6 +101,13 @@ def phone(browser: Browser, demo: Demo) -> Iterator[Page]:
     yield from _page(browser, demo, width=390)
 
 
+def _search_suppliers(page: Page, text: str) -> None:
+    """Describe a demand on the supplier tab and search."""
+    page.click("[data-tab=suppliers]")
+    page.fill("#demand-text", text)
+    page.click("#suppliers-submit")
+
+
 def _wait_overview(page: Page) -> None:
     page.wait_for_function(
         "window.firstsetCharts && Object.keys(window.firstsetCharts).length >= 7"
@@ -171,10 +178,8 @@ def test_a_chart_links_to_its_list_and_exports_it(page: Page, demo: Demo) -> Non
 
 
 def test_search_shows_a_0_to_100_score_and_chinese_evidence(page: Page, demo: Demo) -> None:
-    page.click("[data-tab=suppliers]")
     text = "需要直径 8 米以上的土压平衡盾构机，用于地铁隧道"
-    page.fill("#demand-text", text)
-    page.click("#suppliers-submit")
+    _search_suppliers(page, text)
     cards = page.locator("#suppliers-results .result")
     expect(cards.first).to_be_visible()
     api = demo.post("/api/suppliers/search", {"text": text, "top": 10})["results"]
@@ -204,17 +209,14 @@ def test_search_shows_a_0_to_100_score_and_chinese_evidence(page: Page, demo: De
 
 
 def test_an_english_search_says_which_chinese_words_it_used(page: Page, demo: Demo) -> None:
-    page.click("[data-tab=suppliers]")
     text = "tunnel boring machine for a metro line"
-    page.fill("#demand-text", text)
-    page.click("#suppliers-submit")
+    _search_suppliers(page, text)
     note = page.locator("#suppliers-results .query-terms")
     expect(note).to_be_visible()
     terms = demo.post("/api/suppliers/search", {"text": text, "top": 10})["query_terms"]
     assert "盾构机" in terms
     expect(note).to_have_text("英文需求另以这些中文词检索：" + "、".join(terms))
-    page.fill("#demand-text", "土压平衡盾构机")  # a Chinese demand: no such line
-    page.click("#suppliers-submit")
+    _search_suppliers(page, "土压平衡盾构机")  # a Chinese demand: no such line
     expect(page.locator("#suppliers-results .result").first).to_be_visible()
     expect(page.locator("#suppliers-results .query-terms")).to_have_count(0)
 
@@ -423,9 +425,7 @@ def test_the_page_works_on_a_phone(phone: Page, demo: Demo) -> None:
     _wait_overview(phone)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 391
     shot(phone, "overview-390")
-    phone.click("[data-tab=suppliers]")
-    phone.fill("#demand-text", "土压平衡盾构机")
-    phone.click("#suppliers-submit")
+    _search_suppliers(phone, "土压平衡盾构机")
     expect(phone.locator("#suppliers-results .result").first).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 391
     shot(phone, "suppliers-390")
