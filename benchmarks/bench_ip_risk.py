@@ -1,14 +1,14 @@
 """IP early warning at scale: ``python benchmarks/bench_ip_risk.py [--patents N] [--queries Q]``.
 
-One product's ``ip_risk`` over 1M patents (100k organisations, synthetic unit vectors of the
-e5 width, 384), warm: the read model is built once (``ProfileIndex.load``, as
-``firstset bench suppliers`` does: loading 1.1M nodes into a store and embedding them is not
-what is measured), then each query is a product already in it (``--equipment``: its vector and
-its maker's patents come from the index, no embedding). Reported: median and p95 of the whole
-call (subject, exclusions, scan, owners, terms from the store, levels, field summaries), of
-the scan alone, and of a numpy brute-force peer in the same run (full product + full argsort
+One product's ``ip_risk`` over 1M patents (100k organisations, synthetic unit vectors of the default
+embedder's width: e5 and USE fused, 896), warm: the read model is built once (``ProfileIndex.load``,
+as ``firstset bench suppliers`` does: loading 1.1M nodes into a store and embedding them is not what
+is measured), then each query is a product already in it (``--equipment``: its vector and its
+maker's patents come from the index, no embedding). Reported: median and p95 of the whole call
+(subject, exclusions, scan, owners, terms from the store, levels, field summaries), of the scan
+alone, and of a numpy brute-force peer in the same run (full product + full argsort
 over the patent rows), with a check that both find the same top patents. A text query
-(``--text``, real e5 query embedding) is timed too.
+(``--text``, real query embedding by the default embedder) is timed too.
 """
 
 from __future__ import annotations
@@ -69,22 +69,23 @@ def run(n_orgs: int, n_patents: int, n_queries: int, n_text: int, top: int = 10,
         quiet: int = 0) -> dict[str, Any]:
     """The measures; ``quiet`` > 0 starts each timed query only when at most that many tasks
     run on the machine (a shared machine: the others' work is not this code's cost)."""
-    from matching.embedders import E5Embedder
+    from matching.embedders import default_embedder
     from matching.engine import MatchingEngine
 
     out: dict[str, Any] = {"orgs": n_orgs, "patents": n_patents, "queries": n_queries}
     t0 = time.perf_counter()
-    e5 = E5Embedder()
-    corpus, vectors = synthetic_corpus(n_orgs, n_patents, e5.dim)
+    model = default_embedder()  # the product's: e5 and USE fused
+    corpus, vectors = synthetic_corpus(n_orgs, n_patents, model.dim)
     # One product per queried maker, its vector near one of its maker's patents (a product
     # and its own patents describe the same thing).
     rng = np.random.default_rng(7)
     makers = list(range(n_queries))
-    extra = np.empty((len(makers), e5.dim), np.float32)
+    extra = np.empty((len(makers), model.dim), np.float32)
     for j, o in enumerate(makers):
         own = corpus.org_items[o][1:] or [o]
         base = vectors[own[0]]
-        extra[j] = base + 0.3 * rng.standard_normal(e5.dim).astype(np.float32) / np.sqrt(e5.dim)
+        noise = rng.standard_normal(model.dim).astype(np.float32) / np.sqrt(model.dim)
+        extra[j] = base + 0.3 * noise
         corpus.org_items[o].append(len(corpus.items))
         corpus.items.append(Item(f"eq:{o}", "equipment", f"产品{o}", f"产品{o}"))
     vectors = np.concatenate([vectors, normalise_vectors(extra)])
@@ -95,7 +96,7 @@ def run(n_orgs: int, n_patents: int, n_queries: int, n_text: int, top: int = 10,
         + [Node(f"eq:{o}", "Equipment", {"name": f"产品{o}"}) for o in makers],
         [Edge(f"org:{o}", "MAKES", f"eq:{o}") for o in makers],
     )
-    engine = MatchingEngine(store, e5)
+    engine = MatchingEngine(store, model)
     index = ProfileIndex(store, engine.embedder)
     index.load(corpus, vectors)
     index.version = store.version()

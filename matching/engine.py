@@ -4,8 +4,8 @@ Public API (what the jobs, the CLI and the HTTP API call)
 ---------------------------------------------------------
 ::
 
-    from matching import MatchingEngine, E5Embedder
-    engine = MatchingEngine(store)                     # E5Embedder by default
+    from matching import MatchingEngine
+    engine = MatchingEngine(store)                     # e5 + USE fused by default
     hits = engine.rank_organizations(
         "盾构机主轴承", kinds=["manufacturer"], field="field:construction.tunnel",
         region=None, local=False, catalogued=False, insured=False, top=10, project_id=None)
@@ -48,10 +48,12 @@ carries a match probability: the model's calibration (Platt, fitted on held-out 
 
 Cross-lingual queries: the lexical feature is multiplied by the share of script the query and
 the organisation's profile have in common (:func:`script_share`), so an English demand against
-Chinese profiles gets no lexical part at all rather than a negative one; ``field_text`` matches
-the query with the bilingual field names of the taxonomy (Chinese and English), so the field of
-an English demand still counts; and the dense part embeds an English demand with the Chinese
-words of its terms appended (:meth:`MatchingEngine.search_text`, :mod:`matching.translate`).
+Chinese profiles gets no lexical part at all rather than a negative one; the default embedder
+fuses multilingual-e5 with USE (:func:`~matching.embedders.default_embedder`), whose
+cross-lingual vectors carry most of an English demand; its e5 half embeds the demand with the
+Chinese words of its terms appended (:meth:`MatchingEngine.dense_query`,
+:mod:`matching.translate`); and ``field_text`` (the query against the bilingual field names of
+the taxonomy) is there for a learned model (its default weight is 0 since the fusion).
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ from graph.store import GraphStore
 from graph.taxonomy import field_ancestors, region_id, resolve_field
 from matching.blas import one_blas_thread
 from matching.catalogue import catalogue_day, catalogued_on
-from matching.embedders import CachedEmbedder, E5Embedder, Embedder
+from matching.embedders import CachedEmbedder, Embedder, FusedEmbedder, default_embedder
 from matching.evaluations import evaluated_orgs, evaluation_notes
 from matching.features import (
     OwnerPaths,
@@ -99,7 +101,7 @@ from matching.scoring import (
 from matching.translate import chinese_terms, with_chinese_terms
 
 # Features the engine computes beside matching.scoring.FEATURES for a learned model (none now:
-# ``field_text`` has joined the default weights).
+# ``field_text`` is one of them, weighted 0 by default).
 EXTRA_FEATURES: tuple[str, ...] = ()
 
 __all__ = [
@@ -196,10 +198,11 @@ class SupplierQuery:
 class MatchingEngine:
     """Ranks organisations for a text against the graph in ``store``.
 
-    ``embedder`` defaults to :class:`~matching.embedders.E5Embedder`; document vectors are
-    cached in the store by model and content hash. ``weights`` default to the weights saved by
-    ``firstset train`` in the store, else :data:`~matching.scoring.DEFAULT_WEIGHTS`.
-    ``clearance`` is the default caller clearance (``public``, ``restricted``, ``secret``).
+    ``embedder`` defaults to :func:`~matching.embedders.default_embedder` (e5 and USE fused);
+    document vectors are cached in the store by model and content hash. ``weights`` default to the
+    weights saved by ``firstset train`` in the store, else
+    :data:`~matching.scoring.DEFAULT_WEIGHTS`. ``clearance`` is the default caller clearance
+    (``public``, ``restricted``, ``secret``).
     """
 
     def __init__(
@@ -215,7 +218,7 @@ class MatchingEngine:
         translate: bool = True,
     ) -> None:
         self.store = store
-        raw = embedder if embedder is not None else E5Embedder()
+        raw = embedder if embedder is not None else default_embedder()
         self.embedder = CachedEmbedder(raw, store, progress=progress)
         self.model: LinearRanker | None = None
         if weights is None:
@@ -293,6 +296,17 @@ class MatchingEngine:
             vec = self.embedder.embed_queries([text])[0]
             self._remember(text, vec)
         return vec
+
+    def dense_query(self, text: str, search: str) -> NDArray[np.float32]:
+        """The vector the dense part searches with: that of ``search`` (the text with its
+        Chinese terms, :meth:`search_text`), except that a fused embedder takes the blocks of
+        the models that do better without the terms from the text as written
+        (:meth:`~matching.embedders.FusedEmbedder.splice`)."""
+        vec = self.embed_query(search)
+        inner = self.embedder.inner
+        if search == text or not isinstance(inner, FusedEmbedder):
+            return vec
+        return inner.splice(vec, self.embed_query(text))
 
     def query_terms(self, text: str, script: float | None = None) -> list[str]:
         """The Chinese words of an English text's terms (CJK share under one half,
@@ -603,7 +617,7 @@ class MatchingEngine:
         sig.script = script_share(text)
         search = self.search_text(text, sig.script)
         if mode != "lexical":
-            sig.q = self.embed_query(search)
+            sig.q = self.dense_query(text, search)
             sig.dense = p.org_index.scores(sig.q)
             sig.stats["dense_org"] = _mean_std(sig.dense[keep])
             sig.stats["dense_item"] = _mean_std(p.item_sample_vectors @ sig.q)
@@ -611,7 +625,7 @@ class MatchingEngine:
             sig.lexical = p.lexical.scores(text)  # across scripts gated out (``_features``)
             sig.stats["lexical"] = _mean_std(sig.lexical[keep])
         if sig.q is not None and mode == "hybrid" and (every_feature or self._uses("field_text")):
-            own = sig.q if search == text else self.embed_query(text)  # the query as written
+            own = self.embed_query(text)  # the query as written
             ids, vecs = self._fields_embedded()
             sims = vecs @ own
             per: dict[str, float] = {}

@@ -12,7 +12,8 @@ the store) replaces ``text``; optional ``field`` is passed on as the demand's fi
 
 Each mode ranks *every* organisation of the searched kinds (no candidate cut), so the metrics
 measure the scores, not the candidate generator; ties count as their expectation under random
-tie-breaking (see :mod:`matching.metrics`).
+tie-breaking (see :mod:`matching.metrics`). :func:`single_model_peers` adds each model of a
+fused embedder ranking alone, the peers of the fusion.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from typing import Any, get_args
 from graph.errors import InvalidRequest
 from graph.model import Edge, Label, Node, Rel
 from graph.store import GraphStore
+from matching.embedders import FusedEmbedder
 from matching.engine import SUPPLIER_KINDS, MatchingEngine, Mode, SupplierQuery
 from matching.jsonl import numbered_records, records
 from matching.metrics import MetricSummary, mean_metrics
 
-__all__ = ["LabelledCase", "evaluate", "load_corpus", "read_labels"]
+__all__ = ["LabelledCase", "evaluate", "load_corpus", "read_labels", "single_model_peers"]
 
 MODES: tuple[Mode, ...] = get_args(Mode)
 
@@ -145,4 +147,21 @@ def evaluate(
                 continue
             seen.add(members[name])
             out[mode][name] = mean_metrics(pairs)
+    return out
+
+
+def single_model_peers(
+    store: GraphStore, engine: MatchingEngine, cases: Sequence[LabelledCase]
+) -> dict[str, dict[str, MetricSummary]]:
+    """``{"dense_<label>": {slice: MetricSummary}}``: each model of the engine's fused embedder
+    ranking alone (dense only, the text as written), the single-model peers of the fusion
+    measured in the same run; empty when the embedder is not a fusion."""
+    fused = engine.embedder.inner
+    if not isinstance(fused, FusedEmbedder):
+        return {}
+    out: dict[str, dict[str, MetricSummary]] = {}
+    for label, (model, _weight) in zip(fused.labels, fused.parts, strict=True):
+        alone = MatchingEngine(store, model, weights=engine.weights, translate=False)
+        alone.refresh()
+        out[f"dense_{label}"] = evaluate(alone, cases, modes=("dense",))["dense"]
     return out

@@ -46,7 +46,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 EmbedderOpt = Annotated[
     str | None,
     typer.Option("--embedder", envvar="FIRSTSET_EMBEDDER",
-                 help="e5 (default), hash, or st:MODEL (sentence-transformers). 向量模型"),
+                 help="e5+use (default: e5 and USE fused), e5, use, hash, or st:MODEL "
+                 "(sentence-transformers). 向量模型"),
 ]
 
 

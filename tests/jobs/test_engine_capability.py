@@ -1,4 +1,5 @@
-"""The jobs over the real matching engine and the real embedding model (multilingual-e5-small)."""
+"""The jobs over the real matching engine and the product's embedding models
+(multilingual-e5-small and USE fused)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from matching.transfers import find_transfers
 
 @pytest.fixture(scope="module")
 def engine_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NetworkxStore, object]]:
-    from matching.embedders import E5Embedder
+    from matching.embedders import default_embedder
     from matching.engine import MatchingEngine
 
     store = NetworkxStore(tmp_path_factory.mktemp("cap") / "c.db")
@@ -41,7 +42,7 @@ def engine_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Net
     edges = [Edge("m_tbm", "MAKES", "eq"), Edge("proj", "OWNED_BY", "own"), Edge("proj", "NEEDS", "dem"),
              Edge("proj2", "OWNED_BY", "own"), Edge("proj2", "NEEDS", "dem2")]
     store.upsert(nodes, edges)
-    engine = MatchingEngine(store, E5Embedder())
+    engine = MatchingEngine(store, default_embedder())
     try:
         yield store, engine
     finally:

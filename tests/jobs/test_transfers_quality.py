@@ -11,7 +11,7 @@ import pytest
 
 from graph.networkx_store import NetworkxStore
 from ingest.load import load_paths
-from matching.embedders import E5Embedder
+from matching.embedders import default_embedder
 from matching.engine import MatchingEngine
 from matching.transfers_eval import evaluate_transfers, read_transfer_labels
 
@@ -23,7 +23,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     store = NetworkxStore(tmp_path_factory.mktemp("transfers") / "t.db")
     try:
         load_paths(store, [DATA])
-        engine = MatchingEngine(store, E5Embedder())
+        engine = MatchingEngine(store, default_embedder())
         cases = read_transfer_labels(DATA / "labels.jsonl")
         yield {split: evaluate_transfers(engine, cases, split=split) for split in ("all", "b")}
     finally:

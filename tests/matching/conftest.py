@@ -86,15 +86,25 @@ def e5() -> object:
     return E5Embedder()
 
 
-def corpus_engine(e5: object, folder: Path, tmp: Path) -> Iterator[object]:
-    """A supplier corpus folder loaded in a store under ``tmp``, with a real-e5 engine over
-    it (for a fixture to yield)."""
+@pytest.fixture(scope="session")
+def product_embedder(e5: object) -> object:
+    """The product's default embedder (e5 and USE fused, as ``default_embedder``), sharing the
+    session's e5 model."""
+    from matching.embedders import DEFAULT_FUSION, FusedEmbedder, USEEmbedder
+
+    return FusedEmbedder([("e5", e5, 1.0 - DEFAULT_FUSION),  # type: ignore[list-item]
+                          ("use", USEEmbedder(), DEFAULT_FUSION)], with_terms=("e5",))
+
+
+def corpus_engine(embedder: object, folder: Path, tmp: Path) -> Iterator[object]:
+    """A supplier corpus folder loaded in a store under ``tmp``, with an engine of real model
+    weights over it (for a fixture to yield)."""
     from matching.engine import MatchingEngine
     from matching.evaluate import load_corpus
 
     store = NetworkxStore(tmp / "s.db")
     load_corpus(store, folder)
-    engine = MatchingEngine(store, e5)  # type: ignore[arg-type]
+    engine = MatchingEngine(store, embedder)  # type: ignore[arg-type]
     engine.refresh()
     try:
         yield engine
@@ -103,6 +113,8 @@ def corpus_engine(e5: object, folder: Path, tmp: Path) -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def supplier_engine(e5: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """The labelled supplier corpus in a store, with a real-e5 engine over it."""
-    yield from corpus_engine(e5, SUPPLIERS, tmp_path_factory.mktemp("suppliers"))
+def supplier_engine(
+    product_embedder: object, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[object]:
+    """The labelled supplier corpus in a store, with the product's engine (e5 and USE fused)."""
+    yield from corpus_engine(product_embedder, SUPPLIERS, tmp_path_factory.mktemp("suppliers"))

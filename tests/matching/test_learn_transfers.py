@@ -1,7 +1,8 @@
 """The learned transfer ranker on the labelled transfer set (``tests/data/transfers``) with the
-real multilingual-e5-small model: fitted on split a, reported on split b beside dense only,
-lexical only and the default weights in the same run; used by ``find_transfers`` once kept in
-the store (the documented defaults without one), parts adding up, calibrated probability."""
+product's embedder (multilingual-e5-small and USE fused): fitted on split a, reported on split b
+beside dense only, lexical only and the default weights in the same run; used by ``find_transfers``
+once kept in the store (the documented defaults without one), parts adding up, calibrated
+probability."""
 
 from __future__ import annotations
 
@@ -26,12 +27,12 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "transfers"
 
 
 @pytest.fixture(scope="module")
-def trained(e5: object, tmp_path_factory: pytest.TempPathFactory
+def trained(product_embedder: object, tmp_path_factory: pytest.TempPathFactory
             ) -> Iterator[tuple[NetworkxStore, Any, dict[str, Any]]]:
     store = NetworkxStore(tmp_path_factory.mktemp("transfers") / "t.db")
     try:
         load_paths(store, [DATA])
-        engine = MatchingEngine(store, e5)  # type: ignore[arg-type]
+        engine = MatchingEngine(store, product_embedder)  # type: ignore[arg-type]
         model, report = train_transfers(engine, read_transfer_labels(DATA / "labels.jsonl"))
         yield store, model, report
     finally:
@@ -54,16 +55,16 @@ def test_learned_is_not_below_dense_only_on_split_b(
 
 
 def test_defaults_without_a_model_and_the_model_after_train(
-        e5: object, trained: tuple[NetworkxStore, Any, dict[str, Any]]) -> None:
+        product_embedder: object, trained: tuple[NetworkxStore, Any, dict[str, Any]]) -> None:
     store, model, _ = trained
-    before = find_transfers(MatchingEngine(store, e5), technology="tech:t01",  # type: ignore[arg-type]
-                            clearance="secret", top=20)
+    plain = MatchingEngine(store, product_embedder)  # type: ignore[arg-type]
+    before = find_transfers(plain, technology="tech:t01", clearance="secret", top=20)
     for h in before.demands:  # documented defaults: parts are default weight · feature
         assert parts_add_up(h)
         assert set(h.parts) <= set(DEFAULT_TRANSFER_WEIGHTS["tech_to_demand"])
         assert h.probability == pytest.approx(CALIBRATION.probability(h.score))
     saved = save_model(store, model)
-    engine = MatchingEngine(store, e5)  # type: ignore[arg-type]
+    engine = MatchingEngine(store, product_embedder)  # type: ignore[arg-type]
     after = find_transfers(engine, technology="tech:t01", clearance="secret", top=20)
     cal = saved.info["calibrations"]["tech_to_demand"]
     weights = {k.split(".", 1)[1]: w for k, w in saved.weights.items()

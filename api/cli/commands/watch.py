@@ -56,7 +56,8 @@ def add(
     clearance: Annotated[str, typer.Option(
         "--clearance", help="public|restricted|secret: what the watch may see")] = "public",
     embedder: Annotated[str | None, typer.Option(
-        "--embedder", envvar="FIRSTSET_EMBEDDER", help="e5 (default), hash, st:MODEL")] = None,
+        "--embedder", envvar="FIRSTSET_EMBEDDER",
+        help="e5+use (default), e5, use, hash, st:MODEL")] = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
