@@ -206,7 +206,7 @@ class FusedEmbedder:
         return self._join([e.embed_queries(texts) for e, _ in self.parts])
 
 
-DEFAULT_FUSION = 0.2  # USE's share of the default blend, chosen on tests/data/suppliers_hard
+DEFAULT_FUSION = 0.2  # USE's share of the default blend (README, "The four jobs", says how chosen)
 
 
 def default_embedder() -> FusedEmbedder:

@@ -52,8 +52,8 @@ Chinese profiles gets no lexical part at all rather than a negative one; the def
 fuses multilingual-e5 with USE (:func:`~matching.embedders.default_embedder`), whose
 cross-lingual vectors carry most of an English demand; its e5 half embeds the demand with the
 Chinese words of its terms appended (:meth:`MatchingEngine.dense_query`,
-:mod:`matching.translate`); and ``field_text`` (the query against the bilingual field names of
-the taxonomy) is there for a learned model (its default weight is 0 since the fusion).
+:mod:`matching.translate`); and ``field_text`` matches the query with the bilingual field names
+of the taxonomy (Chinese and English), so the field of an English demand still counts.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ from matching.scoring import (
 from matching.translate import chinese_terms, with_chinese_terms
 
 # Features the engine computes beside matching.scoring.FEATURES for a learned model (none now:
-# ``field_text`` is among FEATURES, weighted 0 by default and computed when a model weighs it).
+# ``field_text`` has joined the default weights).
 EXTRA_FEATURES: tuple[str, ...] = ()
 
 __all__ = [
