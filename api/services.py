@@ -26,10 +26,14 @@ ANSWER_CACHE_BYTES = 8 << 20  # supplier answers kept as JSON: 8 MiB (~2,000 ans
 
 
 def default_engine(store: GraphStore) -> Any:
-    """The matching engine over ``store`` with the default (offline) multilingual-e5 embedder."""
+    """The matching engine over ``store`` with the embedder ``FIRSTSET_EMBEDDER`` names (the
+    CLI's ``--embedder`` specs), by default e5 and USE fused (offline)."""
+    import os
+
+    from matching.embedders import make_embedder
     from matching.engine import MatchingEngine
 
-    return MatchingEngine(store)
+    return MatchingEngine(store, make_embedder(os.environ.get("FIRSTSET_EMBEDDER") or None))
 
 
 def plumbing_engine(store: GraphStore) -> Any:
