@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -213,10 +212,9 @@ def _percolate(store: GraphStore, report: Any, engine: Any, s: Settings, path: P
         if engine is not None and not hasattr(engine, "profiles") and callable(engine):
             engine = engine()  # a factory: the engine is built only when someone watches
         if engine is None:
-            from matching.embedders import make_embedder
-            from matching.engine import MatchingEngine
+            from api.services import default_engine
 
-            engine = MatchingEngine(store, make_embedder(os.environ.get("FIRSTSET_EMBEDDER")))
+            engine = default_engine(store)
         keys = ({key_owner(r.id): r.clearance for r in
                  KeyStore(s.keys_file, secret=s.secret_key).list()}
                 if s.keys_file.exists() else {})

