@@ -615,9 +615,8 @@ class MatchingEngine:
         sig = _Signals()
         keep = mask if mask is not None else np.ones(len(p.corpus.orgs), bool)
         sig.script = script_share(text)
-        search = self.search_text(text, sig.script)
-        if mode != "lexical":
-            sig.q = self.dense_query(text, search)
+        if mode != "lexical":  # only the dense part reads the Chinese terms
+            sig.q = self.dense_query(text, self.search_text(text, sig.script))
             sig.dense = p.org_index.scores(sig.q)
             sig.stats["dense_org"] = _mean_std(sig.dense[keep])
             sig.stats["dense_item"] = _mean_std(p.item_sample_vectors @ sig.q)
