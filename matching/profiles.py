@@ -46,6 +46,7 @@ __all__ = [
     "node_text",
     "region_chain",
     "required_level",
+    "says_what_it_does",
     "visible_to",
 ]
 
@@ -86,6 +87,7 @@ class OrgInfo:
     catalogue_items: tuple[str, ...] = ()  # equipment ids with a catalogue entry
     insured_items: tuple[str, ...] = ()
     track_record: tuple[str, ...] = ()  # projects its equipment was demonstrated in (shown only)
+    described: bool = True  # some item says what it does (:func:`says_what_it_does`)
 
 
 @dataclass
@@ -143,6 +145,22 @@ def _join(*parts: Any) -> str:
 
 
 TEXT_KEYS = ("text", "description", "summary", "abstract")
+# Letters (a CJK character or a Latin letter each) an item's text must hold beyond its title to
+# say what the thing does: "规格型号：DZ1280" holds 6, one sentence of specifications 25 or more.
+DESCRIBED_LETTERS = 12
+
+
+def says_what_it_does(item: Item) -> bool:
+    """Whether the item's text holds a description beyond its title (a name and a model number
+    do not): demands told by function find such profiles, and miss those without one.
+
+    >>> says_what_it_does(Item("e", "equipment", "旋挖钻机。规格型号：XR550D", "旋挖钻机"))
+    False
+    >>> says_what_it_does(Item("e", "equipment", "旋挖钻机。桩径三米，入岩一百米，用于桥梁桩基", "旋挖钻机"))
+    True
+    """
+    rest = item.text.replace(item.title, "", 1) if item.title else item.text
+    return sum(ch.isalpha() for ch in rest) >= DESCRIBED_LETTERS
 
 
 def node_text(node: Node) -> str:
@@ -248,6 +266,7 @@ def build_corpus(store: GraphStore, *, clearance: str = "public") -> Corpus:
                 catalogue_items=tuple(cat),
                 insured_items=tuple(ins),
                 track_record=tuple(sorted(set(record))),
+                described=any(says_what_it_does(items[r]) for r in rows),
             )
         )
         texts.append(" ".join(items[r].text for r in rows))

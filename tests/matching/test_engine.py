@@ -3,6 +3,8 @@ caching and incremental refresh. Matching *quality* is judged in test_quality.py
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from graph.errors import InvalidRequest
@@ -189,3 +191,28 @@ def test_nodes_above_clearance_never_count(graph_store: NetworkxStore) -> None:
     assert e.suppliers(SupplierQuery(demand_id="dm:mil"), clearance="restricted")
     with pytest.raises(InvalidRequest, match="clearance"):
         e.rank_organizations("x", clearance="top-secret")
+
+
+def test_a_profile_that_only_names_its_products_says_so(tmp_path: Path) -> None:
+    """A maker listed with a product name and a model number gets a profile note in its
+    evidence (demands told by function may miss it); one whose product has a sentence does
+    not, nor does it once that sentence is added."""
+    from matching.engine import THIN_PROFILE_NOTE
+
+    store = NetworkxStore(tmp_path / "thin.db")
+    store.upsert(
+        [Node("org:list", "Organization", {"name": "甲重工", "kinds": ["manufacturer"]}),
+         Node("org:full", "Organization", {"name": "乙重工", "kinds": ["manufacturer"]}),
+         Node("eq:list", "Equipment", {"name": "旋挖钻机", "description": "规格型号：XR550D"}),
+         Node("eq:full", "Equipment", {"name": "旋挖钻机",
+                                       "description": "桩径三米，入岩深度一百米，用于桥梁桩基"})],
+        [Edge("org:list", "MAKES", "eq:list"), Edge("org:full", "MAKES", "eq:full")])
+    notes = {h.id: [e for e in h.evidence if e.kind == "profile_note"]
+             for h in engine(store).rank_organizations("旋挖钻机", top=10)}
+    assert [e.text for e in notes["org:list"]] == [THIN_PROFILE_NOTE]
+    assert notes["org:full"] == []
+    store.upsert([Node("eq:list", "Equipment", {"name": "旋挖钻机", "description":
+                                                "最大钻孔直径二点五米，适合卵石和岩层"})], [])
+    notes = {h.id: [e for e in h.evidence if e.kind == "profile_note"]
+             for h in engine(store).rank_organizations("旋挖钻机", top=10)}
+    assert notes["org:list"] == []

@@ -200,9 +200,9 @@ def test_blind_set_hybrid_above_each_model_alone(
     from matching.evaluate import single_model_peers
 
     cases = read_labels(BLIND / "labels.jsonl")
-    thin = {json.loads(line)["maker_ids"][0] for line in open(BLIND / "equipment.jsonl",
-                                                                encoding="utf-8")
-            if json.loads(line)["description"].startswith("规格型号")}
+    rows = [json.loads(line) for line in
+            (BLIND / "equipment.jsonl").read_text(encoding="utf-8").splitlines()]
+    thin = {r["maker_ids"][0] for r in rows if r["description"].startswith("规格型号")}
     assert len(thin) == 16
     for engine in corpus_engine(product_embedder, BLIND, tmp_path):
         assert isinstance(engine, MatchingEngine)

@@ -48,6 +48,8 @@ EVIDENCE_ZH = {
     "catalogue": "目录",
     "insured": "保险补偿",
     "track_record": "业绩(仅展示)",
+    "evaluation": "示范评价",
+    "profile_note": "资料提示",
 }
 
 DeviceOpt = Annotated[
