@@ -7,7 +7,9 @@ Labels are JSONL, one demand per line::
 
 ``relevant`` is a list of organisation ids (grade 1) or an object id → grade. ``kind`` and
 ``lang`` are free labels; the report gives every metric for all cases and for each kind, so
-the paraphrase half can be read next to the shared-wording half. Optional ``demand`` (an id in
+the paraphrase half can be read next to the shared-wording half, and, where the corpus holds
+both, for answers whose profile only names its products (``profile:names_only``: a list row's
+name and model number) apart from those with a description (``profile:described``). Optional ``demand`` (an id in
 the store) replaces ``text``; optional ``field`` is passed on as the demand's field.
 
 Each mode ranks *every* organisation of the searched kinds (no candidate cut), so the metrics
@@ -32,7 +34,8 @@ from matching.engine import SUPPLIER_KINDS, MatchingEngine, Mode, SupplierQuery
 from matching.jsonl import numbered_records, records
 from matching.metrics import MetricSummary, mean_metrics
 
-__all__ = ["LabelledCase", "evaluate", "load_corpus", "read_labels", "single_model_peers"]
+__all__ = ["LabelledCase", "evaluate", "load_corpus", "profile_styles", "read_labels",
+           "single_model_peers"]
 
 MODES: tuple[Mode, ...] = get_args(Mode)
 
@@ -116,9 +119,12 @@ def evaluate(
     modes: Iterable[Mode] = MODES,
     kinds: Sequence[str] | None = SUPPLIER_KINDS,
 ) -> dict[str, dict[str, MetricSummary]]:
-    """``{mode: {slice: MetricSummary}}``; slices are ``all``, each ``kind`` and ``lang:…``."""
+    """``{mode: {slice: MetricSummary}}``; slices are ``all``, each ``kind``, ``lang:…`` and
+    ``profile:…`` (:func:`profile_styles`), each left out when it holds the same cases as one
+    before it."""
     out: dict[str, dict[str, MetricSummary]] = {}
     engine.prime_queries([c.text for c in cases if c.text])
+    style = profile_styles(engine, cases)
     for mode in modes:
         per_case: list[tuple[LabelledCase, list[tuple[str, float]]]] = []
         for case in cases:
@@ -129,16 +135,14 @@ def evaluate(
             )
             per_case.append((case, [(h.id, h.score) for h in hits]))
         slices: dict[str, list[tuple[list[tuple[str, float]], dict[str, float]]]] = {"all": []}
+        members: dict[str, frozenset[str]] = {"all": frozenset(c.id for c in cases)}
         for case, ranking in per_case:
             pair = (ranking, case.relevant)
             slices["all"].append(pair)
-            slices.setdefault(case.kind, []).append(pair)
-            if case.lang:
-                slices.setdefault(f"lang:{case.lang}", []).append(pair)
-        members: dict[str, frozenset[str]] = {"all": frozenset(c.id for c in cases)}
-        for case in cases:
-            for name in (case.kind, f"lang:{case.lang}" if case.lang else None):
+            for name in (case.kind, f"lang:{case.lang}" if case.lang else None,
+                         style.get(case.id)):
                 if name:
+                    slices.setdefault(name, []).append(pair)
                     members[name] = members.get(name, frozenset()) | {case.id}
         seen: set[frozenset[str]] = set()
         out[mode] = {}
@@ -147,6 +151,20 @@ def evaluate(
                 continue
             seen.add(members[name])
             out[mode][name] = mean_metrics(pairs)
+    return out
+
+
+def profile_styles(engine: MatchingEngine, cases: Sequence[LabelledCase]) -> dict[str, str]:
+    """Case id → ``profile:names_only`` when every organisation it counts as relevant has a
+    profile that only names its products (:func:`~matching.profiles.says_what_it_does` holds
+    for none of its items), ``profile:described`` when every one has a description; cases with
+    both kinds, or with relevant ids the engine does not know, are in neither slice."""
+    p = engine.profiles()
+    out: dict[str, str] = {}
+    for case in cases:
+        known = [p.info(o).described for o in case.relevant if o in p.org_row]
+        if known and len(known) == len(case.relevant) and len(set(known)) == 1:
+            out[case.id] = "profile:described" if known[0] else "profile:names_only"
     return out
 
 

@@ -145,9 +145,14 @@ def _join(*parts: Any) -> str:
 
 
 TEXT_KEYS = ("text", "description", "summary", "abstract")
-# Letters (a CJK character or a Latin letter each) an item's text must hold beyond its title to
-# say what the thing does: "规格型号：DZ1280" holds 6, one sentence of specifications 25 or more.
-DESCRIBED_LETTERS = 12
+# Characters an item's text must hold beyond its title to say what the thing does: Chinese
+# characters and lower-case letters (model codes such as "DZ1280" or "CRDM-ML-B" do not count):
+# "规格型号：DZ1280" holds 4, "规格型号：Resona R9" 9, "热泵除湿，含水率由80%降至30%" 10.
+DESCRIBED_LETTERS = 10
+
+
+def _describing_letters(text: str) -> int:
+    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "a" <= ch <= "z")
 
 
 def says_what_it_does(item: Item) -> bool:
@@ -156,11 +161,13 @@ def says_what_it_does(item: Item) -> bool:
 
     >>> says_what_it_does(Item("e", "equipment", "旋挖钻机。规格型号：XR550D", "旋挖钻机"))
     False
-    >>> says_what_it_does(Item("e", "equipment", "旋挖钻机。桩径三米，入岩一百米，用于桥梁桩基", "旋挖钻机"))
+    >>> says_what_it_does(Item("e", "equipment", "干化机。热泵除湿，含水率由80%降至30%", "干化机"))
+    True
+    >>> says_what_it_does(Item("e", "equipment", "Drill rig. Piles up to 3 m wide", "Drill rig"))
     True
     """
     rest = item.text.replace(item.title, "", 1) if item.title else item.text
-    return sum(ch.isalpha() for ch in rest) >= DESCRIBED_LETTERS
+    return _describing_letters(rest) >= DESCRIBED_LETTERS
 
 
 def node_text(node: Node) -> str:

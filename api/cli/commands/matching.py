@@ -403,7 +403,9 @@ def eval_suppliers(
 ) -> None:
     """评估供应商排序 / MRR, Recall@1/5/10, nDCG@10 for hybrid, lexical-only and dense-only
     (and hybrid and dense without the English queries' Chinese terms, when some query is
-    English; and each model of the fused embedder alone: dense_e5, dense_use)."""
+    English; and each model of the fused embedder alone: dense_e5, dense_use), for all demands,
+    each kind and language, and, where the corpus holds both, answers whose profile only names
+    its products (profile:names_only) apart from the others (profile:described)."""
     import tempfile
 
     from graph.networkx_store import NetworkxStore
