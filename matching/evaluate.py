@@ -9,8 +9,9 @@ Labels are JSONL, one demand per line::
 ``lang`` are free labels; the report gives every metric for all cases and for each kind, so
 the paraphrase half can be read next to the shared-wording half, and, where the corpus holds
 both, for answers whose profile only names its products (``profile:names_only``: a list row's
-name and model number) apart from those with a description (``profile:described``). Optional ``demand`` (an id in
-the store) replaces ``text``; optional ``field`` is passed on as the demand's field.
+name and model number) apart from those with a description (``profile:described``). Optional
+``demand`` (an id in the store) replaces ``text``; optional ``field`` is passed on as the
+demand's field.
 
 Each mode ranks *every* organisation of the searched kinds (no candidate cut), so the metrics
 measure the scores, not the candidate generator; ties count as their expectation under random
