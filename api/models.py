@@ -105,6 +105,9 @@ class IngestPublic(BaseModel):
     review: list[dict[str, Any]] = Field(default_factory=list)
     field_matches: list[dict[str, Any]] = Field(default_factory=list)
     field_warnings: list[dict[str, Any]] = Field(default_factory=list)
+    # products whose rows only name them (no description), and the first of their names
+    undescribed_products: int = 0
+    undescribed_examples: list[str] = Field(default_factory=list)
 
 
 class FeedbackBase(BaseModel):

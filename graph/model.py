@@ -25,6 +25,7 @@ __all__ = [
     "Subgraph",
     "UpsertReport",
     "canonical_json",
+    "says_what_it_does",
 ]
 
 
@@ -174,3 +175,34 @@ class UpsertReport:
         return bool(
             self.nodes_created or self.nodes_updated or self.edges_created or self.edges_updated
         )
+
+
+# The properties that describe a node beyond its name (embedded and indexed with its title).
+TEXT_KEYS = ("text", "description", "summary", "abstract")
+# Characters a node's descriptive properties must hold to say what it does: Chinese characters
+# and lower-case letters, so model codes ("DZ1280", "CRDM-ML-B") do not count: "规格型号：DZ1280"
+# holds 4, "规格型号：Resona R9" 9, "热泵除湿，含水率由80%降至30%" 10.
+DESCRIBED_LETTERS = 10
+
+
+def _describing_letters(text: str) -> int:
+    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "a" <= ch <= "z")
+
+
+def says_what_it_does(node: Node) -> bool:
+    """Whether the node's descriptive properties (:data:`TEXT_KEYS`, other than its title) say
+    what it does; a list row's name and model number do not, and demands told by function miss
+    a maker whose profile says no more (README, "The four jobs").
+
+    >>> def product(name: str, description: str) -> Node:
+    ...     return Node("eq:1", "Equipment", {"name": name, "description": description})
+    >>> says_what_it_does(product("旋挖钻机", "规格型号：XR550D"))
+    False
+    >>> says_what_it_does(product("干化机", "热泵除湿，含水率由80%降至30%"))
+    True
+    >>> says_what_it_does(product("Drill rig", "Bored piles up to 3 m wide"))
+    True
+    """
+    title = node.title
+    return sum(_describing_letters(str(v)) for k in TEXT_KEYS
+               if (v := node.props.get(k)) and str(v) != title) >= DESCRIBED_LETTERS

@@ -28,7 +28,14 @@ import orjson
 
 from graph.bulk import gc_paused
 from graph.errors import IngestError, NodeNotFound, RowError
-from graph.model import EDGE_ENDPOINTS, Label, Node, UpsertReport, canonical_json
+from graph.model import (
+    EDGE_ENDPOINTS,
+    Label,
+    Node,
+    UpsertReport,
+    canonical_json,
+    says_what_it_does,
+)
 from graph.store import EdgeRow, GraphStore, NodeRow
 from graph.taxonomy import FieldEmbed, FieldMatch, field_suggestions, match_field, taxonomy_nodes
 from ingest import readers
@@ -65,6 +72,7 @@ PARALLEL_BYTES = 16 << 20  # inputs at least this large are read by worker proce
 _AHEAD = 6
 _WORKER_NICE = 3
 Batch = tuple[list[NodeRow], list[EdgeRow]]
+UNDESCRIBED_EXAMPLES = 10  # product names the report lists among those without a description
 
 
 @dataclass
@@ -93,6 +101,10 @@ class LoadReport:
     # field texts resolved by alias, containment or embedding; texts kept as text (warnings)
     field_matches: list[dict[str, Any]] = field(default_factory=list)
     field_warnings: list[dict[str, Any]] = field(default_factory=list)
+    # products whose rows only name them (a name and a model number, no description:
+    # graph.model.says_what_it_does): demands told by function hardly find their makers
+    undescribed_products: int = 0
+    undescribed_examples: list[str] = field(default_factory=list)  # the first names, to complete
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -580,6 +592,13 @@ class _Load:
             return [], []
         self.report.nodes += len(batch[0])
         self.report.edges += len(batch[1])
+        for node_id, label, props in batch[0]:
+            if label == Label.EQUIPMENT:
+                node = Node(node_id, label, orjson.loads(props))
+                if not says_what_it_does(node):
+                    self.report.undescribed_products += 1
+                    if len(self.report.undescribed_examples) < UNDESCRIBED_EXAMPLES:
+                        self.report.undescribed_examples.append(node.title)
         self.tick("write", self.report.nodes + self.report.edges, None)
         return batch
 

@@ -157,7 +157,7 @@ def evaluate(
 
 def profile_styles(engine: MatchingEngine, cases: Sequence[LabelledCase]) -> dict[str, str]:
     """Case id → ``profile:names_only`` when every organisation it counts as relevant has a
-    profile that only names its products (:func:`~matching.profiles.says_what_it_does` holds
+    profile that only names its products (:func:`graph.model.says_what_it_does` holds
     for none of its items), ``profile:described`` when every one has a description; cases with
     both kinds, or with relevant ids the engine does not know, are in neither slice."""
     p = engine.profiles()

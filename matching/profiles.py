@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from graph.clearance import is_visible as _is_visible
 from graph.clearance import required_level
-from graph.model import Label, Node, Rel
+from graph.model import TEXT_KEYS, Label, Node, Rel, says_what_it_does
 from graph.store import GraphStore
 from graph.taxonomy import is_chongqing, region_id, regions, resolve_field
 from matching.embedders import Embedder, content_key, normalise_vectors
@@ -46,7 +46,6 @@ __all__ = [
     "node_text",
     "region_chain",
     "required_level",
-    "says_what_it_does",
     "visible_to",
 ]
 
@@ -87,7 +86,7 @@ class OrgInfo:
     catalogue_items: tuple[str, ...] = ()  # equipment ids with a catalogue entry
     insured_items: tuple[str, ...] = ()
     track_record: tuple[str, ...] = ()  # projects its equipment was demonstrated in (shown only)
-    described: bool = True  # some item says what it does (:func:`says_what_it_does`)
+    described: bool = True  # some item says what it does (:func:`graph.model.says_what_it_does`)
 
 
 @dataclass
@@ -144,32 +143,6 @@ def _join(*parts: Any) -> str:
     return "。".join(out)
 
 
-TEXT_KEYS = ("text", "description", "summary", "abstract")
-# Characters an item's text must hold beyond its title to say what the thing does: Chinese
-# characters and lower-case letters (model codes such as "DZ1280" or "CRDM-ML-B" do not count):
-# "规格型号：DZ1280" holds 4, "规格型号：Resona R9" 9, "热泵除湿，含水率由80%降至30%" 10.
-DESCRIBED_LETTERS = 10
-
-
-def _describing_letters(text: str) -> int:
-    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "a" <= ch <= "z")
-
-
-def says_what_it_does(item: Item) -> bool:
-    """Whether the item's text holds a description beyond its title (a name and a model number
-    do not): demands told by function find such profiles, and miss those without one.
-
-    >>> says_what_it_does(Item("e", "equipment", "旋挖钻机。规格型号：XR550D", "旋挖钻机"))
-    False
-    >>> says_what_it_does(Item("e", "equipment", "干化机。热泵除湿，含水率由80%降至30%", "干化机"))
-    True
-    >>> says_what_it_does(Item("e", "equipment", "Drill rig. Piles up to 3 m wide", "Drill rig"))
-    True
-    """
-    rest = item.text.replace(item.title, "", 1) if item.title else item.text
-    return _describing_letters(rest) >= DESCRIBED_LETTERS
-
-
 def node_text(node: Node) -> str:
     """What is embedded and indexed for a node: its name and its descriptive texts, joined.
 
@@ -183,11 +156,14 @@ def build_corpus(store: GraphStore, *, clearance: str = "public") -> Corpus:
     """Read organisations and their items from the store (O(nodes + edges))."""
     orgs = [o for o in store.nodes(Label.ORGANIZATION) if visible_to(clearance, o)]
     items_by_id: dict[str, Item] = {}
+    described = {o.id for o in orgs if says_what_it_does(o)}  # ids whose text says what it does
     owned: dict[str, list[str]] = defaultdict(list)
     equipment: dict[str, Node] = {}
     for node in store.nodes(Label.EQUIPMENT):
         if not visible_to(clearance, node):
             continue
+        if says_what_it_does(node):
+            described.add(node.id)
         equipment[node.id] = node
         items_by_id[node.id] = Item(
             node.id, "equipment", node_text(node), node.title,
@@ -196,6 +172,8 @@ def build_corpus(store: GraphStore, *, clearance: str = "public") -> Corpus:
     for node in store.nodes(Label.PATENT):
         if not visible_to(clearance, node):
             continue
+        if says_what_it_does(node):
+            described.add(node.id)
         items_by_id[node.id] = Item(
             node.id, "patent", node_text(node), node.title,
             field_id(node.get("field")), tuple(_as_list(node.get("ipc"))),
@@ -203,6 +181,8 @@ def build_corpus(store: GraphStore, *, clearance: str = "public") -> Corpus:
     for node in store.nodes(Label.TECHNOLOGY):
         if not visible_to(clearance, node):
             continue
+        if says_what_it_does(node):
+            described.add(node.id)
         items_by_id[node.id] = Item(
             node.id, "technology", node_text(node), node.title,
             field_id(node.get("field")),
@@ -273,7 +253,7 @@ def build_corpus(store: GraphStore, *, clearance: str = "public") -> Corpus:
                 catalogue_items=tuple(cat),
                 insured_items=tuple(ins),
                 track_record=tuple(sorted(set(record))),
-                described=any(says_what_it_does(items[r]) for r in rows),
+                described=org.id in described or any(i in described for i in mine),
             )
         )
         texts.append(" ".join(items[r].text for r in rows))

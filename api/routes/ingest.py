@@ -217,6 +217,8 @@ def ingest(
                 }
                 for w in report.field_warnings
             ],
+            undescribed_products=report.undescribed_products,
+            undescribed_examples=report.undescribed_examples,
         )
     finally:
         shutil.rmtree(root, ignore_errors=True)

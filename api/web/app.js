@@ -122,6 +122,7 @@ const I18N = {
     err422: "输入有误", errNet: "无法连接服务，请稍后重试。", err500: "服务出错，请稍后重试。",
     keyBad: "密钥无效。请检查后重新输入；清空密钥并点“使用”可按公开只读方式继续。", roleLabel: "角色", clearance: "密级",
     gDemands: "可对接的需求", gOrganizations: "可承接的单位", gTechnologies: "可用的技术",
+    undescribed: "有 {n} 个产品只有名称和型号、没有产品说明，按功能描述的需求难以找到其厂家，请补充用途和技术指标：",
     kinds: { product: "产品", equipment: "产品", description: "简介", patent: "专利", technology: "技术", path: "关系路径", alliance: "联盟", project: "项目", catalogue: "目录", insured: "保险", track_record: "示范业绩", demand: "需求", newcomer: "新单位", shared_project: "共同项目", cohesion: "协作", field: "领域", ipc: "IPC", profile_note: "资料提示", evaluation: "评价" },
     labels: { Organization: "单位", Equipment: "产品", Patent: "专利", Technology: "技术", Alliance: "联盟", Project: "项目", Demand: "需求", Pitch: "路演项目", Field: "领域", Region: "地区" },
   },
@@ -194,6 +195,7 @@ const I18N = {
     err422: "Please check your input", errNet: "Cannot reach the service; please try again.", err500: "The service failed; please try again.",
     keyBad: "That key is not valid. Check it and try again, or clear it and press Use to continue read-only.", roleLabel: "role", clearance: "clearance",
     gDemands: "Demands it answers", gOrganizations: "Organisations able to take it on", gTechnologies: "Technologies that fit",
+    undescribed: "{n} products have only a name and a model number, no description, so demands told by function will hardly find their makers; add what they do and their specifications: ",
     kinds: { product: "product", equipment: "product", description: "profile", patent: "patent", technology: "technology", path: "path", alliance: "alliance", project: "project", catalogue: "catalogue", insured: "insured", track_record: "track record", demand: "demand", newcomer: "newcomer", shared_project: "shared project", cohesion: "cohesion", field: "field", ipc: "IPC", profile_note: "profile note", evaluation: "evaluation" },
     labels: { Organization: "organisation", Equipment: "product", Patent: "patent", Technology: "technology", Alliance: "alliance", Project: "project", Demand: "demand", Pitch: "pitch", Field: "field", Region: "region" },
   },
@@ -1092,6 +1094,10 @@ function uploadSummary(data) {
   }
   if ((data.merged || []).length) out.push(el("h4", {}, t("merged")), genericTable(data.merged.map((g) => g.join(" = "))));
   if ((data.likely_duplicates || []).length) out.push(el("h4", {}, t("duplicates")), genericTable(data.likely_duplicates.map((g) => g.join(" ~ "))));
+  if (data.undescribed_products) {
+    const names = (data.undescribed_examples || []).join("、") + (data.undescribed_products > (data.undescribed_examples || []).length ? (lang === "zh" ? " 等" : " …") : "");
+    out.push(el("p", { class: "undescribed" }, `${t("undescribed").replace("{n}", String(data.undescribed_products))}${names}`));
+  }
   return out;
 }
 

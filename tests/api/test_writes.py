@@ -55,6 +55,20 @@ def test_ingest_zip_of_a_folder(client: TestClient, keys: Keys, store: GraphStor
     assert [n.id for n in store.neighbours("eq:new")] == ["org:new1"]
 
 
+def test_ingest_names_products_that_only_name_themselves(
+        client: TestClient, keys: Keys) -> None:
+    r = client.post(
+        "/api/ingest",
+        params={"dry_run": True},
+        files={"file": ("data.zip", _zip({"organizations.csv": ORGS, "equipment.csv": EQUIP}),
+                        "application/zip")},
+        headers=h(keys.editor),
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["undescribed_products"], body["undescribed_examples"]) == (1, ["碳纤维缠绕机"])
+
+
 def test_ingest_dry_run_writes_nothing(client: TestClient, keys: Keys, store: GraphStore) -> None:
     before = store.version()
     r = client.post(

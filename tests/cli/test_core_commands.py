@@ -69,3 +69,16 @@ def test_dry_run_and_unknown_format(tmp_path: Path) -> None:
     assert json.loads(_run("stats", "--store", db, "--json")[1])["counts"] == {}
     code, out = _run("export", "--format", "csv", "--store", db, "--json")
     assert code == 1 and "graphml or jsonl" in json.loads(out)["error"]
+
+
+def test_ingest_says_which_products_only_name_themselves(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.db")
+    path = str(CORPUS / "lists" / "products_gbk.csv")
+    code, out = _run("ingest", path, "--store", db, "--dry-run", "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["undescribed_products"] == 8
+    assert "高速干切滚齿机" in report["undescribed_examples"]
+    said = runner.invoke(app, ["ingest", path, "--store", db, "--dry-run"]).stderr
+    line = next(x for x in said.splitlines() if "只有名称和型号" in x)
+    assert line.strip().startswith("8 个产品") and "高速干切滚齿机" in line

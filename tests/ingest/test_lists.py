@@ -175,6 +175,27 @@ def test_csv_variants_load_alike(tmp_path: Path, name: str) -> None:
     assert report.tables[0]["header_line"] == 2 and report.tables[0]["kind"] == "product_list"
 
 
+def test_the_report_counts_products_that_only_name_themselves(tmp_path: Path) -> None:
+    """A list row gives a product's name and model number and no description: the load report
+    counts such products and names the first of them (demands told by function hardly find
+    their makers); a product with a sentence is not counted."""
+    store = _store(tmp_path)
+    report = load_paths(store, [LISTS / "products_gbk.csv"], dry_run=True)
+    assert report.undescribed_products == 8
+    assert "高速干切滚齿机" in report.undescribed_examples
+    assert report.to_json()["undescribed_products"] == 8
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "organizations.jsonl").write_text(
+        '{"id": "org:m", "name": "某重工", "kinds": ["manufacturer"]}\n', encoding="utf-8")
+    (folder / "equipment.jsonl").write_text(
+        '{"id": "eq:a", "name": "旋挖钻机", "maker_ids": ["org:m"], "description": "规格型号：XR550D"}\n'
+        '{"id": "eq:b", "name": "干化机", "maker_ids": ["org:m"], '
+        '"description": "热泵除湿，含水率由80%降至30%"}\n', encoding="utf-8")
+    report = load_paths(store, [folder])
+    assert (report.undescribed_products, report.undescribed_examples) == (1, ["旋挖钻机"])
+
+
 def test_gbk_patent_export(tmp_path: Path) -> None:
     store = _store(tmp_path)
     load_paths(store, [LISTS / "patents_gbk.csv"])

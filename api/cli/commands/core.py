@@ -55,6 +55,14 @@ def _print_load(report: LoadReport, *, as_json: bool) -> None:
         )
         for a, b, score in report.likely_duplicates[:10]:
             console.print(f"    {a} ~ {b} ({score})")
+    if report.undescribed_products:
+        names = "、".join(escape(n) for n in report.undescribed_examples)
+        more = "等" if report.undescribed_products > len(report.undescribed_examples) else ""
+        console.print(
+            f"  [yellow]{report.undescribed_products} 个产品只有名称和型号，没有产品说明（{names}{more}）："
+            "按功能描述的需求难以找到其厂家，建议补充用途和技术指标 / products with only a name and "
+            "model number: demands told by function will hardly find their makers[/]"
+        )
     if report.rejected:
         console.print(
             f"  [yellow]跳过 {report.rejected} 行无效数据 / skipped invalid rows → {report.rejects_file}[/]"
