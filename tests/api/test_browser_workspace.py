@@ -36,6 +36,7 @@ from tests.api.test_browser import shot, use_key
 expect.set_options(timeout=30_000)
 RAW_ID = re.compile(r"\b(?:org|prj|proj|dem|eq|tech|al|pitch|field|region):[\w.-]*\w")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+LISTS = Path(__file__).resolve().parents[1] / "data" / "ingest" / "lists"
 
 
 class Demo:
@@ -289,6 +290,23 @@ def test_upload_with_a_bad_row_shows_it_and_writes_nothing(
     expect(page.locator("#u-status")).to_have_text("导入完成。")
     assert page.locator("#u-progress").evaluate("p => p.value") == 100
     assert demo.store.has("org:new-a") and demo.store.has("org:new-b")
+
+
+def test_checking_a_product_list_names_products_without_a_description(
+    page: Page, demo: Demo
+) -> None:
+    """A first-set list (GBK, a name and a model number per product): the check says how many
+    products only name themselves and which, in Chinese, and writes nothing."""
+    use_key(page, demo.editor)
+    page.click("#tab-upload")
+    before = demo.store.version()
+    page.set_input_files("#u-file", str(LISTS / "products_gbk.csv"))
+    page.click("#u-check")
+    note = page.locator("#upload-results .undescribed")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("有 8 个产品只有名称和型号")
+    expect(note).to_contain_text("高速干切滚齿机")
+    assert demo.store.version() == before
 
 
 # ---- exports -------------------------------------------------------------------------------------------
