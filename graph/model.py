@@ -16,6 +16,7 @@ import orjson
 __all__ = [
     "CLEARANCE_ORDER",
     "EDGE_ENDPOINTS",
+    "TEXT_KEYS",
     "Clearance",
     "Edge",
     "Label",
