@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from graph.clearance import is_visible as _is_visible
 from graph.clearance import required_level
-from graph.model import TEXT_KEYS, Label, Node, Rel, says_what_it_does
+from graph.model import TEXT_KEYS, Label, Node, Rel, describes
 from graph.store import GraphStore
 from graph.taxonomy import is_chongqing, region_id, regions, resolve_field
 from matching.embedders import Embedder, content_key, normalise_vectors
@@ -68,6 +68,11 @@ class Item:
     title: str
     field: str | None = None
     ipc: tuple[str, ...] = ()
+
+    def says_what_it_does(self) -> bool:
+        """Whether its text says more than its title (:func:`graph.model.says_what_it_does`
+        on the node it came from: ``text`` is the title and the descriptive texts joined)."""
+        return describes(self.text.removeprefix(self.title))
 
 
 @dataclass(frozen=True)
@@ -156,14 +161,11 @@ def build_corpus(store: GraphStore, *, clearance: str = "public") -> Corpus:
     """Read organisations and their items from the store (O(nodes + edges))."""
     orgs = [o for o in store.nodes(Label.ORGANIZATION) if visible_to(clearance, o)]
     items_by_id: dict[str, Item] = {}
-    described = {o.id for o in orgs if says_what_it_does(o)}  # ids whose text says what it does
     owned: dict[str, list[str]] = defaultdict(list)
     equipment: dict[str, Node] = {}
     for node in store.nodes(Label.EQUIPMENT):
         if not visible_to(clearance, node):
             continue
-        if says_what_it_does(node):
-            described.add(node.id)
         equipment[node.id] = node
         items_by_id[node.id] = Item(
             node.id, "equipment", node_text(node), node.title,
@@ -172,8 +174,6 @@ def build_corpus(store: GraphStore, *, clearance: str = "public") -> Corpus:
     for node in store.nodes(Label.PATENT):
         if not visible_to(clearance, node):
             continue
-        if says_what_it_does(node):
-            described.add(node.id)
         items_by_id[node.id] = Item(
             node.id, "patent", node_text(node), node.title,
             field_id(node.get("field")), tuple(_as_list(node.get("ipc"))),
@@ -181,8 +181,6 @@ def build_corpus(store: GraphStore, *, clearance: str = "public") -> Corpus:
     for node in store.nodes(Label.TECHNOLOGY):
         if not visible_to(clearance, node):
             continue
-        if says_what_it_does(node):
-            described.add(node.id)
         items_by_id[node.id] = Item(
             node.id, "technology", node_text(node), node.title,
             field_id(node.get("field")),
@@ -253,7 +251,8 @@ def build_corpus(store: GraphStore, *, clearance: str = "public") -> Corpus:
                 catalogue_items=tuple(cat),
                 insured_items=tuple(ins),
                 track_record=tuple(sorted(set(record))),
-                described=org.id in described or any(i in described for i in mine),
+                described=desc.says_what_it_does()
+                or any(items_by_id[i].says_what_it_does() for i in mine),
             )
         )
         texts.append(" ".join(items[r].text for r in rows))
