@@ -27,15 +27,20 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "transfers"
 BLIND = DATA.parent / "transfers_blind"
 
 
+def _load_and_train(store: NetworkxStore, folder: Path, embedder: object
+                    ) -> tuple[Any, dict[str, Any]]:
+    """The labelled set in ``folder`` loaded into ``store`` and the transfer ranker trained."""
+    load_paths(store, [folder])
+    engine = MatchingEngine(store, embedder)  # type: ignore[arg-type]
+    return train_transfers(engine, read_transfer_labels(folder / "labels.jsonl"))
+
+
 @pytest.fixture(scope="module")
 def trained(product_embedder: object, tmp_path_factory: pytest.TempPathFactory
             ) -> Iterator[tuple[NetworkxStore, Any, dict[str, Any]]]:
     store = NetworkxStore(tmp_path_factory.mktemp("transfers") / "t.db")
     try:
-        load_paths(store, [DATA])
-        engine = MatchingEngine(store, product_embedder)  # type: ignore[arg-type]
-        model, report = train_transfers(engine, read_transfer_labels(DATA / "labels.jsonl"))
-        yield store, model, report
+        yield store, *_load_and_train(store, DATA, product_embedder)
     finally:
         store.close()
 
@@ -45,12 +50,9 @@ def blind_report(product_embedder: object, tmp_path_factory: pytest.TempPathFact
                  ) -> dict[str, Any]:
     store = NetworkxStore(tmp_path_factory.mktemp("transfers_blind") / "b.db")
     try:
-        load_paths(store, [BLIND])
-        engine = MatchingEngine(store, product_embedder)  # type: ignore[arg-type]
-        _, report = train_transfers(engine, read_transfer_labels(BLIND / "labels.jsonl"))
+        return _load_and_train(store, BLIND, product_embedder)[1]
     finally:
         store.close()
-    return report
 
 
 @pytest.mark.parametrize("direction", ["tech_to_demand", "org_to_demand"])

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matching.evaluate import evaluate, read_labels
+from matching.engine import Mode
+from matching.evaluate import MODES, LabelledCase, evaluate, read_labels
 
 from .conftest import SUPPLIERS, corpus_engine
 
@@ -115,20 +116,28 @@ def test_the_fusion_ranks_above_each_model_alone(
 LISTS = SUPPLIERS.parent / "suppliers_lists"
 
 
+def _mrr_with_peers(
+    embedder: object, folder: Path, tmp: Path, cases: list[LabelledCase],
+    modes: tuple[Mode, ...] = MODES,
+) -> dict[str, dict[str, float]]:
+    """MRR per mode and slice of the engine over ``folder`` (``evaluate``), beside each model of
+    its fused embedder alone (``single_model_peers``), in one run."""
+    from matching.engine import MatchingEngine
+    from matching.evaluate import single_model_peers
+
+    for engine in corpus_engine(embedder, folder, tmp):
+        assert isinstance(engine, MatchingEngine)
+        ours = evaluate(engine, cases, modes=modes)
+        ours |= single_model_peers(engine.store, engine, cases)
+    return {mode: {k: m.mrr for k, m in per.items()} for mode, per in ours.items()}
+
+
 def test_list_style_profiles_rank_above_each_single_signal(
     product_embedder: object, tmp_path: Path, record_property: pytest.RecordProperty
 ) -> None:
     """Profiles as first-set lists publish them (a product name and a model number): the
     hybrid beats its dense and lexical parts and each model alone, in Chinese and English."""
-    from matching.engine import MatchingEngine
-    from matching.evaluate import single_model_peers
-
-    cases = read_labels(LISTS / "labels.jsonl")
-    for engine in corpus_engine(product_embedder, LISTS, tmp_path):
-        assert isinstance(engine, MatchingEngine)
-        ours = evaluate(engine, cases)
-        ours |= single_model_peers(engine.store, engine, cases)
-    mrr = {mode: {k: m.mrr for k, m in per.items()} for mode, per in ours.items()}
+    mrr = _mrr_with_peers(product_embedder, LISTS, tmp_path, read_labels(LISTS / "labels.jsonl"))
     record_property("mrr", mrr)
     print(mrr)
     # measured: hybrid 0.857 / 0.741 (zh / en); dense 0.785 / 0.672, lexical 0.709 / 0.164,
@@ -235,15 +244,8 @@ def test_blind_rich_set_meets_the_bars(
     often a patent, 4 per field): Chinese paraphrases and English demands both at MRR 0.85 or
     more, the hybrid above the lexical part and each model alone in Chinese and above the
     lexical part and e5 alone in English."""
-    from matching.engine import MatchingEngine
-    from matching.evaluate import single_model_peers
-
-    cases = read_labels(BLIND_RICH / "labels.jsonl")
-    for engine in corpus_engine(product_embedder, BLIND_RICH, tmp_path):
-        assert isinstance(engine, MatchingEngine)
-        ours = evaluate(engine, cases, modes=("hybrid", "lexical"))
-        ours |= single_model_peers(engine.store, engine, cases)
-    mrr = {mode: {k: m.mrr for k, m in per.items()} for mode, per in ours.items()}
+    mrr = _mrr_with_peers(product_embedder, BLIND_RICH, tmp_path,
+                          read_labels(BLIND_RICH / "labels.jsonl"), ("hybrid", "lexical"))
     record_property("mrr", mrr)
     print(mrr)
     # measured: hybrid 0.988 / 0.947 (zh paraphrase / en); lexical 0.958 / 0.100,
